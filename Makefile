@@ -1,0 +1,60 @@
+# Two commands set everything up on a fresh machine with Python 3.11:
+#   make run    create the virtualenv, install, migrate, seed the demo, start web + worker + beat
+#   make test   the whole suite
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+MANAGE := $(BIN)/python manage.py
+PORT ?= 8000
+PYTEST_WORKERS ?= auto
+
+.PHONY: run test install migrate seed lint format check bench clean
+
+$(BIN)/.installed: requirements.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	touch $@
+
+install: $(BIN)/.installed
+
+migrate: install
+	$(MANAGE) migrate --noinput
+
+seed: migrate
+	$(MANAGE) seed_demo
+
+run: seed
+	@echo ""
+	@echo "  Skillcoach is starting on http://127.0.0.1:$(PORT)/  (Ctrl-C stops web, worker and beat)"
+	@echo "  Demo logins (password demo-pass-2026): ada (admin), maria and omar (managers),"
+	@echo "  john, sheila, liam, priya, nina, tom, zoe (reps)"
+	@echo ""
+	@trap 'kill 0' INT TERM; \
+	$(BIN)/celery -A config worker --loglevel=INFO --concurrency=2 & \
+	$(BIN)/celery -A config beat --loglevel=INFO & \
+	$(MANAGE) runserver 127.0.0.1:$(PORT) --noreload & \
+	wait
+
+test: install
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --create-db $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+check: install
+	$(MANAGE) makemigrations --check --dry-run
+	DJANGO_ENV=production SECRET_KEY=check-deploy-$$(date +%s)-a-long-random-looking-value-for-checks \
+	  ALLOWED_HOSTS=coaching.example.com DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test} \
+	  REDIS_URL=$${REDIS_URL:-redis://127.0.0.1:6379/0} $(MANAGE) check --deploy --fail-level WARNING
+
+bench: install
+	$(BIN)/python bench/run.py
+
+clean:
+	rm -rf var .pytest_cache .ruff_cache

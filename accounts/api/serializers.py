@@ -1,0 +1,19 @@
+from rest_framework import serializers
+
+from accounts.models import User
+
+
+class TokenRequestSerializer(serializers.Serializer):
+    username = serializers.CharField(max_length=150)
+    password = serializers.CharField(max_length=256, trim_whitespace=False)
+
+
+class TokenSerializer(serializers.Serializer):
+    token = serializers.CharField()
+
+
+class MeSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = User
+        fields = ["id", "username", "role", "manager", "first_name", "last_name", "timezone"]
+        read_only_fields = fields

@@ -1,0 +1,46 @@
+from django.contrib.auth import authenticate
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.authtoken.models import Token
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.views import APIView
+
+from accounts.api.serializers import MeSerializer, TokenRequestSerializer, TokenSerializer
+from accounts.lockout import LOCKED_OUT_MESSAGE
+
+
+class TokenObtainApi(APIView):
+    """Exchange a username and password for an API token."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "token"
+
+    @extend_schema(
+        request=TokenRequestSerializer, responses={200: TokenSerializer}, operation_id="auth_token"
+    )
+    def post(self, request):
+        payload = TokenRequestSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        # The plain HttpRequest lets the lockout backend key failures by username and IP.
+        user = authenticate(request._request, **payload.validated_data)
+        if getattr(request._request, "axes_locked_out", False):
+            return Response(
+                {"message": LOCKED_OUT_MESSAGE}, status=status.HTTP_429_TOO_MANY_REQUESTS
+            )
+        if user is None or not user.is_active:
+            return Response(
+                {"message": "Unable to sign in with those credentials."},
+                status=status.HTTP_400_BAD_REQUEST,
+            )
+        token, _ = Token.objects.get_or_create(user=user)
+        return Response(TokenSerializer({"token": token.key}).data)
+
+
+class MeApi(APIView):
+    @extend_schema(responses=MeSerializer)
+    def get(self, request):
+        return Response(MeSerializer(request.user).data)

@@ -1,0 +1,34 @@
+"""Reads about people, scoped to whoever asks."""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from accounts.models import User
+from accounts.permissions import can_view_person, is_admin
+
+
+def people_visible_to(*, user: User) -> QuerySet[User]:
+    """The people whose progress and coaching ``user`` may see: self, team, or everyone."""
+    people = User.objects.filter(is_active=True)
+    if is_admin(user):
+        return people
+    if user.is_manager:
+        return people.filter(Q(pk=user.pk) | Q(manager=user))
+    return people.filter(pk=user.pk)
+
+
+def team_of(*, manager: User) -> QuerySet[User]:
+    """A manager's direct reports (everyone but admins, for an admin)."""
+    if is_admin(manager):
+        return User.objects.filter(is_active=True).exclude(role=User.Role.ADMIN)
+    return User.objects.filter(is_active=True, manager=manager)
+
+
+def person_for(*, user: User, person_id: int) -> User:
+    """Fetch a person and check ``user`` may see them; 404 otherwise so ids leak nothing."""
+    person = User.objects.filter(pk=person_id, is_active=True).first()
+    if person is None or not can_view_person(user, person):
+        raise Http404("No such person.")
+    return person

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class CoachingConfig(AppConfig):
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "coaching"
+    verbose_name = "Coaching"

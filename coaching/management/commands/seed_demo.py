@@ -1,0 +1,16 @@
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from accounts.demo import DEMO_PASSWORD, DEMO_PEOPLE, demo_people_seed
+
+
+class Command(BaseCommand):
+    help = "Create or refresh the demo organisation. Safe to run again: it changes nothing twice."
+
+    def handle(self, *args, **options):
+        with transaction.atomic():
+            demo_people_seed()
+        self.stdout.write(self.style.SUCCESS("Demo organisation ready."))
+        self.stdout.write(f"Every demo login uses the password: {DEMO_PASSWORD}")
+        for username, _, _, role, _, _, who in DEMO_PEOPLE:
+            self.stdout.write(f"  {username:<8} {role:<8} {who}")

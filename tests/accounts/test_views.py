@@ -1,0 +1,76 @@
+import pytest
+
+from tests.factories import PASSWORD, AdminFactory, ManagerFactory, RepFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_sign_in_page_renders(client):
+    response = client.get("/accounts/login/")
+    assert response.status_code == 200
+    assert b"Sign in" in response.content
+
+
+def test_home_requires_sign_in(client):
+    response = client.get("/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/")
+
+
+def test_signing_in_lands_a_rep_on_their_home(client):
+    RepFactory(username="jo")
+    response = client.post(
+        "/accounts/login/", {"username": "jo", "password": PASSWORD}, follow=True
+    )
+    assert response.status_code == 200
+    assert b"My learning" in response.content
+
+
+def test_a_wrong_password_shows_a_clear_error(client):
+    RepFactory(username="jo")
+    response = client.post("/accounts/login/", {"username": "jo", "password": "nope"})
+    assert response.status_code == 200
+    assert b"do not match" in response.content
+
+
+def test_repeated_failures_on_the_page_show_the_lockout(client, settings):
+    RepFactory(username="jo")
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        client.post("/accounts/login/", {"username": "jo", "password": "nope"})
+    response = client.post("/accounts/login/", {"username": "jo", "password": PASSWORD})
+    assert response.status_code == 429
+    assert b"Too many failed sign-in attempts" in response.content
+
+
+def test_the_manager_home_lists_only_their_team(client):
+    manager = ManagerFactory()
+    mine = RepFactory(manager=manager, username="mine")
+    RepFactory(username="theirs")
+    client.force_login(manager)
+    response = client.get("/")
+    assert mine.username.encode() in response.content
+    assert b"theirs" not in response.content
+
+
+def test_admin_home_lists_people_within_a_query_budget(client, django_assert_max_num_queries):
+    admin = AdminFactory()
+    for _ in range(15):
+        RepFactory()
+    client.force_login(admin)
+    with django_assert_max_num_queries(6):
+        response = client.get("/")
+    assert response.status_code == 200
+
+
+def test_sign_out_is_a_post(client):
+    client.force_login(RepFactory())
+    response = client.post("/accounts/logout/")
+    assert response.status_code == 302
+    assert client.get("/").status_code == 302
+
+
+def test_pages_carry_the_csrf_header_for_htmx(client):
+    client.force_login(RepFactory())
+    response = client.get("/")
+    assert b'hx-headers=\'{"X-CSRFToken": "' in response.content
+    assert b"htmx" in response.content
