@@ -6,10 +6,14 @@ from config.health import healthz
 
 api_v1 = [
     path("", include("accounts.api.urls")),
+    path("", include("lms.api.urls")),
+    path("", include("coaching.api.urls")),
 ]
 
 urlpatterns = [
     path("", include("accounts.urls")),
+    path("learn/", include("lms.urls")),
+    path("coaching/", include("coaching.urls")),
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),

@@ -1,0 +1,1 @@
+"""Coaching writes: follow-ups, sessions, commitments, plans and the reminder outbox."""

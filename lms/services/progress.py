@@ -1,0 +1,27 @@
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import User
+from lms.models import Lesson, LessonProgress
+from lms.services.completion import CompletionOutcome, module_completion_check
+
+
+@dataclass
+class LessonOutcome:
+    progress: LessonProgress
+    created: bool
+    completion: CompletionOutcome
+
+
+@transaction.atomic
+def lesson_complete(*, user: User, lesson: Lesson) -> LessonOutcome:
+    """Mark a lesson done (idempotent) and complete its module if that was the last step."""
+    progress, created = LessonProgress.objects.get_or_create(
+        user=user, lesson=lesson, defaults={"completed_at": timezone.now()}
+    )
+    completion = module_completion_check(user=user, module=lesson.module)
+    return LessonOutcome(progress=progress, created=created, completion=completion)

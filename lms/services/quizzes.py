@@ -1,0 +1,159 @@
+"""The quiz engine: frozen attempts, all-or-nothing grading, pass mark and attempt limits."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import User
+from config.errors import Conflict, DomainError
+from lms.models import AttemptAnswer, Choice, ModuleCompletion, Question, Quiz, QuizAttempt
+from lms.services.completion import module_completion_check
+
+_random = random.SystemRandom()
+
+
+@dataclass
+class AttemptResult:
+    attempt: QuizAttempt
+    score: int
+    passed: bool
+    completion: ModuleCompletion | None
+    module_completed: bool
+    follow_up: dict[str, Any] = field(default_factory=dict)
+    missed_question_ids: list[int] = field(default_factory=list)
+
+
+def attempts_left(*, user: User, quiz: Quiz) -> int:
+    used = QuizAttempt.objects.filter(user=user, quiz=quiz, submitted_at__isnull=False).count()
+    return max(quiz.max_attempts - used, 0)
+
+
+@transaction.atomic
+def attempt_start(*, user: User, quiz: Quiz) -> QuizAttempt:
+    """Start (or resume) an attempt with its questions and choice order frozen.
+
+    An unsubmitted attempt is returned again rather than spending another try.
+    Raises DomainError when the course is not published, the quiz has no questions, or no
+    attempts are left.
+    """
+    # Lock the person's row so two tabs starting at once agree on the attempt number.
+    User.objects.select_for_update().filter(pk=user.pk).first()
+    if not quiz.module.course.is_published:
+        raise DomainError("That course is not published.")
+    open_attempt = QuizAttempt.objects.filter(
+        user=user, quiz=quiz, submitted_at__isnull=True
+    ).first()
+    if open_attempt is not None:
+        return open_attempt
+    if attempts_left(user=user, quiz=quiz) <= 0:
+        raise DomainError(f"You have used all {quiz.max_attempts} attempts at this quiz.")
+    questions = list(quiz.questions.prefetch_related("choices"))
+    if not questions:
+        raise DomainError("This quiz has no questions yet.")
+    if quiz.questions_per_attempt and quiz.questions_per_attempt < len(questions):
+        drawn = {q.pk for q in _random.sample(questions, quiz.questions_per_attempt)}
+        questions = [q for q in questions if q.pk in drawn]
+    layout = []
+    for question in questions:
+        choice_ids = [c.pk for c in question.choices.all()]
+        if quiz.shuffle_choices:
+            _random.shuffle(choice_ids)
+        layout.append({"question": question.pk, "choices": choice_ids})
+    number = QuizAttempt.objects.filter(user=user, quiz=quiz).count() + 1
+    return QuizAttempt.objects.create(
+        user=user, quiz=quiz, number=number, layout=layout, started_at=timezone.now()
+    )
+
+
+def _parse_answers(attempt: QuizAttempt, answers: Iterable[dict]) -> dict[int, set[int]]:
+    allowed = {item["question"]: set(item["choices"]) for item in attempt.layout}
+    selected: dict[int, set[int]] = {}
+    for answer in answers:
+        question_id = answer.get("question")
+        if question_id not in allowed:
+            raise DomainError(f"Question {question_id} is not part of this attempt.")
+        if question_id in selected:
+            raise DomainError(f"Question {question_id} is answered twice.")
+        choice_ids = set(answer.get("choices") or [])
+        stray = choice_ids - allowed[question_id]
+        if stray:
+            raise DomainError(f"Choice {min(stray)} does not belong to question {question_id}.")
+        selected[question_id] = choice_ids
+    return selected
+
+
+@transaction.atomic
+def attempt_submit(*, attempt: QuizAttempt, answers: Iterable[dict]) -> AttemptResult:
+    """Grade an attempt once; a question counts only when exactly its correct choices are picked.
+
+    ``answers`` is ``[{"question": id, "choices": [id, ...]}, ...]``; unanswered questions are
+    wrong. Raises Conflict when the attempt was already submitted (also when two submits race:
+    the row lock makes the second wait and then see the first) and DomainError for a question
+    outside the attempt or a choice outside its question. Passing may complete the module.
+    """
+    attempt = (
+        QuizAttempt.objects.select_for_update().select_related("quiz__module").get(pk=attempt.pk)
+    )
+    if attempt.is_submitted:
+        raise Conflict("This attempt has already been submitted.")
+    selected = _parse_answers(attempt, answers)
+    correct_by_question: dict[int, set[int]] = {qid: set() for qid in attempt.question_ids}
+    for question_id, choice_id in Choice.objects.filter(
+        question_id__in=attempt.question_ids, is_correct=True
+    ).values_list("question_id", "pk"):
+        correct_by_question[question_id].add(choice_id)
+
+    rows, missed = [], []
+    for question_id in attempt.question_ids:
+        chosen = selected.get(question_id, set())
+        is_correct = bool(chosen) and chosen == correct_by_question[question_id]
+        if not is_correct:
+            missed.append(question_id)
+        rows.append(
+            AttemptAnswer(
+                attempt=attempt,
+                question_id=question_id,
+                choice_ids=sorted(chosen),
+                is_correct=is_correct,
+            )
+        )
+    AttemptAnswer.objects.bulk_create(rows)
+    total = len(attempt.question_ids)
+    score = round(100 * (total - len(missed)) / total) if total else 0
+    attempt.score = score
+    attempt.passed = score >= attempt.quiz.pass_mark
+    attempt.submitted_at = timezone.now()
+    attempt.save(update_fields=["score", "passed", "submitted_at"])
+
+    outcome = None
+    if attempt.passed:
+        outcome = module_completion_check(user=attempt.user, module=attempt.quiz.module)
+    return AttemptResult(
+        attempt=attempt,
+        score=score,
+        passed=attempt.passed,
+        completion=outcome.completion if outcome else None,
+        module_completed=bool(outcome and outcome.created),
+        follow_up=outcome.follow_up if outcome else {},
+        missed_question_ids=missed,
+    )
+
+
+def missed_questions(*, user: User, module_id: int) -> list[Question]:
+    """Questions of a module's quiz that the person has got wrong in any attempt, in quiz order."""
+    return list(
+        Question.objects.filter(
+            quiz__module_id=module_id,
+            answers__attempt__user=user,
+            answers__is_correct=False,
+        )
+        .select_related("skill")
+        .distinct()
+        .order_by("position")
+    )
