@@ -30,7 +30,7 @@ run: seed
 	@echo "  Demo logins (password demo-pass-2026): ada (admin), maria and omar (managers),"
 	@echo "  john, sheila, liam, priya, nina, tom, zoe (reps)"
 	@echo ""
-	@trap 'kill 0' INT TERM; \
+	@trap 'trap - INT TERM; kill 0' INT TERM; \
 	$(BIN)/celery -A config worker --loglevel=INFO --concurrency=2 & \
 	$(BIN)/celery -A config beat --loglevel=INFO & \
 	$(MANAGE) runserver 127.0.0.1:$(PORT) --noreload & \
