@@ -39,6 +39,16 @@ def env_int(name: str, default: int) -> int:
         raise ImproperlyConfigured(f"{name} must be a whole number, got {value!r}.") from exc
 
 
+def env_float(name: str, default: float) -> float:
+    value = env(name)
+    if value is None:
+        return default
+    try:
+        return float(value)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name} must be a number, got {value!r}.") from exc
+
+
 def env_list(name: str, default: list[str]) -> list[str]:
     value = env(name)
     if value is None:
@@ -257,6 +267,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "QuestionKindEnum": "lms.models.Question.Kind",
+        "CourseStatusEnum": "lms.models.Course.Status",
+    },
 }
 
 # Celery: Redis when REDIS_URL is set, kombu's filesystem transport otherwise.
@@ -266,13 +280,14 @@ if REDIS_URL:
     CELERY_RESULT_BACKEND = REDIS_URL
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 else:
-    for folder in ("queue", "processed", "results"):
+    for folder in ("queue", "processed", "results", "control"):
         (CELERY_DIR / folder).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_URL = "filesystem://"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(CELERY_DIR / "queue"),
         "data_folder_out": str(CELERY_DIR / "queue"),
         "processed_folder": str(CELERY_DIR / "processed"),
+        "control_folder": str(CELERY_DIR / "control"),
         "store_processed": False,
     }
     CELERY_RESULT_BACKEND = f"file://{CELERY_DIR / 'results'}"
@@ -293,6 +308,19 @@ COACHING_SESSION_MINUTES = env_int("COACHING_SESSION_MINUTES", 30)
 COACHING_WORKDAY_START_HOUR = env_int("COACHING_WORKDAY_START_HOUR", 9)
 COACHING_WORKDAY_END_HOUR = env_int("COACHING_WORKDAY_END_HOUR", 17)
 COACHING_HOLD_GRACE_HOURS = env_int("COACHING_HOLD_GRACE_HOURS", 4)
+# Reinforcement and skill decay (docs/skills.md): recall is FSRS's forecast probability, 0-1.
+REINFORCEMENT_TARGET_RECALL = env_float("REINFORCEMENT_TARGET_RECALL", 0.9)
+REINFORCEMENT_MAX_PER_DAY = env_int("REINFORCEMENT_MAX_PER_DAY", 1)
+REINFORCEMENT_QUESTIONS = env_int("REINFORCEMENT_QUESTIONS", 3)
+REINFORCEMENT_EXPIRE_HOURS = env_int("REINFORCEMENT_EXPIRE_HOURS", 48)
+DECAY_COACHING_RECALL = env_float("DECAY_COACHING_RECALL", 0.7)
+DECAY_COACHING_MISSES = env_int("DECAY_COACHING_MISSES", 2)
+DECAY_COACHING_WINDOW_HOURS = env_int("DECAY_COACHING_WINDOW_HOURS", 168)
+DECAY_COACHING_COOLDOWN_DAYS = env_int("DECAY_COACHING_COOLDOWN_DAYS", 14)
+if not 0 < DECAY_COACHING_RECALL < REINFORCEMENT_TARGET_RECALL < 1:
+    raise ImproperlyConfigured(
+        "Need 0 < DECAY_COACHING_RECALL < REINFORCEMENT_TARGET_RECALL < 1 (recall is 0-1)."
+    )
 REMINDER_DISPATCH_SECONDS = env_int("REMINDER_DISPATCH_SECONDS", 30)
 REMINDER_LEASE_SECONDS = env_int("REMINDER_LEASE_SECONDS", 300)
 REMINDER_MAX_ATTEMPTS = env_int("REMINDER_MAX_ATTEMPTS", 5)
