@@ -51,6 +51,12 @@ def module_completion_check(*, user: User, module: Module) -> CompletionOutcome:
     undoes the completion and whatever the receivers wrote. Safe to call any number of times,
     concurrently too: the unique constraint lets exactly one caller create the row.
     """
+    # Two steps finishing at once (the last two lessons, or the last lesson and the quiz) would
+    # each miss the other's uncommitted row and neither would complete the module. Queueing the
+    # person's checks on their row makes the later one see the earlier one's steps. NO KEY
+    # UPDATE so that other writes merely referring to the person (their foreign-key checks take
+    # KEY SHARE) are not held up behind it.
+    User.objects.select_for_update(no_key=True).filter(pk=user.pk).first()
     existing = ModuleCompletion.objects.filter(user=user, module=module).first()
     if existing is not None:
         return CompletionOutcome(completion=existing, created=False)

@@ -7,7 +7,6 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.permissions import can_assign_courses, is_admin
-from accounts.selectors import team_of
 from config.errors import DomainError
 from lms.models import Course, Enrolment
 
@@ -60,7 +59,9 @@ def enrolment_assign_team(
     """An admin assigns a course to every direct report of ``manager`` at once, all or none."""
     if not is_admin(actor):
         raise DomainError("Only an admin can assign a course to a whole team.")
+    # Direct reports only: for an admin, team_of() would widen this to the whole organisation.
+    members = manager.direct_reports.filter(is_active=True).order_by("pk")
     return [
         enrolment_assign(actor=actor, user=member, course=course, due_date=due_date)
-        for member in team_of(manager=manager)
+        for member in members
     ]

@@ -95,7 +95,8 @@ def attempt_submit(*, attempt: QuizAttempt, answers: Iterable[dict]) -> AttemptR
     ``answers`` is ``[{"question": id, "choices": [id, ...]}, ...]``; unanswered questions are
     wrong. Raises Conflict when the attempt was already submitted (also when two submits race:
     the row lock makes the second wait and then see the first) and DomainError for a question
-    outside the attempt or a choice outside its question. Passing may complete the module.
+    outside the attempt, a choice outside its question or a question answered twice. Passing
+    may complete the module.
     """
     attempt = (
         QuizAttempt.objects.select_for_update().select_related("quiz__module").get(pk=attempt.pk)
@@ -103,9 +104,12 @@ def attempt_submit(*, attempt: QuizAttempt, answers: Iterable[dict]) -> AttemptR
     if attempt.is_submitted:
         raise Conflict("This attempt has already been submitted.")
     selected = _parse_answers(attempt, answers)
+    # Graded against the choices the rep was shown: a correct choice added after the start
+    # could never have been picked, so it must not make the question unanswerable.
+    shown = {choice_id for item in attempt.layout for choice_id in item["choices"]}
     correct_by_question: dict[int, set[int]] = {qid: set() for qid in attempt.question_ids}
     for question_id, choice_id in Choice.objects.filter(
-        question_id__in=attempt.question_ids, is_correct=True
+        question_id__in=attempt.question_ids, pk__in=shown, is_correct=True
     ).values_list("question_id", "pk"):
         correct_by_question[question_id].add(choice_id)
 
@@ -125,7 +129,9 @@ def attempt_submit(*, attempt: QuizAttempt, answers: Iterable[dict]) -> AttemptR
         )
     AttemptAnswer.objects.bulk_create(rows)
     total = len(attempt.question_ids)
-    score = round(100 * (total - len(missed)) / total) if total else 0
+    right = total - len(missed)
+    # Halves round up, as people read a percentage (round() would send 62.5 to 62, 87.5 to 88).
+    score = (200 * right + total) // (2 * total) if total else 0
     attempt.score = score
     attempt.passed = score >= attempt.quiz.pass_mark
     attempt.submitted_at = timezone.now()

@@ -1,0 +1,244 @@
+"""Training API (DESIGN §7): parse, authorise through a selector, call a service, render."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema, extend_schema_view
+from rest_framework import generics, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.views import APIView
+
+from accounts.selectors import people_visible_to
+from config.errors import DomainError
+from lms.api.serializers import (
+    AttemptResultSerializer,
+    AttemptSerializer,
+    AttemptSubmitInputSerializer,
+    CompletionSerializer,
+    CourseDetailSerializer,
+    CourseListItemSerializer,
+    EnrolmentCreateInputSerializer,
+    EnrolmentSerializer,
+    ErrorSerializer,
+    GradedAttemptSerializer,
+    LessonCompletionSerializer,
+)
+from lms.models import Course, Enrolment, ModuleCompletion
+from lms.selectors import (
+    attempt_for,
+    attempt_sheet,
+    completion_list_for,
+    course_detail_for,
+    course_list_for,
+    enrolment_list_for,
+    lesson_to_complete_for,
+    quiz_for,
+)
+from lms.services import (
+    attempt_start,
+    attempt_submit,
+    enrolment_assign,
+    enrolment_self,
+    lesson_complete,
+)
+
+
+class WriteThrottle(ScopedRateThrottle):
+    """The shared ``write`` rate, counted on writes only so reading a list is never throttled."""
+
+    scope_attr = "write_throttle_scope"
+
+    def allow_request(self, request: Request, view: APIView) -> bool:
+        if request.method in ("GET", "HEAD", "OPTIONS"):
+            return True
+        return super().allow_request(request, view)
+
+
+class WriteApi(APIView):
+    throttle_classes = [WriteThrottle]
+    write_throttle_scope = "write"
+
+
+NOT_FOUND = {404: ErrorSerializer}
+REFUSED = {400: ErrorSerializer}
+
+
+def _schema_generation(view: APIView) -> bool:
+    return getattr(view, "swagger_fake_view", False)
+
+
+# --- courses -----------------------------------------------------------------------------------
+
+
+@extend_schema_view(get=extend_schema(operation_id="courses_list"))
+class CourseListApi(generics.ListAPIView):
+    """Published courses (admins also see drafts), with the caller's progress through each."""
+
+    serializer_class = CourseListItemSerializer
+
+    def get_queryset(self) -> QuerySet[Course]:
+        if _schema_generation(self):
+            return Course.objects.none()
+        return course_list_for(user=self.request.user)
+
+
+class CourseDetailApi(APIView):
+    @extend_schema(
+        operation_id="courses_retrieve", responses={200: CourseDetailSerializer, **NOT_FOUND}
+    )
+    def get(self, request: Request, course_id: int) -> Response:
+        course = course_detail_for(user=request.user, course_id=course_id)
+        return Response(CourseDetailSerializer(course).data)
+
+
+# --- enrolments --------------------------------------------------------------------------------
+
+
+@extend_schema_view(get=extend_schema(operation_id="enrolments_list"))
+class EnrolmentListCreateApi(generics.ListAPIView):
+    """The caller's enrolments (a manager's also their team's, an admin's everyone's)."""
+
+    serializer_class = EnrolmentSerializer
+    throttle_classes = [WriteThrottle]
+    write_throttle_scope = "write"
+
+    def get_queryset(self) -> QuerySet[Enrolment]:
+        if _schema_generation(self):
+            return Enrolment.objects.none()
+        return enrolment_list_for(user=self.request.user)
+
+    @extend_schema(
+        operation_id="enrolments_create",
+        request=EnrolmentCreateInputSerializer,
+        responses={201: EnrolmentSerializer, **REFUSED},
+        description=(
+            "`{course}` enrols the caller. `{course, user, due_date}` assigns the course: a "
+            "manager to a direct report, an admin to anyone. Assigning again updates the due date."
+        ),
+    )
+    def post(self, request: Request) -> Response:
+        payload = EnrolmentCreateInputSerializer(data=request.data, context={"request": request})
+        payload.is_valid(raise_exception=True)
+        course = payload.validated_data["course"]
+        person_id = payload.validated_data.get("user", request.user.pk)
+        due_date = payload.validated_data.get("due_date")
+        if person_id == request.user.pk and due_date is None:
+            enrolment = enrolment_self(user=request.user, course=course)
+        else:
+            # Someone outside the caller's sight gets the same answer as someone outside their
+            # team, so the message says nothing about which ids exist.
+            person = people_visible_to(user=request.user).filter(pk=person_id).first()
+            if person is None:
+                raise DomainError("You can assign courses only to people who report to you.")
+            enrolment = enrolment_assign(
+                actor=request.user, user=person, course=course, due_date=due_date
+            )
+        enrolment = enrolment_list_for(user=request.user).get(pk=enrolment.pk)
+        return Response(EnrolmentSerializer(enrolment).data, status=status.HTTP_201_CREATED)
+
+
+# --- lessons -----------------------------------------------------------------------------------
+
+
+class LessonCompleteApi(WriteApi):
+    @extend_schema(
+        operation_id="lessons_complete",
+        request=None,
+        responses={200: LessonCompletionSerializer, **NOT_FOUND},
+        description="Idempotent: completing a lesson again answers 200 and changes nothing.",
+    )
+    def post(self, request: Request, lesson_id: int) -> Response:
+        lesson = lesson_to_complete_for(user=request.user, lesson_id=lesson_id)
+        outcome = lesson_complete(user=request.user, lesson=lesson)
+        data = {
+            "lesson": lesson.pk,
+            "completed_at": outcome.progress.completed_at,
+            "module_completed": outcome.completion.created,
+            "follow_up_session": outcome.completion.follow_up.get("follow_up_session"),
+        }
+        return Response(LessonCompletionSerializer(data).data)
+
+
+# --- quiz attempts -----------------------------------------------------------------------------
+
+
+class AttemptStartApi(WriteApi):
+    @extend_schema(
+        operation_id="attempts_start",
+        request=None,
+        responses={201: AttemptSerializer, **REFUSED, **NOT_FOUND},
+        description=(
+            "Starts an attempt with its questions and choice order frozen, or returns the open "
+            "one. No attempts left, or a quiz in an unpublished course, is a 400."
+        ),
+    )
+    def post(self, request: Request, quiz_id: int) -> Response:
+        quiz = quiz_for(user=request.user, quiz_id=quiz_id)
+        attempt = attempt_start(user=request.user, quiz=quiz)
+        sheet = attempt_sheet(attempt=attempt)
+        return Response(AttemptSerializer(sheet).data, status=status.HTTP_201_CREATED)
+
+
+class AttemptDetailApi(APIView):
+    @extend_schema(
+        operation_id="attempts_retrieve",
+        responses={
+            200: PolymorphicProxySerializer(
+                component_name="AttemptOrGradedAttempt",
+                serializers=[AttemptSerializer, GradedAttemptSerializer],
+                resource_type_field_name=None,
+            ),
+            **NOT_FOUND,
+        },
+        description=(
+            "The caller's own attempt. Open, it shows only questions and choices; submitted, "
+            "it adds the score and, per question, the right and chosen choices and explanation."
+        ),
+    )
+    def get(self, request: Request, attempt_id: int) -> Response:
+        attempt = attempt_for(user=request.user, attempt_id=attempt_id)
+        sheet = attempt_sheet(attempt=attempt)
+        serializer = GradedAttemptSerializer if attempt.is_submitted else AttemptSerializer
+        return Response(serializer(sheet).data)
+
+
+class AttemptSubmitApi(WriteApi):
+    @extend_schema(
+        operation_id="attempts_submit",
+        request=AttemptSubmitInputSerializer,
+        responses={200: AttemptResultSerializer, **REFUSED, **NOT_FOUND, 409: ErrorSerializer},
+        description=(
+            "Grades the attempt once; a second submit is a 409. A question outside the attempt "
+            "or a choice outside its question is a 400."
+        ),
+    )
+    def post(self, request: Request, attempt_id: int) -> Response:
+        attempt = attempt_for(user=request.user, attempt_id=attempt_id)
+        payload = AttemptSubmitInputSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        result = attempt_submit(attempt=attempt, answers=payload.validated_data["answers"])
+        data = {
+            "score": result.score,
+            "passed": result.passed,
+            "module_completed": result.module_completed,
+            "follow_up_session": result.follow_up.get("follow_up_session"),
+            "results": attempt_sheet(attempt=result.attempt).items,
+        }
+        return Response(AttemptResultSerializer(data).data)
+
+
+# --- completions -------------------------------------------------------------------------------
+
+
+@extend_schema_view(get=extend_schema(operation_id="completions_list"))
+class CompletionListApi(generics.ListAPIView):
+    """Module completions of the people the caller may see."""
+
+    serializer_class = CompletionSerializer
+
+    def get_queryset(self) -> QuerySet[ModuleCompletion]:
+        if _schema_generation(self):
+            return ModuleCompletion.objects.none()
+        return completion_list_for(user=self.request.user)
