@@ -1,6 +1,6 @@
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 
 from accounts.forms import SignInForm
 from accounts.selectors import team_of
@@ -27,5 +27,6 @@ def home(request):
     elif user.is_manager:
         template, context = "accounts/home_manager.html", {"team": team_of(manager=user)}
     else:
-        template, context = "accounts/home_rep.html", {}
+        # A rep's day starts with their training.
+        return redirect("lms:my_learning")
     return render(request, template, context)

@@ -532,10 +532,14 @@ def course_outline_for(*, user: User, course_id: int) -> CourseOutline:
     404 for what they may not see; a fixed number of queries however many modules."""
     course = course_detail_for(user=user, course_id=course_id)
     mine = QuizAttempt.objects.filter(user=user, quiz=OuterRef("pk"))
-    quizzes = Quiz.objects.filter(module__course=course).select_related("module").annotate(
-        attempts_used=_count_of(mine.filter(submitted_at__isnull=False), group_by="quiz"),
-        passed=Exists(mine.filter(passed=True)),
-        open_attempt_id=Subquery(mine.filter(submitted_at__isnull=True).values("pk")[:1]),
+    quizzes = (
+        Quiz.objects.filter(module__course=course)
+        .select_related("module")
+        .annotate(
+            attempts_used=_count_of(mine.filter(submitted_at__isnull=False), group_by="quiz"),
+            passed=Exists(mine.filter(passed=True)),
+            open_attempt_id=Subquery(mine.filter(submitted_at__isnull=True).values("pk")[:1]),
+        )
     )
     by_module = {quiz.module_id: quiz for quiz in quizzes}
     return CourseOutline(

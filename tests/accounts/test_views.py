@@ -17,13 +17,15 @@ def test_home_requires_sign_in(client):
     assert response["Location"].startswith("/accounts/login/")
 
 
-def test_signing_in_lands_a_rep_on_their_home(client):
-    RepFactory(username="jo")
+def test_signing_in_lands_a_rep_on_their_learning(client):
+    RepFactory(username="jo", first_name="Jo")
     response = client.post(
         "/accounts/login/", {"username": "jo", "password": PASSWORD}, follow=True
     )
     assert response.status_code == 200
+    assert response.redirect_chain[-1][0] == "/learn/"
     assert b"My learning" in response.content
+    assert b"Welcome, Jo" in response.content
 
 
 def test_a_wrong_password_shows_a_clear_error(client):
@@ -71,6 +73,6 @@ def test_sign_out_is_a_post(client):
 
 def test_pages_carry_the_csrf_header_for_htmx(client):
     client.force_login(RepFactory())
-    response = client.get("/")
+    response = client.get("/", follow=True)
     assert b'hx-headers=\'{"X-CSRFToken": "' in response.content
     assert b"htmx" in response.content

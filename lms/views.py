@@ -1,0 +1,167 @@
+"""Training pages: parse, authorise through a selector, call a service, render.
+
+Every form posts without JavaScript too; with htmx the answer is the page's partial, swapped in
+place. A refused action becomes a message on the page it came from, never an error page.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import HttpResponseClientRedirect, push_url
+
+from config.errors import DomainError
+from lms import selectors, services
+from lms.content import video_embed_url
+from lms.forms import AssignCourseForm, AttemptForm
+
+FOLLOW_UP_BOOKED = "A coaching session with your manager has been booked to follow this up."
+
+
+def _refused(request: HttpRequest, message: str, url: str) -> HttpResponse:
+    """Back to ``url`` with the reason shown there; htmx is told to load it as a whole page."""
+    messages.error(request, message)
+    return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+
+
+@login_required
+@require_GET
+def my_learning(request: HttpRequest) -> HttpResponse:
+    learning = selectors.learning_for(user=request.user)
+    return render(request, "lms/my_learning.html", {"learning": learning})
+
+
+@login_required
+@require_POST
+def course_start(request: HttpRequest, course_id: int) -> HttpResponse:
+    course = selectors.course_for(user=request.user, course_id=course_id)
+    try:
+        services.enrolment_self(user=request.user, course=course)
+    except DomainError as error:
+        return _refused(request, error.message, reverse("lms:my_learning"))
+    messages.success(request, f"You have started {course.title}.")
+    return redirect("lms:course", course_id=course.pk)
+
+
+@login_required
+@require_GET
+def course_detail(request: HttpRequest, course_id: int) -> HttpResponse:
+    outline = selectors.course_outline_for(user=request.user, course_id=course_id)
+    return render(request, "lms/course.html", {"outline": outline})
+
+
+@login_required
+@require_GET
+def lesson_detail(request: HttpRequest, lesson_id: int) -> HttpResponse:
+    reading = selectors.lesson_reading_for(user=request.user, lesson_id=lesson_id)
+    context = {"reading": reading, "video_embed": video_embed_url(reading.lesson.video_url)}
+    return render(request, "lms/lesson.html", context)
+
+
+@login_required
+@require_POST
+def lesson_mark_complete(request: HttpRequest, lesson_id: int) -> HttpResponse:
+    lesson = selectors.lesson_to_complete_for(user=request.user, lesson_id=lesson_id)
+    try:
+        completion = services.lesson_complete(user=request.user, lesson=lesson).completion
+    except DomainError as error:
+        return _refused(request, error.message, reverse("lms:lesson", args=[lesson.pk]))
+    follow_up = completion.follow_up.get("follow_up_session")
+    if request.htmx:
+        reading = selectors.lesson_reading_for(user=request.user, lesson_id=lesson.pk)
+        context = {
+            "reading": reading,
+            "module_just_completed": completion.created,
+            "follow_up_session": follow_up,
+        }
+        return render(request, "lms/lesson.html#status", context)
+    # The page shows "Module complete" itself; only the booking needs saying.
+    if follow_up:
+        messages.info(request, FOLLOW_UP_BOOKED)
+    return redirect("lms:lesson", lesson_id=lesson.pk)
+
+
+@login_required
+@require_GET
+def quiz_detail(request: HttpRequest, quiz_id: int) -> HttpResponse:
+    standing = selectors.quiz_standing_for(user=request.user, quiz_id=quiz_id)
+    return render(request, "lms/quiz.html", {"standing": standing})
+
+
+@login_required
+@require_POST
+def quiz_start(request: HttpRequest, quiz_id: int) -> HttpResponse:
+    quiz = selectors.quiz_for(user=request.user, quiz_id=quiz_id)
+    try:
+        attempt = services.attempt_start(user=request.user, quiz=quiz)
+    except DomainError as error:
+        return _refused(request, error.message, reverse("lms:quiz", args=[quiz.pk]))
+    url = reverse("lms:attempt", args=[attempt.pk])
+    if request.htmx:
+        # "Try again" swaps the fresh questions in where the result was.
+        page = selectors.attempt_page_for(user=request.user, attempt_id=attempt.pk)
+        return push_url(render(request, "lms/attempt.html#questions", {"page": page}), url)
+    return redirect(url)
+
+
+@login_required
+@require_GET
+def attempt_detail(request: HttpRequest, attempt_id: int) -> HttpResponse:
+    page = selectors.attempt_page_for(user=request.user, attempt_id=attempt_id)
+    return render(request, "lms/attempt.html", {"page": page})
+
+
+@login_required
+@require_POST
+def attempt_submit(request: HttpRequest, attempt_id: int) -> HttpResponse:
+    page = selectors.attempt_page_for(user=request.user, attempt_id=attempt_id)
+    here = reverse("lms:attempt", args=[attempt_id])
+    form = AttemptForm(request.POST, sheet=page.sheet)
+    if not form.is_valid():
+        return _refused(request, "An answer was not one of its question's choices.", here)
+    try:
+        result = services.attempt_submit(attempt=page.attempt, answers=form.answers())
+    except DomainError as error:
+        return _refused(request, error.message, here)
+    follow_up = result.follow_up.get("follow_up_session")
+    if request.htmx:
+        page = selectors.attempt_page_for(user=request.user, attempt_id=attempt_id)
+        context = {"page": page, "follow_up_session": follow_up}
+        return render(request, "lms/attempt.html#result", context)
+    if follow_up:
+        messages.info(request, FOLLOW_UP_BOOKED)
+    return redirect(here)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def team_training(request: HttpRequest) -> HttpResponse:
+    team = selectors.team_for(user=request.user)
+    form = AssignCourseForm(request.POST if request.method == "POST" else None, team=team)
+    assigned = None
+    if form.is_valid():
+        try:
+            assigned = services.enrolment_assign(
+                actor=request.user,
+                user=form.cleaned_data["rep"],
+                course=form.cleaned_data["course"],
+                due_date=form.cleaned_data["due_date"],
+            )
+        except DomainError as error:
+            form.add_error(None, error.message)
+        else:
+            if not request.htmx:
+                messages.success(request, f"Assigned {assigned.course} to {assigned.user}.")
+                return redirect("lms:team")
+            form = AssignCourseForm(team=team)
+    context = {
+        "members": selectors.team_training_for(user=request.user),
+        "form": form,
+        "assigned": assigned,
+    }
+    template = "lms/team.html#training" if request.htmx else "lms/team.html"
+    return render(request, template, context)
