@@ -9,6 +9,7 @@ from accounts.models import User
 from config.errors import DomainError
 from lms.models import Lesson, LessonProgress
 from lms.services.completion import CompletionOutcome, module_completion_check
+from lms.services.enrolment import enrolment_self
 
 
 @dataclass
@@ -26,6 +27,8 @@ def lesson_complete(*, user: User, lesson: Lesson) -> LessonOutcome:
     """
     if not lesson.module.course.is_published:
         raise DomainError("That course is not published.")
+    # Working through a course is enrolling in it, so it shows on "My learning" with progress.
+    enrolment_self(user=user, course=lesson.module.course)
     progress, created = LessonProgress.objects.get_or_create(
         user=user, lesson=lesson, defaults={"completed_at": timezone.now()}
     )

@@ -14,6 +14,7 @@ from accounts.models import User
 from config.errors import Conflict, DomainError
 from lms.models import AttemptAnswer, Choice, ModuleCompletion, Question, Quiz, QuizAttempt
 from lms.services.completion import module_completion_check
+from lms.services.enrolment import enrolment_self
 
 _random = random.SystemRandom()
 
@@ -44,8 +45,7 @@ def attempt_start(*, user: User, quiz: Quiz) -> QuizAttempt:
     """
     # Lock the person's row so two tabs starting at once agree on the attempt number.
     User.objects.select_for_update().filter(pk=user.pk).first()
-    if not quiz.module.course.is_published:
-        raise DomainError("That course is not published.")
+    enrolment_self(user=user, course=quiz.module.course)
     open_attempt = QuizAttempt.objects.filter(
         user=user, quiz=quiz, submitted_at__isnull=True
     ).first()

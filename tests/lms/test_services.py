@@ -840,3 +840,13 @@ def test_a_team_assignment_updates_existing_enrolments_without_duplicates(org):
     enrolment_assign_team(actor=org.admin, manager=org.manager, course=course, due_date=due)
     enrolment = Enrolment.objects.get(user=org.rep, course=course)
     assert (enrolment.assigned_by, enrolment.due_date) == (org.admin, due)
+
+
+def test_working_through_a_course_enrols_you_in_it():
+    rep = RepFactory()
+    module = build_module(lessons=1, questions=1)
+    lesson_complete(user=rep, lesson=module.lessons.get())
+    assert Enrolment.objects.filter(user=rep, course=module.course).count() == 1
+    other = build_module(lessons=1, questions=1)
+    attempt_start(user=rep, quiz=other.quiz)
+    assert Enrolment.objects.filter(user=rep, course=other.course).count() == 1

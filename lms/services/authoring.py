@@ -1,0 +1,198 @@
+"""Authoring: the rules a course must meet before reps see it, and its publishing lifecycle.
+
+The rules are written once, as small functions over plain numbers, so that the admin, the
+publish action and the course-file importer all refuse the same things with the same words.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from django.db import transaction
+from django.db.models import Count, F, Model, Q
+
+from config.errors import DomainError
+from lms.models import Course, Module, Question, Quiz
+
+PASS_MARK_MIN = 1
+PASS_MARK_MAX = 100
+# Rows that change place are parked this far out first, so no two ever share a position.
+_POSITION_SHIFT = 1_000_000
+
+
+class CourseNotPublishable(DomainError):
+    """The course breaks publishing rules; ``problems`` lists each one as a sentence."""
+
+    def __init__(self, course: Course, problems: list[str]):
+        self.problems = problems
+        super().__init__(f"“{course.title}” cannot be published: " + "; ".join(problems))
+
+
+# --- the rules, over plain values ---------------------------------------------------------------
+
+
+def question_rule_problems(*, kind: str, choice_count: int, correct_count: int) -> list[str]:
+    """What is wrong with one question's choices (empty when nothing is)."""
+    problems = []
+    if choice_count < 2:
+        problems.append("a question needs at least two choices")
+    if kind == Question.Kind.SINGLE and correct_count != 1:
+        problems.append(
+            "a single-choice question needs exactly one correct choice"
+            f" ({correct_count} marked correct)"
+        )
+    elif kind == Question.Kind.MULTIPLE and correct_count < 1:
+        problems.append("a multiple-choice question needs at least one correct choice")
+    return problems
+
+
+def quiz_rule_problems(
+    *, pass_mark: int | None, questions_per_attempt: int | None, question_count: int
+) -> list[tuple[str, str]]:
+    """What is wrong with a quiz's settings, as (field, sentence) pairs."""
+    problems = []
+    if question_count < 1:
+        problems.append(("questions", "a quiz needs at least one question"))
+    if pass_mark is None or not PASS_MARK_MIN <= pass_mark <= PASS_MARK_MAX:
+        problems.append(
+            ("pass_mark", f"the pass mark must be between {PASS_MARK_MIN} and {PASS_MARK_MAX} %")
+        )
+    if (
+        questions_per_attempt is not None
+        and question_count
+        and questions_per_attempt > (question_count)
+    ):
+        problems.append(
+            (
+                "questions_per_attempt",
+                f"asks {questions_per_attempt} questions per attempt but the quiz has only"
+                f" {question_count}",
+            )
+        )
+    return problems
+
+
+def module_rule_problems(*, lesson_count: int, has_quiz: bool) -> list[str]:
+    if lesson_count < 1 and not has_quiz:
+        return ["a module needs at least one lesson or a quiz"]
+    return []
+
+
+def course_rule_problems(*, module_count: int) -> list[str]:
+    if module_count < 1:
+        return ["a course needs at least one module"]
+    return []
+
+
+# --- the rules, over stored content -------------------------------------------------------------
+
+
+def _questions_with_counts():
+    return Question.objects.annotate(
+        choice_count=Count("choices"),
+        correct_count=Count("choices", filter=Q(choices__is_correct=True)),
+    ).order_by("position")
+
+
+def _quiz_problems(quiz: Quiz, questions: list[Question]) -> list[str]:
+    problems = [
+        message
+        for _field, message in quiz_rule_problems(
+            pass_mark=quiz.pass_mark,
+            questions_per_attempt=quiz.questions_per_attempt,
+            question_count=len(questions),
+        )
+    ]
+    for question in questions:
+        label = question.prompt if len(question.prompt) <= 60 else question.prompt[:59] + "…"
+        problems.extend(
+            f"question {question.position} (“{label}”): {message}"
+            for message in question_rule_problems(
+                kind=question.kind,
+                choice_count=question.choice_count,
+                correct_count=question.correct_count,
+            )
+        )
+    return problems
+
+
+def quiz_problems(*, quiz: Quiz) -> list[str]:
+    """Every reason this quiz is not fit for reps yet, as sentences (empty when it is)."""
+    return _quiz_problems(quiz, list(_questions_with_counts().filter(quiz=quiz)))
+
+
+def course_problems(*, course: Course) -> list[str]:
+    """Every reason this course cannot be published, each a sentence naming its module."""
+    modules = list(
+        Module.objects.filter(course=course)
+        .annotate(lesson_count=Count("lessons"))
+        .select_related("quiz")
+        .order_by("position")
+    )
+    problems = course_rule_problems(module_count=len(modules))
+    questions_by_quiz: dict[int, list[Question]] = defaultdict(list)
+    for question in _questions_with_counts().filter(quiz__module__course=course):
+        questions_by_quiz[question.quiz_id].append(question)
+    for module in modules:
+        quiz = getattr(module, "quiz", None)
+        problems.extend(
+            f"{module.title}: {message}"
+            for message in module_rule_problems(
+                lesson_count=module.lesson_count, has_quiz=quiz is not None
+            )
+        )
+        if quiz is not None:
+            problems.extend(
+                f"{module.title}: {message}"
+                for message in _quiz_problems(quiz, questions_by_quiz[quiz.pk])
+            )
+    return problems
+
+
+# --- the lifecycle ------------------------------------------------------------------------------
+
+
+def _set_status(course: Course, status: str) -> Course:
+    if course.status != status:
+        course.status = status
+        course.save(update_fields=["status", "updated_at"])
+    return course
+
+
+def _locked(course: Course) -> Course:
+    return Course.objects.select_for_update().get(pk=course.pk)
+
+
+@transaction.atomic
+def course_publish(*, course: Course) -> Course:
+    """Show the course to reps. Raises CourseNotPublishable (a DomainError) listing each problem.
+
+    Publishing an already published course checks it again and changes nothing.
+    """
+    course = _locked(course)
+    problems = course_problems(course=course)
+    if problems:
+        raise CourseNotPublishable(course, problems)
+    return _set_status(course, Course.Status.PUBLISHED)
+
+
+@transaction.atomic
+def course_unpublish(*, course: Course) -> Course:
+    """Back to draft: hidden from reps, progress kept, editable freely again."""
+    return _set_status(_locked(course), Course.Status.DRAFT)
+
+
+@transaction.atomic
+def course_archive(*, course: Course) -> Course:
+    """Retire a course without losing anyone's progress, attempts or completions."""
+    return _set_status(_locked(course), Course.Status.ARCHIVED)
+
+
+def positions_make_room(*, model: type[Model], pks: list[int]) -> None:
+    """Park the rows about to change position out of the way, inside the caller's transaction.
+
+    Modules, lessons, questions and choices have a unique position within their parent, so
+    swapping two in place would collide; moved far out first, each can take its new place.
+    """
+    if pks:
+        model._default_manager.filter(pk__in=pks).update(position=F("position") + _POSITION_SHIFT)
