@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -20,9 +21,10 @@ CHANNELS = (Reminder.Channel.IN_APP, Reminder.Channel.EMAIL)
 
 
 def _kick_dispatcher() -> None:
-    from coaching.tasks import dispatch_due_reminders
+    # After the commit: never raises, a broker outage only delays until the next beat.
+    from coaching.tasks import wake_dispatcher
 
-    dispatch_due_reminders.delay()
+    wake_dispatcher()
 
 
 def reminder_schedule(
@@ -71,3 +73,138 @@ def reminders_cancel(*, reminders) -> int:
     return reminders.filter(status__in=[Reminder.Status.PENDING, Reminder.Status.QUEUED]).update(
         status=Reminder.Status.CANCELLED, lease_expires_at=None
     )
+
+
+# --- a session's reminder set -----------------------------------------------------------------
+#
+# Reminders whose due time follows the session's time: written at booking, moved when the
+# session moves, cancelled when it is cancelled or held. Offsets are from the start, except
+# the hold-overdue nudge, which follows the end.
+SESSION_BEFORE_START = {
+    Reminder.Kind.SESSION_24H: dt.timedelta(hours=24),
+    Reminder.Kind.SESSION_1H: dt.timedelta(hours=1),
+}
+SESSION_TIMED_KINDS = (*SESSION_BEFORE_START, Reminder.Kind.SESSION_HOLD_OVERDUE)
+# The occasion in each dedupe key: session:12:24h, session:12:1h, session:12:hold_overdue.
+SESSION_TIMED_OCCASIONS = {
+    Reminder.Kind.SESSION_24H: "24h",
+    Reminder.Kind.SESSION_1H: "1h",
+    Reminder.Kind.SESSION_HOLD_OVERDUE: "hold_overdue",
+}
+
+
+def _session_parties(session: CoachingSession) -> list[User]:
+    return [person for person in (session.coach, session.rep) if person is not None]
+
+
+def _session_timed_due(session: CoachingSession, kind: str) -> dt.datetime:
+    if kind == Reminder.Kind.SESSION_HOLD_OVERDUE:
+        end = session.scheduled_for + dt.timedelta(minutes=session.duration_minutes)
+        return end + dt.timedelta(hours=settings.COACHING_HOLD_GRACE_HOURS)
+    return session.scheduled_for - SESSION_BEFORE_START[kind]
+
+
+def _session_timed_recipients(session: CoachingSession, kind: str) -> list[User]:
+    if kind == Reminder.Kind.SESSION_HOLD_OVERDUE:
+        return [session.coach] if session.coach is not None else []
+    return _session_parties(session)
+
+
+def session_reminders_schedule(*, session: CoachingSession, calendar_invite: bool = True) -> None:
+    """Write a newly booked session's reminders.
+
+    Coach and rep hear of the booking now (its payload says a calendar invite goes with it),
+    both are reminded 24 h and 1 h before (unless that moment has passed already), and the
+    coach is nudged when the session is not marked held by its end plus the grace period.
+    With no coach, only the rep's reminders are written.
+    """
+    now = timezone.now()
+    for person in _session_parties(session):
+        reminder_schedule(
+            recipient=person,
+            kind=Reminder.Kind.SESSION_BOOKED,
+            due_at=now,
+            key=f"session:{session.pk}:booked",
+            session=session,
+            payload={"calendar_invite": calendar_invite},
+        )
+    for kind in SESSION_TIMED_KINDS:
+        due_at = _session_timed_due(session, kind)
+        if due_at <= now:
+            continue
+        for person in _session_timed_recipients(session, kind):
+            reminder_schedule(
+                recipient=person,
+                kind=kind,
+                due_at=due_at,
+                key=f"session:{session.pk}:{SESSION_TIMED_OCCASIONS[kind]}",
+                session=session,
+            )
+
+
+def session_reminders_move(*, session: CoachingSession) -> None:
+    """Follow the session to its new time: pending reminders move, sent ones stay sent.
+
+    A reminder whose new moment has already passed is cancelled. Someone whose reminder went
+    out (or was never written because its moment had passed) gets a fresh one for the new
+    time, keyed by that time so that moving back and forth never doubles a message.
+    Reminders being delivered right now (queued) are left to finish; a fresh one follows.
+    """
+    now = timezone.now()
+    stamp = session.scheduled_for.astimezone(dt.UTC).strftime("%Y%m%dT%H%M")
+    for kind in SESSION_TIMED_KINDS:
+        due_at = _session_timed_due(session, kind)
+        pending = session.reminders.filter(kind=kind, status=Reminder.Status.PENDING)
+        if due_at <= now:
+            reminders_cancel(reminders=pending)
+            continue
+        pending.update(due_at=due_at)
+        covered = set(
+            session.reminders.filter(kind=kind, status=Reminder.Status.PENDING).values_list(
+                "recipient_id", "channel"
+            )
+        )
+        for person in _session_timed_recipients(session, kind):
+            channels = tuple(c for c in CHANNELS if (person.pk, c) not in covered)
+            if channels:
+                reminder_schedule(
+                    recipient=person,
+                    kind=kind,
+                    due_at=due_at,
+                    key=f"session:{session.pk}:{SESSION_TIMED_OCCASIONS[kind]}:{stamp}",
+                    channels=channels,
+                    session=session,
+                )
+
+
+def session_reminders_cancel(*, session: CoachingSession, kinds=None) -> int:
+    """Cancel the session's reminders that have not gone out (of ``kinds``, or all of them)."""
+    reminders = session.reminders.all()
+    if kinds is not None:
+        reminders = reminders.filter(kind__in=kinds)
+    return reminders_cancel(reminders=reminders)
+
+
+def session_notice(
+    *,
+    session: CoachingSession,
+    kind: str,
+    recipients: list[User],
+    occasion: str,
+    payload: dict[str, Any] | None = None,
+) -> None:
+    """Tell ``recipients`` now that something happened to the session (moved, cancelled...).
+
+    ``occasion`` makes the dedupe key (``session:12:cancelled``), so repeating the same event
+    writes nothing new.
+    """
+    now = timezone.now()
+    for person in recipients:
+        reminder_schedule(
+            recipient=person,
+            kind=kind,
+            due_at=now,
+            key=f"session:{session.pk}:{occasion}",
+            session=session,
+            payload=payload,
+        )

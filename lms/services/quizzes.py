@@ -99,7 +99,9 @@ def attempt_submit(*, attempt: QuizAttempt, answers: Iterable[dict]) -> AttemptR
     may complete the module.
     """
     attempt = (
-        QuizAttempt.objects.select_for_update().select_related("quiz__module").get(pk=attempt.pk)
+        QuizAttempt.objects.select_for_update(of=("self",))
+        .select_related("quiz__module")
+        .get(pk=attempt.pk)
     )
     if attempt.is_submitted:
         raise Conflict("This attempt has already been submitted.")
