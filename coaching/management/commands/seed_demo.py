@@ -2,6 +2,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from accounts.demo import DEMO_PASSWORD, DEMO_PEOPLE, demo_people_seed
+from lms.demo import demo_courses_seed
 
 
 class Command(BaseCommand):
@@ -10,7 +11,10 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         with transaction.atomic():
             demo_people_seed()
+            courses = demo_courses_seed()
         self.stdout.write(self.style.SUCCESS("Demo organisation ready."))
+        for item in courses:
+            self.stdout.write(f"  course  {item.course.slug} ({item.outcome})")
         self.stdout.write(f"Every demo login uses the password: {DEMO_PASSWORD}")
         for username, _, _, role, _, _, who in DEMO_PEOPLE:
             self.stdout.write(f"  {username:<8} {role:<8} {who}")
