@@ -7,12 +7,6 @@ class CoachingConfig(AppConfig):
     verbose_name = "Coaching"
 
     def ready(self) -> None:
-        from coaching.receivers import follow_up_on_module_completed
-        from lms.models import ModuleCompletion
-        from lms.signals import module_completed
+        from coaching.receivers import receivers_connect
 
-        module_completed.connect(
-            follow_up_on_module_completed,
-            sender=ModuleCompletion,
-            dispatch_uid="coaching.follow_up_on_module_completed",
-        )
+        receivers_connect()

@@ -310,3 +310,6 @@ class CalendarFeed(models.Model):
 
     def __str__(self) -> str:
         return f"Calendar feed for {self.user}"
+
+
+from coaching.models_memory import *  # noqa: E402,F403

@@ -3,6 +3,7 @@
 import os
 
 from celery import Celery
+from django.conf import settings
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
@@ -13,6 +14,25 @@ app.autodiscover_tasks()
 app.conf.beat_schedule = {
     "clear-expired-sign-in-sessions": {
         "task": "accounts.tasks.clear_expired_sessions",
+        "schedule": 60 * 60,
+    },
+    # The reminder outbox (DESIGN §5.3): exactly one beat, so exactly one dispatcher per tick.
+    "dispatch-due-reminders": {
+        "task": "coaching.tasks.dispatch_due_reminders",
+        "schedule": settings.REMINDER_DISPATCH_SECONDS,
+        # A tick nobody ran in time is superseded by the next one: don't let them pile up.
+        "options": {"expires": settings.REMINDER_DISPATCH_SECONDS},
+    },
+    "mark-missed-sessions": {
+        "task": "coaching.tasks.mark_missed_sessions",
+        "schedule": 5 * 60,
+    },
+    "skill-upkeep": {
+        "task": "coaching.tasks.skill_upkeep",
+        "schedule": 15 * 60,
+    },
+    "mark-missed-commitments": {
+        "task": "coaching.tasks.mark_missed_commitments",
         "schedule": 60 * 60,
     },
 }

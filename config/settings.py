@@ -307,7 +307,15 @@ COACHING_MAX_SESSIONS_PER_DAY = env_int("COACHING_MAX_SESSIONS_PER_DAY", 6)
 COACHING_SESSION_MINUTES = env_int("COACHING_SESSION_MINUTES", 30)
 COACHING_WORKDAY_START_HOUR = env_int("COACHING_WORKDAY_START_HOUR", 9)
 COACHING_WORKDAY_END_HOUR = env_int("COACHING_WORKDAY_END_HOUR", 17)
-COACHING_HOLD_GRACE_HOURS = env_int("COACHING_HOLD_GRACE_HOURS", 4)
+# The coach is nudged this long after a session ends if it is not marked held ...
+COACHING_HOLD_NUDGE_HOURS = env_int("COACHING_HOLD_NUDGE_HOURS", 2)
+# ... and it counts as missed only after the longer grace period.
+COACHING_HOLD_GRACE_HOURS = env_int("COACHING_HOLD_GRACE_HOURS", 24)
+if COACHING_HOLD_GRACE_HOURS <= COACHING_HOLD_NUDGE_HOURS:
+    raise ImproperlyConfigured(
+        "COACHING_HOLD_GRACE_HOURS must be longer than COACHING_HOLD_NUDGE_HOURS, "
+        "or the nudge to mark a session held would come after it is marked missed."
+    )
 # Reinforcement and skill decay (docs/skills.md): recall is FSRS's forecast probability, 0-1.
 REINFORCEMENT_TARGET_RECALL = env_float("REINFORCEMENT_TARGET_RECALL", 0.9)
 REINFORCEMENT_MAX_PER_DAY = env_int("REINFORCEMENT_MAX_PER_DAY", 1)

@@ -1,1 +1,7 @@
-urlpatterns: list = []
+from django.urls import path
+
+from coaching.api.reminders import ReminderListApi
+
+urlpatterns: list = [
+    path("reminders/", ReminderListApi.as_view(), name="api-reminders"),
+]

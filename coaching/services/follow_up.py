@@ -14,9 +14,9 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max, Q
 
 from accounts.models import User
-from coaching.models import CoachingSession, Commitment, Reminder
+from coaching.models import CoachingSession, Commitment
 from coaching.services.plans import plan_for_rep
-from coaching.services.reminders import reminder_schedule, session_reminders_schedule
+from coaching.services.reminders import session_reminders_schedule
 from coaching.services.scheduling import (
     NoSlotFound,
     Slot,
@@ -27,8 +27,6 @@ from coaching.services.scheduling import (
 )
 from lms.models import Module, ModuleCompletion, QuizAttempt, Skill
 from lms.services.quizzes import missed_questions
-
-FIRST_REINFORCEMENT_AFTER = dt.timedelta(days=2)
 
 
 def _skill(skill: Skill | None) -> dict[str, Any] | None:
@@ -147,8 +145,9 @@ def follow_up_book(
     rules allow in the coach's time zone (or, for a rep with no manager, a session with no
     coach in the rep's time zone, which admins see), writes the agenda and the reminders:
     booking notices with a calendar invite, 24 h and 1 h before, the coach's hold-overdue
-    nudge, and the rep's first reinforcement. ``attempt`` is the quiz attempt that completed
-    the module, if any.
+    nudge. ``attempt`` is the quiz attempt that completed the module, if any. The rep's first
+    reinforcement follows from the skill memory this completion feeds, once forecast recall
+    dips below target (``coaching.services.reinforcement``).
     """
     existing = CoachingSession.objects.filter(completion=completion).first()
     if existing is not None:
@@ -185,15 +184,4 @@ def follow_up_book(
         # A concurrent call booked it first; the one-to-one on completion keeps it single.
         return CoachingSession.objects.get(completion=completion)
     session_reminders_schedule(session=session)
-    reminder_schedule(
-        recipient=rep,
-        kind=Reminder.Kind.REINFORCEMENT_DUE,
-        due_at=completion.completed_at + FIRST_REINFORCEMENT_AFTER,
-        key=f"completion:{completion.pk}:reinforcement:1",
-        payload={
-            "skill_ids": [skill.pk for skill in skills],
-            "module": module.pk,
-            "completion": completion.pk,
-        },
-    )
     return session

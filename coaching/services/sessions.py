@@ -21,6 +21,7 @@ from accounts.models import User
 from coaching.models import CoachingSession, Commitment, Observation, Reminder
 from coaching.permissions import can_book_session, can_change_session, can_hold_session
 from coaching.services.follow_up import agenda_commitments, agenda_commitments_refresh
+from coaching.services.memory import memory_from_observation
 from coaching.services.plans import plan_for_rep
 from coaching.services.reminders import (
     SESSION_TIMED_KINDS,
@@ -394,7 +395,7 @@ def session_hold(
     session.shared_notes = notes.strip()
     session.private_notes = private_notes.strip()
     session.save(update_fields=["status", "held_at", "shared_notes", "private_notes", "updated_at"])
-    Observation.objects.bulk_create(
+    recorded = Observation.objects.bulk_create(
         Observation(
             rep=rep,
             observer=actor,
@@ -407,6 +408,8 @@ def session_hold(
         )
         for row in observation_rows
     )
+    for observation in recorded:
+        memory_from_observation(observation=observation)
     for row in commitment_rows:
         commitment = Commitment.objects.create(
             rep=rep, session=session, text=row.text, skill=row.skill, due_date=row.due_date

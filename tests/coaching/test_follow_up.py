@@ -4,6 +4,7 @@ import datetime as dt
 import threading
 
 import pytest
+from django.conf import settings
 from django.db import connection, transaction
 
 from coaching.models import CoachingPlan, CoachingSession, Commitment, Reminder
@@ -132,11 +133,14 @@ def test_the_reminder_rows_are_written_for_coach_and_rep(clock, rep, manager, mo
         # 24 h before was yesterday: skipped.
         ("session_1h", "maria", start - dt.timedelta(hours=1)),
         ("session_1h", "john", start - dt.timedelta(hours=1)),
-        ("session_hold_overdue", "maria", start + dt.timedelta(minutes=30, hours=4)),
-        ("reinforcement_due", "john", TUESDAY_10 + dt.timedelta(days=2)),
+        (
+            "session_hold_overdue",
+            "maria",
+            start + dt.timedelta(minutes=30, hours=settings.COACHING_HOLD_NUDGE_HOURS),
+        ),
     }
-    # One row per channel, every one pending.
-    assert Reminder.objects.count() == 12
+    # One row per channel, every one pending; reinforcement waits for the memory to fade.
+    assert Reminder.objects.count() == 10
     assert set(Reminder.objects.values_list("channel", flat=True)) == {"in_app", "email"}
     assert set(Reminder.objects.values_list("status", flat=True)) == {"pending"}
 
@@ -150,11 +154,6 @@ def test_reminder_payloads_and_dedupe_keys(clock, rep, manager, module):
     assert booked.dedupe_key == f"session:{session.pk}:booked:{rep.pk}:email"
     hold = Reminder.objects.get(kind="session_hold_overdue", channel="in_app")
     assert hold.dedupe_key == f"session:{session.pk}:hold_overdue:{manager.pk}:in_app"
-    reinforcement = Reminder.objects.get(kind="reinforcement_due", channel="in_app")
-    assert reinforcement.payload["skill_ids"] == [module.skills.get().pk]
-    assert reinforcement.payload["module"] == module.pk
-    # Not tied to the session: cancelling the session must not cancel the reinforcement.
-    assert reinforcement.session is None
 
 
 def test_a_session_far_enough_ahead_gets_its_24_hour_reminders(monkeypatch, rep, manager, module):
@@ -238,7 +237,6 @@ def test_a_rep_with_no_manager_gets_a_session_without_a_coach_in_their_zone(monk
     assert {row[:2] for row in reminder_rows()} == {
         ("session_booked", "solo"),
         ("session_1h", "solo"),
-        ("reinforcement_due", "solo"),
     }
 
 

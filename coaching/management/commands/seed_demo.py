@@ -2,6 +2,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from accounts.demo import DEMO_PASSWORD, DEMO_PEOPLE, demo_people_seed
+from coaching.demo_history import demo_history_seed
 from lms.demo import demo_courses_seed
 
 
@@ -10,8 +11,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         with transaction.atomic():
-            demo_people_seed()
+            people = demo_people_seed()
             courses = demo_courses_seed()
+            demo_history_seed(people)
         self.stdout.write(self.style.SUCCESS("Demo organisation ready."))
         for item in courses:
             self.stdout.write(f"  course  {item.course.slug} ({item.outcome})")

@@ -1,0 +1,99 @@
+"""Thin Celery tasks for coaching: the reminder dispatcher, the send task, periodic sweeps."""
+
+from __future__ import annotations
+
+import logging
+
+from celery import shared_task
+from django.conf import settings
+from django.db import DatabaseError, transaction
+from django.utils import timezone
+
+from coaching.services.outbox import ReminderDeliveryFailed, reminder_deliver, reminders_claim_due
+
+logger = logging.getLogger(__name__)
+
+DISPATCH_BATCH_SIZE = 500
+# A bound on one run, so a flood of due reminders cannot keep one dispatcher busy forever;
+# whatever is left is claimed by the next beat a few seconds later.
+DISPATCH_MAX_BATCHES = 20
+
+
+def _enqueue_sends(ids: list[int]) -> None:
+    for reminder_id in ids:
+        send_reminder.delay(reminder_id)
+
+
+@shared_task(ignore_result=True)
+def dispatch_due_reminders() -> int:
+    """Claim due reminders in batches and hand each id to ``send_reminder``, with no ETA.
+
+    The ids are enqueued only once their claim has committed, so a send task never finds its
+    row unclaimed. If enqueueing fails (broker down), the claimed rows keep their lease and are
+    claimed again when it runs out: delayed, not lost.
+    """
+    claimed = 0
+    for _ in range(DISPATCH_MAX_BATCHES):
+        ids = reminders_claim_due(now=timezone.now(), batch_size=DISPATCH_BATCH_SIZE)
+        transaction.on_commit(lambda ids=ids: _enqueue_sends(ids))
+        claimed += len(ids)
+        if len(ids) < DISPATCH_BATCH_SIZE:
+            break
+    return claimed
+
+
+def wake_dispatcher() -> bool:
+    """Run the dispatcher now rather than at its next beat; False when the broker is down.
+
+    Called after a commit that wrote a reminder due at once, so it must never raise into the
+    caller nor keep them waiting: one connection attempt with no retries, and on failure a
+    warning. The reminder is a row already; the next beat claims it.
+    """
+    app = dispatch_due_reminders.app
+    options = {**(app.conf.broker_transport_options or {}), "max_retries": 0}
+    try:
+        with app.connection_for_write(transport_options=options, connect_timeout=2) as conn:
+            dispatch_due_reminders.apply_async(retry=False, connection=conn)
+    except Exception:
+        logger.warning("Could not wake the reminder dispatcher; beat will run it.", exc_info=True)
+        return False
+    return True
+
+
+@shared_task(
+    acks_late=True,
+    reject_on_worker_lost=True,
+    ignore_result=True,
+    autoretry_for=(ReminderDeliveryFailed, DatabaseError),
+    max_retries=settings.REMINDER_MAX_ATTEMPTS,
+    retry_backoff=5,
+    retry_backoff_max=300,
+    retry_jitter=True,
+)
+def send_reminder(reminder_id: int) -> str:
+    """Deliver one reminder; idempotent, so a redelivered message changes nothing."""
+    return reminder_deliver(reminder_id=reminder_id)
+
+
+@shared_task(ignore_result=True)
+def mark_missed_sessions() -> object:
+    """Sessions long past their time and never marked held become missed."""
+    from coaching.services.sessions import sessions_mark_missed
+
+    return sessions_mark_missed(now=timezone.now())
+
+
+@shared_task(ignore_result=True)
+def mark_missed_commitments() -> object:
+    """Open commitments past their due date become missed."""
+    from coaching.services.commitments import commitments_mark_missed
+
+    return commitments_mark_missed(today=timezone.localdate())
+
+
+@shared_task(ignore_result=True)
+def skill_upkeep() -> object:
+    """Expire, open and escalate reinforcements; propose coaching for fading skills."""
+    from coaching.services.decay import skill_upkeep_run
+
+    return skill_upkeep_run()

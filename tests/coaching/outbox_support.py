@@ -1,0 +1,70 @@
+"""Helpers shared by the outbox, delivery and notification tests."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import time
+import uuid
+from pathlib import Path
+
+from django.core.mail.backends.base import BaseEmailBackend
+from django.utils import timezone
+
+from coaching.models import CoachingPlan, CoachingSession, Reminder
+from coaching.services.reminders import reminder_schedule
+
+
+def session_between(*, rep, coach, scheduled_for: dt.datetime, **fields) -> CoachingSession:
+    """A scheduled session, written directly: these tests are about delivery, not booking."""
+    plan = CoachingPlan.objects.filter(rep=rep, status=CoachingPlan.Status.ACTIVE).first()
+    if plan is None:
+        plan = CoachingPlan.objects.create(rep=rep, coach=coach)
+    return CoachingSession.objects.create(
+        plan=plan, rep=rep, coach=coach, scheduled_for=scheduled_for, **fields
+    )
+
+
+def remind(
+    recipient,
+    *,
+    kind: str = Reminder.Kind.SESSION_BOOKED,
+    due_at: dt.datetime | None = None,
+    key: str | None = None,
+    channels: tuple[str, ...] = (Reminder.Channel.IN_APP, Reminder.Channel.EMAIL),
+    **kwargs,
+) -> list[Reminder]:
+    """Write reminders through the one service that writes them."""
+    due_at = due_at or timezone.now()
+    key = (
+        key or f"test:{kind}:{due_at.timestamp()}:{kwargs.get('session') and kwargs['session'].pk}"
+    )
+    return reminder_schedule(
+        recipient=recipient, kind=kind, due_at=due_at, key=key, channels=channels, **kwargs
+    )
+
+
+class RecordingEmailBackend(BaseEmailBackend):
+    """Email for a worker in another process: each message becomes a file the test can count.
+
+    Configured through the environment, since the worker is a separate process:
+    ``OUTBOX_TEST_MAIL_DIR`` is where messages go; with ``OUTBOX_TEST_HANG_SEND`` set, a send
+    announces itself there (a ``hung-<pid>`` file) and then hangs like a stalled mail server,
+    until the test kills the worker.
+    """
+
+    def send_messages(self, email_messages) -> int:
+        folder = Path(os.environ["OUTBOX_TEST_MAIL_DIR"])
+        if os.environ.get("OUTBOX_TEST_HANG_SEND"):
+            (folder / f"hung-{os.getpid()}").write_text("sending")
+            deadline = time.monotonic() + 120
+            while time.monotonic() < deadline:
+                time.sleep(0.05)  # a stalled server, in the worker; the test polls, not sleeps
+            raise TimeoutError("The hung send was never interrupted.")
+        for message in email_messages:
+            (folder / f"{uuid.uuid4().hex}.eml").write_bytes(message.message().as_bytes())
+        return len(email_messages)
+
+
+def sent_mail_files(folder: Path) -> list[Path]:
+    return sorted(folder.glob("*.eml"))
