@@ -1,9 +1,8 @@
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 
 from accounts.forms import SignInForm
-from accounts.selectors import team_of
 
 
 class SignInView(auth_views.LoginView):
@@ -19,14 +18,12 @@ class SignOutView(auth_views.LogoutView):
 @login_required
 def home(request):
     user = request.user
+    # Named, not imported: accounts knows nothing of the apps above it.
     if user.is_org_admin:
-        template, context = (
-            "accounts/home_admin.html",
-            {"people": team_of(manager=user).select_related("manager")},
-        )
-    elif user.is_manager:
-        template, context = "accounts/home_manager.html", {"team": team_of(manager=user)}
-    else:
-        # A rep's day starts with their training.
-        return redirect("lms:my_learning")
-    return render(request, template, context)
+        # An admin's day starts on the organisation: every team's coaching at a glance.
+        return redirect("coaching:org")
+    if user.is_manager:
+        # A manager's, on their team's dashboard: skills, gaps, what is overdue.
+        return redirect("coaching:dashboard")
+    # A rep's day starts on their own home: refreshers, next coaching session, training.
+    return redirect("coaching:rep_home")

@@ -19,6 +19,7 @@ from django.utils import timezone
 from accounts.models import User
 from coaching import calendar
 from coaching.models import CoachingSession, Commitment, Notification, Reminder
+from coaching.services.digest import ManagerDigest, digest_for_manager
 
 Kind = Reminder.Kind
 
@@ -44,6 +45,10 @@ STALE_AFTER = dt.timedelta(minutes=1)
 # own page; until the coaching pages route one, to the coaching home, else to nothing.
 SESSION_URL_NAMES = ("coaching:session_detail", "coaching:session")
 COACHING_HOME_URL_NAMES = ("coaching:home", "coaching:my_coaching")
+# The weekly digest links to the manager's dashboard, else to their week.
+DIGEST_URL_NAMES = ("coaching:dashboard", "coaching:team_dashboard", "coaching:week")
+# A digest that could not go out within its week is left to the next one, never sent late.
+DIGEST_STALE_AFTER = dt.timedelta(days=7)
 
 
 @dataclass
@@ -155,16 +160,38 @@ GENERIC_TEXTS = {
         "Time for a two-minute refresher",
         "A few questions keep what you learnt from fading.",
     ),
-    Kind.WEEKLY_DIGEST: ("Your week in coaching", "Your sessions and commitments for the week."),
 }
 
 
-def reminder_message(reminder: Reminder) -> Message:
+def _digest_message(digest: ManagerDigest) -> Message:
+    if digest.is_empty:
+        body = "Nothing needs you this week: no sessions ahead, nothing overdue, no skill fading."
+    else:
+        body = f"This week in coaching: {digest.summary}."
+    return Message(
+        title=f"Your coaching week: {digest.summary}",
+        body=body,
+        url=_reverse_first(DIGEST_URL_NAMES),
+    )
+
+
+def reminder_digest(reminder: Reminder, *, now: dt.datetime) -> ManagerDigest | None:
+    """The digest a weekly-digest reminder carries, read at delivery so it is current."""
+    if reminder.kind != Kind.WEEKLY_DIGEST:
+        return None
+    return digest_for_manager(manager=reminder.recipient, now=now)
+
+
+def reminder_message(reminder: Reminder, *, now: dt.datetime | None = None) -> Message:
     """What the reminder says to its recipient. ``payload`` title/body/url override the text."""
     if reminder.session_id:
         message = _session_message(reminder, reminder.session)
     elif reminder.commitment_id:
         message = _commitment_message(reminder, reminder.commitment)
+    elif reminder.kind == Kind.WEEKLY_DIGEST:
+        message = _digest_message(
+            digest_for_manager(manager=reminder.recipient, now=now or timezone.now())
+        )
     else:
         title, body = GENERIC_TEXTS.get(
             reminder.kind, (reminder.get_kind_display(), reminder.get_kind_display())
@@ -189,6 +216,8 @@ def reason_not_to_deliver(reminder: Reminder, *, now: dt.datetime) -> str:
         return "Recipient is no longer active."
     if reminder.channel == Reminder.Channel.EMAIL and not recipient.email:
         return "Recipient has no email address; delivered in-app only."
+    if reminder.kind == Kind.WEEKLY_DIGEST and now - reminder.due_at > DIGEST_STALE_AFTER:
+        return "A newer weekly digest replaces this one."
     session = reminder.session
     if session is not None:
         scheduled = session.status == CoachingSession.Status.SCHEDULED
@@ -220,7 +249,7 @@ def reason_not_to_deliver(reminder: Reminder, *, now: dt.datetime) -> str:
 
 def deliver_in_app(reminder: Reminder, *, now: dt.datetime) -> Notification:
     """One notification per reminder, whatever happens: the one-to-one refuses a second."""
-    message = reminder_message(reminder)
+    message = reminder_message(reminder, now=now)
     notification, _ = Notification.objects.get_or_create(
         reminder=reminder,
         defaults={
@@ -235,22 +264,26 @@ def deliver_in_app(reminder: Reminder, *, now: dt.datetime) -> Notification:
 
 def reminder_email(reminder: Reminder, *, now: dt.datetime) -> EmailMultiAlternatives:
     """The email for ``reminder``: text and HTML bodies, and an invite for session changes."""
-    message = reminder_message(reminder)
+    message = reminder_message(reminder, now=now)
+    digest = reminder_digest(reminder, now=now)
     context = {
         "recipient": reminder.recipient,
         "message": message,
         "reminder": reminder,
+        "digest": digest,
+        "site_url": settings.SITE_URL.rstrip("/"),
         "settings_url": settings.SITE_URL.rstrip("/") + reverse("coaching:notifications"),
     }
+    template = "email/digest" if digest is not None else "email/reminder"
     email = EmailMultiAlternatives(
         subject=message.title,
-        body=render_to_string("email/reminder.txt", context),
+        body=render_to_string(f"{template}.txt", context),
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[reminder.recipient.email],
         # Lets support trace a message back to its reminder row.
         headers={"X-Reminder-Id": str(reminder.pk)},
     )
-    email.attach_alternative(render_to_string("email/reminder.html", context), "text/html")
+    email.attach_alternative(render_to_string(f"{template}.html", context), "text/html")
     method = INVITE_METHODS.get(reminder.kind)
     wants_invite = (reminder.payload or {}).get("calendar_invite", True) is not False
     if method and reminder.session_id and wants_invite:

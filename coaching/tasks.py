@@ -97,3 +97,11 @@ def skill_upkeep() -> object:
     from coaching.services.decay import skill_upkeep_run
 
     return skill_upkeep_run()
+
+
+@shared_task(ignore_result=True)
+def weekly_digests() -> object:
+    """Write this week's digest reminder for every manager; the outbox delivers them."""
+    from coaching.services.digest import digests_schedule
+
+    return digests_schedule(now=timezone.now())

@@ -1,10 +1,52 @@
 from django.urls import path
 
-from coaching import feeds
+from coaching import dashboard, feeds, views, views_reinforcement
 
 app_name = "coaching"
 
 urlpatterns: list = [
+    # The team dashboard and the organisation view (coaching/dashboard.py).
+    path("dashboard/", dashboard.dashboard, name="dashboard"),
+    path(
+        "dashboard/act/<int:rep_id>/<int:skill_id>/",
+        dashboard.recommendation_act_view,
+        name="dashboard_act",
+    ),
+    path("org/", dashboard.org, name="org"),
+    path("org.csv", dashboard.org_csv, name="org_csv"),
+    # Coaching pages (coaching/views.py).
+    path("", views.my_coaching, name="my_coaching"),
+    path("week/", views.week, name="week"),
+    path("no-coach/", views.no_coach, name="no_coach"),
+    path("sessions/<int:session_id>/", views.session_detail, name="session"),
+    path("sessions/<int:session_id>/hold/", views.session_hold_view, name="session_hold"),
+    path(
+        "sessions/<int:session_id>/reschedule/",
+        views.session_reschedule_view,
+        name="session_reschedule",
+    ),
+    path("sessions/<int:session_id>/cancel/", views.session_cancel_view, name="session_cancel"),
+    path(
+        "sessions/<int:session_id>/reflection/",
+        views.session_reflect_view,
+        name="session_reflect",
+    ),
+    path("commitments/<int:commitment_id>/kept/", views.commitment_kept, name="commitment_kept"),
+    path(
+        "commitments/<int:commitment_id>/review/",
+        views.commitment_review_view,
+        name="commitment_review",
+    ),
+    path("plans/<int:rep_id>/", views.plan_detail, name="plan"),
+    path("plans/<int:rep_id>/goals/", views.plan_goals, name="plan_goals"),
+    path("plans/<int:rep_id>/focus/", views.plan_focus, name="plan_focus"),
+    # The rep's home and reinforcement answers (coaching/views_reinforcement.py).
+    path("home/", views_reinforcement.rep_home, name="rep_home"),
+    path(
+        "reinforcements/<int:reinforcement_id>/",
+        views_reinforcement.reinforcement_page,
+        name="reinforcement",
+    ),
     # Notifications and the calendar feed (coaching/feeds.py).
     path("notifications/", feeds.notification_list, name="notifications"),
     path("notifications/count", feeds.notification_count, name="notification_count"),

@@ -3,6 +3,7 @@
 import os
 
 from celery import Celery
+from celery.schedules import crontab
 from django.conf import settings
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
@@ -34,5 +35,10 @@ app.conf.beat_schedule = {
     "mark-missed-commitments": {
         "task": "coaching.tasks.mark_missed_commitments",
         "schedule": 60 * 60,
+    },
+    # Managers' weekly digest; keyed by ISO week, so a second run in a week writes nothing.
+    "weekly-digests": {
+        "task": "coaching.tasks.weekly_digests",
+        "schedule": crontab(minute=0, hour=7, day_of_week="mon"),
     },
 }

@@ -270,6 +270,12 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "QuestionKindEnum": "lms.models.Question.Kind",
         "CourseStatusEnum": "lms.models.Course.Status",
+        "PlanStatusEnum": "coaching.models.CoachingPlan.Status",
+        "SessionStatusEnum": "coaching.models.CoachingSession.Status",
+        "SessionSourceEnum": "coaching.models.CoachingSession.Source",
+        "ObservationSourceEnum": "coaching.models.Observation.Source",
+        "CommitmentStatusEnum": "coaching.models.Commitment.Status",
+        "ReminderStatusEnum": "coaching.models.Reminder.Status",
     },
 }
 

@@ -1,7 +1,54 @@
 from django.urls import path
 
 from coaching.api.reminders import ReminderListApi
+from coaching.api.skills import TeamSkillsApi
+from coaching.api.views import (
+    CommitmentDetailApi,
+    CommitmentListApi,
+    PlanListApi,
+    SessionCancelApi,
+    SessionDetailApi,
+    SessionHoldApi,
+    SessionListCreateApi,
+    SessionReflectionApi,
+    SessionRescheduleApi,
+)
 
 urlpatterns: list = [
     path("reminders/", ReminderListApi.as_view(), name="api-reminders"),
+    path("team/skills/", TeamSkillsApi.as_view(), name="api-team-skills"),
+    # Coaching (coaching/api/views.py).
+    path("coaching/plans/", PlanListApi.as_view(), name="api-coaching-plans"),
+    path("coaching/sessions/", SessionListCreateApi.as_view(), name="api-coaching-sessions"),
+    path(
+        "coaching/sessions/<int:session_id>/",
+        SessionDetailApi.as_view(),
+        name="api-coaching-session",
+    ),
+    path(
+        "coaching/sessions/<int:session_id>/hold/",
+        SessionHoldApi.as_view(),
+        name="api-coaching-session-hold",
+    ),
+    path(
+        "coaching/sessions/<int:session_id>/reschedule/",
+        SessionRescheduleApi.as_view(),
+        name="api-coaching-session-reschedule",
+    ),
+    path(
+        "coaching/sessions/<int:session_id>/cancel/",
+        SessionCancelApi.as_view(),
+        name="api-coaching-session-cancel",
+    ),
+    path(
+        "coaching/sessions/<int:session_id>/reflection/",
+        SessionReflectionApi.as_view(),
+        name="api-coaching-session-reflection",
+    ),
+    path("coaching/commitments/", CommitmentListApi.as_view(), name="api-coaching-commitments"),
+    path(
+        "coaching/commitments/<int:commitment_id>/",
+        CommitmentDetailApi.as_view(),
+        name="api-coaching-commitment",
+    ),
 ]

@@ -47,7 +47,7 @@ def test_the_bell_shows_the_unread_count_on_every_page(client, rep, someone_else
     notify(manager, 3, read=True)
     notify(rep, 4)
     client.force_login(manager)
-    page = client.get("/").content.decode()
+    page = client.get("/", follow=True).content.decode()
     assert 'id="bell"' in page
     assert '<span class="count">2</span>' in page
     assert 'href="/coaching/notifications/"' in page

@@ -7,11 +7,12 @@ from tests.factories import PASSWORD, RepFactory
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
-def test_a_rep_signs_in_and_lands_on_their_learning(page):
+def test_a_rep_signs_in_and_lands_on_their_home(page):
     RepFactory(username="jo", first_name="Jo")
     sign_in(page, "jo", PASSWORD)
-    expect(page.get_by_role("heading", name="My learning", exact=True)).to_be_visible()
+    expect(page.get_by_role("heading", name="Home", exact=True)).to_be_visible()
     expect(page.get_by_text("Welcome, Jo.")).to_be_visible()
+    expect(page.get_by_role("heading", name="My training")).to_be_visible()
 
 
 def test_a_wrong_password_shows_the_error(page):

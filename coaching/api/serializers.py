@@ -1,0 +1,236 @@
+"""Input and output shapes of the coaching API, one pair per operation.
+
+Inputs check shape only (types, required keys, enums); the rules (who may, dates in the
+future, skills that exist, overlaps) are the services' and come back as 400 or 409 messages.
+A session's ``private_notes`` key is present only for those who may read it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.utils import timezone
+from rest_framework import serializers
+
+from coaching.models import CoachingPlan, CoachingSession, Commitment, Observation
+from coaching.permissions import can_see_private_notes
+from lms.api.serializers import ErrorSerializer as ErrorSerializer
+from lms.api.serializers import SkillSerializer
+from lms.models import Skill
+
+
+class AwareDateTimeField(serializers.DateTimeField):
+    """An ISO 8601 instant that says its offset: a bare wall-clock time is ambiguous."""
+
+    def enforce_timezone(self, value: dt.datetime) -> dt.datetime:
+        if timezone.is_naive(value):
+            raise serializers.ValidationError(
+                "Give the time with its offset, such as 2026-03-10T09:00:00+00:00."
+            )
+        return super().enforce_timezone(value)
+
+
+# --- plans ---------------------------------------------------------------------------------------
+
+
+class PlanSerializer(serializers.ModelSerializer):
+    focus_skills = SkillSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = CoachingPlan
+        fields = ["id", "rep", "coach", "status", "focus_skills", "goals", "created_at"]
+        read_only_fields = fields
+
+
+# --- sessions ------------------------------------------------------------------------------------
+
+
+class SessionSerializer(serializers.ModelSerializer):
+    agenda = serializers.DictField(
+        read_only=True,
+        help_text=(
+            "Built from the module's coaching guide and the rep's missed questions: module, "
+            "score, skills, questions_to_ask, behaviours_to_observe, practice_task, "
+            "missed_questions, missed_skills, commitments; a note for sessions booked by hand, "
+            "a reason for sessions about a fading skill."
+        ),
+    )
+    late = serializers.BooleanField(
+        read_only=True, help_text="No slot fitted the follow-up window; booked after it."
+    )
+    # Not read-only so that the schema does not promise it: the key is left out for callers
+    # who may not read it.
+    private_notes = serializers.CharField(
+        required=False, help_text="Present only for the session's coach and admins."
+    )
+
+    class Meta:
+        model = CoachingSession
+        fields = [
+            "id",
+            "rep",
+            "coach",
+            "scheduled_for",
+            "status",
+            "source",
+            "module",
+            "agenda",
+            "late",
+            "duration_minutes",
+            "focus_skill",
+            "plan",
+            "reflection",
+            "shared_notes",
+            "private_notes",
+            "held_at",
+        ]
+        read_only_fields = [name for name in fields if name != "private_notes"]
+
+    def to_representation(self, session: CoachingSession) -> dict[str, Any]:
+        data = super().to_representation(session)
+        if not can_see_private_notes(self.context["request"].user, session):
+            del data["private_notes"]
+        return data
+
+
+class ObservationSerializer(serializers.ModelSerializer):
+    skill_name = serializers.CharField(source="skill.name", read_only=True)
+    anchor = serializers.CharField(read_only=True, help_text="The rubric's words for the rating.")
+
+    class Meta:
+        model = Observation
+        fields = [
+            "id",
+            "skill",
+            "skill_name",
+            "rating",
+            "anchor",
+            "evidence",
+            "source",
+            "observer",
+            "observed_at",
+        ]
+        read_only_fields = fields
+
+
+class CommitmentSerializer(serializers.ModelSerializer):
+    skill_name = serializers.CharField(source="skill.name", read_only=True, allow_null=True)
+
+    class Meta:
+        model = Commitment
+        fields = [
+            "id",
+            "rep",
+            "session",
+            "text",
+            "skill",
+            "skill_name",
+            "due_date",
+            "status",
+            "note",
+            "resolved_at",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
+class SessionDetailSerializer(SessionSerializer):
+    observations = ObservationSerializer(many=True, read_only=True)
+    commitments = CommitmentSerializer(many=True, read_only=True)
+
+    class Meta(SessionSerializer.Meta):
+        fields = [*SessionSerializer.Meta.fields, "observations", "commitments"]
+        read_only_fields = [*SessionSerializer.Meta.read_only_fields, "observations", "commitments"]
+
+
+class SessionFilterSerializer(serializers.Serializer):
+    """Query parameters of the session list."""
+
+    status = serializers.ChoiceField(choices=CoachingSession.Status.choices, required=False)
+    rep = serializers.IntegerField(required=False, help_text="Only this rep's sessions.")
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        fields = super().get_fields()
+        # "from" is a Python keyword, so these two cannot be declared as attributes.
+        fields["from"] = serializers.DateField(
+            required=False, help_text="Sessions on or after this day, in the caller's time zone."
+        )
+        fields["to"] = serializers.DateField(
+            required=False, help_text="Sessions on or before this day, in the caller's time zone."
+        )
+        return fields
+
+    def validate(self, data: dict) -> dict:
+        if data.get("from") and data.get("to") and data["from"] > data["to"]:
+            raise serializers.ValidationError("from must be on or before to.")
+        return data
+
+
+class SessionBookInputSerializer(serializers.Serializer):
+    rep = serializers.IntegerField(help_text="A direct report of the caller (anyone, for admins).")
+    scheduled_for = AwareDateTimeField(help_text="In the future, with its offset.")
+    duration_minutes = serializers.IntegerField(required=False, allow_null=True)
+    focus_skill = serializers.PrimaryKeyRelatedField(
+        queryset=Skill.objects.all(),
+        required=False,
+        allow_null=True,
+        default=None,
+        error_messages={"does_not_exist": "No such skill."},
+    )
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class ObservationInputSerializer(serializers.Serializer):
+    skill = serializers.IntegerField()
+    rating = serializers.IntegerField(min_value=1, max_value=5)
+    evidence = serializers.CharField(required=False, allow_blank=True, default="")
+    source = serializers.ChoiceField(
+        choices=Observation.Source.choices, required=False, default=Observation.Source.SESSION
+    )
+
+
+class CommitmentInputSerializer(serializers.Serializer):
+    text = serializers.CharField()
+    skill = serializers.IntegerField(required=False, allow_null=True)
+    due_date = serializers.DateField(help_text="Today or later, in the rep's time zone.")
+
+
+class SessionHoldInputSerializer(serializers.Serializer):
+    notes = serializers.CharField(
+        required=False, allow_blank=True, default="", help_text="Shared with the rep."
+    )
+    private_notes = serializers.CharField(
+        required=False, allow_blank=True, default="", help_text="The coach's and admins' only."
+    )
+    observations = ObservationInputSerializer(many=True, required=False, default=list)
+    commitments = CommitmentInputSerializer(many=True, required=False, default=list)
+
+
+class SessionRescheduleInputSerializer(serializers.Serializer):
+    scheduled_for = AwareDateTimeField(help_text="In the future, with its offset.")
+
+
+class SessionCancelInputSerializer(serializers.Serializer):
+    reason = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class SessionReflectionInputSerializer(serializers.Serializer):
+    reflection = serializers.CharField(allow_blank=True)
+
+
+# --- commitments ---------------------------------------------------------------------------------
+
+
+class CommitmentFilterSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=Commitment.Status.choices, required=False)
+
+
+class CommitmentUpdateInputSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(
+        choices=Commitment.Status.choices,
+        help_text="The rep may only set kept; the coach sets kept, missed or open.",
+    )
+    note = serializers.CharField(
+        required=False, allow_blank=True, default="", help_text="The rep's note on how it went."
+    )

@@ -1,0 +1,314 @@
+"""Coaching API (DESIGN §7): parse, authorise through a selector, call a service, render.
+
+What the caller may not see answers 404 (the ``*_for`` selectors); what they may see but not
+do answers 403 with a message; the services' refusals answer 400 or 409 with theirs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db.models import QuerySet
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import generics, status
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.selectors import people_visible_to
+from coaching.api.serializers import (
+    CommitmentFilterSerializer,
+    CommitmentSerializer,
+    CommitmentUpdateInputSerializer,
+    ErrorSerializer,
+    PlanSerializer,
+    SessionBookInputSerializer,
+    SessionCancelInputSerializer,
+    SessionDetailSerializer,
+    SessionFilterSerializer,
+    SessionHoldInputSerializer,
+    SessionReflectionInputSerializer,
+    SessionRescheduleInputSerializer,
+    SessionSerializer,
+)
+from coaching.models import CoachingPlan, CoachingSession, Commitment
+from coaching.permissions import can_change_session, can_hold_session, can_review_commitment
+from coaching.selectors import (
+    commitment_for,
+    commitments_visible_to,
+    plans_visible_to,
+    session_for,
+    sessions_visible_to,
+)
+from coaching.services.commitments import commitment_mark_kept, commitment_review
+from coaching.services.sessions import (
+    session_book_manual,
+    session_cancel,
+    session_hold,
+    session_reflect,
+    session_reschedule,
+)
+from config.errors import DomainError
+from lms.api.views import WriteApi, WriteThrottle
+
+NOT_FOUND = {404: ErrorSerializer}
+REFUSED = {400: ErrorSerializer}
+FORBIDDEN = {403: ErrorSerializer}
+CONFLICT = {409: ErrorSerializer}
+
+
+def _schema_generation(view) -> bool:
+    return getattr(view, "swagger_fake_view", False)
+
+
+def _detail(request: Request, session_id: int) -> Response:
+    session = session_for(user=request.user, session_id=session_id)
+    return Response(SessionDetailSerializer(session, context={"request": request}).data)
+
+
+# --- plans ---------------------------------------------------------------------------------------
+
+
+@extend_schema_view(get=extend_schema(operation_id="coaching_plans_list"))
+class PlanListApi(generics.ListAPIView):
+    """Coaching plans the caller may see: their own, their team's, or everyone's."""
+
+    serializer_class = PlanSerializer
+
+    def get_queryset(self) -> QuerySet[CoachingPlan]:
+        if _schema_generation(self):
+            return CoachingPlan.objects.none()
+        return plans_visible_to(user=self.request.user).order_by("-created_at", "-pk")
+
+
+# --- sessions ------------------------------------------------------------------------------------
+
+
+class SessionListCreateApi(generics.ListAPIView):
+    """Sessions the caller may see, soonest first; managers and admins book by hand."""
+
+    serializer_class = SessionSerializer
+    throttle_classes = [WriteThrottle]
+    write_throttle_scope = "write"
+
+    def get_queryset(self) -> QuerySet[CoachingSession]:
+        if _schema_generation(self):
+            return CoachingSession.objects.none()
+        user = self.request.user
+        params = SessionFilterSerializer(data=self.request.query_params)
+        params.is_valid(raise_exception=True)
+        sessions = sessions_visible_to(user=user).order_by("scheduled_for", "pk")
+        wanted = params.validated_data
+        if "status" in wanted:
+            sessions = sessions.filter(status=wanted["status"])
+        if "rep" in wanted:
+            sessions = sessions.filter(rep_id=wanted["rep"])
+        if "from" in wanted:
+            start = dt.datetime.combine(wanted["from"], dt.time(), tzinfo=user.tzinfo)
+            sessions = sessions.filter(scheduled_for__gte=start)
+        if "to" in wanted:
+            end = dt.datetime.combine(
+                wanted["to"] + dt.timedelta(days=1), dt.time(), tzinfo=user.tzinfo
+            )
+            sessions = sessions.filter(scheduled_for__lt=end)
+        return sessions
+
+    @extend_schema(
+        operation_id="coaching_sessions_list",
+        parameters=[SessionFilterSerializer],
+        responses={200: SessionSerializer(many=True), **REFUSED},
+    )
+    def get(self, request: Request, *args, **kwargs) -> Response:
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(
+        operation_id="coaching_sessions_create",
+        request=SessionBookInputSerializer,
+        responses={201: SessionDetailSerializer, **REFUSED},
+        description=(
+            "A manager books a session with a direct report (an admin with anyone). The time "
+            "must be in the future and free for both; reminders are written as for a follow-up."
+        ),
+    )
+    def post(self, request: Request) -> Response:
+        payload = SessionBookInputSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        data = payload.validated_data
+        # Someone out of sight gets the same answer as someone out of the team.
+        rep = people_visible_to(user=request.user).filter(pk=data["rep"]).first()
+        if rep is None:
+            raise DomainError("You can book sessions only with people who report to you.")
+        session = session_book_manual(
+            coach=request.user,
+            rep=rep,
+            scheduled_for=data["scheduled_for"],
+            duration_minutes=data.get("duration_minutes"),
+            focus_skill=data["focus_skill"],
+            note=data["note"],
+        )
+        response = _detail(request, session.pk)
+        response.status_code = status.HTTP_201_CREATED
+        return response
+
+
+class SessionDetailApi(APIView):
+    @extend_schema(
+        operation_id="coaching_sessions_retrieve",
+        responses={200: SessionDetailSerializer, **NOT_FOUND},
+        description="With its observations and commitments; private notes only for its coach "
+        "and admins.",
+    )
+    def get(self, request: Request, session_id: int) -> Response:
+        return _detail(request, session_id)
+
+
+class SessionHoldApi(WriteApi):
+    @extend_schema(
+        operation_id="coaching_sessions_hold",
+        request=SessionHoldInputSerializer,
+        responses={200: SessionDetailSerializer, **REFUSED, **FORBIDDEN, **NOT_FOUND, **CONFLICT},
+        description=(
+            "The coach (or an admin) records the session as held, with ratings (1-5) and "
+            "commitments (due today or later). Nothing is written unless all of it is valid. "
+            "A second hold, or holding a cancelled session, is a 409."
+        ),
+    )
+    def post(self, request: Request, session_id: int) -> Response:
+        session = session_for(user=request.user, session_id=session_id)
+        if not can_hold_session(request.user, session):
+            raise PermissionDenied("Only the session's coach or an admin can record it as held.")
+        payload = SessionHoldInputSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        session_hold(actor=request.user, session=session, **payload.validated_data)
+        return _detail(request, session_id)
+
+
+class SessionRescheduleApi(WriteApi):
+    @extend_schema(
+        operation_id="coaching_sessions_reschedule",
+        request=SessionRescheduleInputSerializer,
+        responses={200: SessionDetailSerializer, **REFUSED, **FORBIDDEN, **NOT_FOUND, **CONFLICT},
+        description="Moves a scheduled session; its pending reminders move with it.",
+    )
+    def post(self, request: Request, session_id: int) -> Response:
+        session = session_for(user=request.user, session_id=session_id)
+        if not can_change_session(request.user, session):
+            raise PermissionDenied("Only the rep, their coach or an admin can move this session.")
+        payload = SessionRescheduleInputSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        session_reschedule(
+            actor=request.user,
+            session=session,
+            scheduled_for=payload.validated_data["scheduled_for"],
+        )
+        return _detail(request, session_id)
+
+
+class SessionCancelApi(WriteApi):
+    @extend_schema(
+        operation_id="coaching_sessions_cancel",
+        request=SessionCancelInputSerializer,
+        responses={200: SessionDetailSerializer, **FORBIDDEN, **NOT_FOUND, **CONFLICT},
+        description="Cancels a scheduled session and its outstanding reminders.",
+    )
+    def post(self, request: Request, session_id: int) -> Response:
+        session = session_for(user=request.user, session_id=session_id)
+        if not can_change_session(request.user, session):
+            raise PermissionDenied("Only the rep, their coach or an admin can cancel this session.")
+        payload = SessionCancelInputSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        session_cancel(actor=request.user, session=session, reason=payload.validated_data["reason"])
+        return _detail(request, session_id)
+
+
+class SessionReflectionApi(WriteApi):
+    @extend_schema(
+        operation_id="coaching_sessions_reflection",
+        request=SessionReflectionInputSerializer,
+        responses={200: SessionDetailSerializer, **FORBIDDEN, **NOT_FOUND, **CONFLICT},
+        description="The rep writes (or rewrites) their preparation before the session.",
+    )
+    def post(self, request: Request, session_id: int) -> Response:
+        session = session_for(user=request.user, session_id=session_id)
+        if request.user.pk != session.rep_id:
+            raise PermissionDenied("Only the rep writes their reflection.")
+        payload = SessionReflectionInputSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        session_reflect(
+            rep=request.user, session=session, reflection=payload.validated_data["reflection"]
+        )
+        return _detail(request, session_id)
+
+
+# --- commitments ---------------------------------------------------------------------------------
+
+
+class CommitmentListApi(generics.ListAPIView):
+    """Commitments the caller may see, soonest due first."""
+
+    serializer_class = CommitmentSerializer
+
+    def get_queryset(self) -> QuerySet[Commitment]:
+        if _schema_generation(self):
+            return Commitment.objects.none()
+        params = CommitmentFilterSerializer(data=self.request.query_params)
+        params.is_valid(raise_exception=True)
+        commitments = commitments_visible_to(user=self.request.user).order_by("due_date", "pk")
+        if "status" in params.validated_data:
+            commitments = commitments.filter(status=params.validated_data["status"])
+        return commitments
+
+    @extend_schema(
+        operation_id="coaching_commitments_list",
+        parameters=[CommitmentFilterSerializer],
+        responses={200: CommitmentSerializer(many=True), **REFUSED},
+    )
+    def get(self, request: Request, *args, **kwargs) -> Response:
+        return super().get(request, *args, **kwargs)
+
+
+class CommitmentDetailApi(WriteApi):
+    @extend_schema(
+        operation_id="coaching_commitments_retrieve",
+        responses={200: CommitmentSerializer, **NOT_FOUND},
+    )
+    def get(self, request: Request, commitment_id: int) -> Response:
+        commitment = commitment_for(user=request.user, commitment_id=commitment_id)
+        return Response(CommitmentSerializer(commitment).data)
+
+    @extend_schema(
+        operation_id="coaching_commitments_update",
+        request=CommitmentUpdateInputSerializer,
+        responses={
+            200: CommitmentSerializer,
+            **REFUSED,
+            **FORBIDDEN,
+            **NOT_FOUND,
+            **CONFLICT,
+        },
+        description=(
+            "The rep marks their commitment kept, with an optional note (a second time is a "
+            "409). The coach, the rep's manager or an admin reviews it: kept, missed or open."
+        ),
+    )
+    def patch(self, request: Request, commitment_id: int) -> Response:
+        user = request.user
+        commitment = commitment_for(user=user, commitment_id=commitment_id)
+        payload = CommitmentUpdateInputSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        wanted = payload.validated_data["status"]
+        if user.pk == commitment.rep_id:
+            if wanted != Commitment.Status.KEPT:
+                raise PermissionDenied(
+                    "You can mark your commitment kept; your coach reviews the rest."
+                )
+            commitment_mark_kept(
+                rep=user, commitment=commitment, note=payload.validated_data["note"]
+            )
+        elif can_review_commitment(user, commitment):
+            commitment_review(actor=user, commitment=commitment, status=wanted)
+        else:
+            raise PermissionDenied("Only the rep's coach or an admin can review this commitment.")
+        commitment = commitment_for(user=user, commitment_id=commitment_id)
+        return Response(CommitmentSerializer(commitment).data)
