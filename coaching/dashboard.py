@@ -1,0 +1,165 @@
+"""The manager's team dashboard and the admin's organisation view (DESIGN §8).
+
+Parse, authorise through a selector (what the viewer may not see is a 404), call a service,
+render. A one-click action answers htmx with a partial confirming what was done; a plain post
+goes back to the dashboard with a message. Times render in the viewer's time zone.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+
+from coaching.charts import retention_chart_svg
+from coaching.selectors_dashboard import (
+    LIST_LIMIT,
+    dashboard_owner_for,
+    org_overview,
+    org_skill_matrix,
+    recommendation_for,
+    team_dashboard,
+)
+from coaching.selectors_skills import SkillRow
+from coaching.services.recommendations import recommendation_act
+from config.errors import DomainError
+
+DASHBOARD = "coaching/dashboard.html"
+ORG = "coaching/org.html"
+CSV_HEADER = [
+    "rep",
+    "manager",
+    "skill",
+    "knowledge",
+    "application",
+    "retention",
+    "stage",
+    "diagnosis",
+    "recommended action",
+]
+
+
+def _render(
+    request: HttpRequest, template: str, context: dict[str, Any], status: int = 200
+) -> HttpResponse:
+    with timezone.override(request.user.tzinfo):
+        return render(request, template, context, status=status)
+
+
+def _dashboard_url(manager_id: int | None) -> str:
+    url = reverse("coaching:dashboard")
+    return f"{url}?{urlencode({'manager': manager_id})}" if manager_id else url
+
+
+def _int(value: Any) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise Http404("No such thing.") from None
+
+
+@login_required
+@require_GET
+def dashboard(request: HttpRequest) -> HttpResponse:
+    owner = dashboard_owner_for(user=request.user, manager_id=request.GET.get("manager"))
+    data = team_dashboard(owner=owner)
+    context = {
+        "data": data,
+        "chart": retention_chart_svg(data.retention),
+        "viewing_other": owner.pk != request.user.pk,
+        "manager_param": owner.pk if owner.pk != request.user.pk else "",
+        "list_limit": LIST_LIMIT,
+    }
+    return _render(request, DASHBOARD, context)
+
+
+@login_required
+@require_POST
+def recommendation_act_view(request: HttpRequest, rep_id: int, skill_id: int) -> HttpResponse:
+    row: SkillRow = recommendation_for(user=request.user, rep_id=rep_id, skill_id=skill_id)
+    error = outcome = None
+    try:
+        outcome = recommendation_act(actor=request.user, row=row, kind=request.POST.get("kind", ""))
+    except DomainError as refusal:
+        error = refusal.message
+    if request.htmx:
+        return _render(
+            request,
+            f"{DASHBOARD}#action_result",
+            {"row": row, "outcome": outcome, "error": error},
+        )
+    if error:
+        messages.error(request, error)
+    else:
+        messages.success(request, outcome.message)
+    manager = request.POST.get("manager")
+    return redirect(_dashboard_url(_int(manager) if manager else None))
+
+
+@login_required
+@require_GET
+def org(request: HttpRequest) -> HttpResponse:
+    overview = org_overview(user=request.user)
+    return _render(request, ORG, {"overview": overview})
+
+
+class _Echo:
+    """A file-like object that hands back what is written, for streaming CSV rows."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+def _cell(value: Any) -> str:
+    text = "" if value is None else str(value)
+    # A spreadsheet runs a cell that starts like a formula; a quote makes it plain text.
+    if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + text
+    return text
+
+
+def _action_text(row: SkillRow) -> str:
+    if row.action is None:
+        return ""
+    if row.action.text:
+        return f"{row.action.label}: {row.action.text}"
+    return row.action.label
+
+
+@login_required
+@require_GET
+def org_csv(request: HttpRequest) -> StreamingHttpResponse:
+    matrix = org_skill_matrix(user=request.user)
+
+    def lines() -> Iterator[str]:
+        writer = csv.writer(_Echo())
+        yield writer.writerow(CSV_HEADER)
+        for row in matrix.rows:
+            manager = matrix.managers.get(row.rep.manager_id)
+            yield writer.writerow(
+                [
+                    _cell(row.rep.username),
+                    _cell(manager.username if manager else ""),
+                    _cell(row.skill.name),
+                    _cell(row.knowledge),
+                    _cell(row.application),
+                    _cell("" if row.retention is None else f"{row.retention:.3f}"),
+                    _cell(row.stage.value),
+                    _cell(row.diagnosis_label),
+                    _cell(_action_text(row)),
+                ]
+            )
+
+    stamp = timezone.localdate().isoformat()
+    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="skills-{stamp}.csv"'
+    return response
