@@ -27,10 +27,11 @@ def lesson_complete(*, user: User, lesson: Lesson) -> LessonOutcome:
     """
     if not lesson.module.course.is_published:
         raise DomainError("That course is not published.")
-    # Working through a course is enrolling in it, so it shows on "My learning" with progress.
-    enrolment_self(user=user, course=lesson.module.course)
     progress, created = LessonProgress.objects.get_or_create(
         user=user, lesson=lesson, defaults={"completed_at": timezone.now()}
     )
     completion = module_completion_check(user=user, module=lesson.module)
+    # Working through a course is enrolling in it, so it shows on "My learning" with progress.
+    # Last, so two of the person's lessons racing meet at the completion check's lock first.
+    enrolment_self(user=user, course=lesson.module.course)
     return LessonOutcome(progress=progress, created=created, completion=completion)
