@@ -196,6 +196,9 @@ def _week_start(value: str | None, today: dt.date) -> dt.date:
         day = dt.date.fromisoformat(value) if value else today
     except ValueError:
         day = today
+    if not dt.date(1900, 1, 1) <= day <= dt.date(9998, 12, 31):
+        # The weeks either side are linked from the page; at the calendar's ends they overflow.
+        day = today
     return day - dt.timedelta(days=day.weekday())
 
 

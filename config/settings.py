@@ -93,6 +93,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "template_partials",
     "axes",
+    "csp",
     "accounts",
     "lms",
     "coaching",
@@ -100,6 +101,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "config.csp.PolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -109,6 +111,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "axes.middleware.AxesMiddleware",
+    "config.throttle.PageThrottleMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -232,6 +235,30 @@ CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the page, not the cook
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+# No inline script or style on our pages (static/css/app.css has every style), so the policy
+# is strict; htmx is told not to evaluate anything it swaps in (templates/base.html).
+_VIDEO_PLAYERS = ["https://www.youtube-nocookie.com", "https://player.vimeo.com"]
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "frame-src": _VIDEO_PLAYERS,
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+# Third-party pages we serve but do not write (config/csp.py): Django's admin has inline
+# styles; the offline Swagger UI starts from an inline script.
+CONTENT_SECURITY_POLICY_RELAXED = {
+    "/admin/": {"style-src": ["'unsafe-inline'"]},
+    "/api/docs/": {"script-src": ["'unsafe-inline'"], "style-src": ["'unsafe-inline'"]},
+}
+# Request bodies beyond this are refused (400 on pages, 413 on the API) before parsing.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 1024 * 1024)
 if PRODUCTION:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
@@ -248,13 +275,24 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # JSON only (DESIGN §7): a form cannot say a list of objects, and DRF reads what it cannot
+    # say as "nothing", so a garbled form would pass for an empty one. A body over
+    # DATA_UPLOAD_MAX_MEMORY_SIZE is refused unread (413, config/api.py).
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # Writes share one budget per person, API and page forms alike (config/throttle.py);
+    # reads are not throttled.
+    "DEFAULT_THROTTLE_CLASSES": ["config.throttle.ApiWriteThrottle"],
     "DEFAULT_THROTTLE_RATES": {
         "token": env("THROTTLE_TOKEN", "20/min"),
+        "login": env("THROTTLE_LOGIN", "30/min"),
         "write": env("THROTTLE_WRITE", "120/min"),
     },
+    # The client address throttles key on: trust X-Forwarded-For only as far as our own
+    # proxies, or anyone could dodge a rate by sending a new address with each request.
+    "NUM_PROXIES": env_int("PROXY_COUNT", 0),
     "EXCEPTION_HANDLER": "config.api.exception_handler",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
@@ -267,6 +305,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "config.schema.document_common_errors",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "QuestionKindEnum": "lms.models.Question.Kind",
         "CourseStatusEnum": "lms.models.Course.Status",

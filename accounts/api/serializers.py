@@ -1,9 +1,10 @@
 from rest_framework import serializers
 
 from accounts.models import User
+from config.api import StrictInputSerializer
 
 
-class TokenRequestSerializer(serializers.Serializer):
+class TokenRequestSerializer(StrictInputSerializer):
     username = serializers.CharField(max_length=150)
     password = serializers.CharField(max_length=256, trim_whitespace=False)
 

@@ -9,6 +9,7 @@ from rest_framework.views import APIView
 
 from accounts.api.serializers import MeSerializer, TokenRequestSerializer, TokenSerializer
 from accounts.lockout import LOCKED_OUT_MESSAGE
+from config.api import ErrorSerializer
 
 
 class TokenObtainApi(APIView):
@@ -20,7 +21,11 @@ class TokenObtainApi(APIView):
     throttle_scope = "token"
 
     @extend_schema(
-        request=TokenRequestSerializer, responses={200: TokenSerializer}, operation_id="auth_token"
+        request=TokenRequestSerializer,
+        responses={200: TokenSerializer, 400: ErrorSerializer, 429: ErrorSerializer},
+        operation_id="auth_token",
+        description="Bad credentials are a 400; too many attempts (per address, or failed ones "
+        "per username and address) a 429.",
     )
     def post(self, request):
         payload = TokenRequestSerializer(data=request.data)

@@ -13,11 +13,18 @@ from typing import Any
 from django.utils import timezone
 from rest_framework import serializers
 
+from coaching.forms import TEXT_MAX
 from coaching.models import CoachingPlan, CoachingSession, Commitment, Observation
 from coaching.permissions import can_see_private_notes
+from config.api import IdField, StrictInputSerializer
 from lms.api.serializers import ErrorSerializer as ErrorSerializer
 from lms.api.serializers import SkillSerializer
 from lms.models import Skill
+
+FIRST_DAY, LAST_DAY = dt.date(1900, 1, 1), dt.date(9998, 12, 31)
+# Texts are as long as the pages' forms allow; a session records at most this many ratings
+# and commitments at once.
+MAX_ITEMS = 50
 
 
 class AwareDateTimeField(serializers.DateTimeField):
@@ -148,7 +155,7 @@ class SessionFilterSerializer(serializers.Serializer):
     """Query parameters of the session list."""
 
     status = serializers.ChoiceField(choices=CoachingSession.Status.choices, required=False)
-    rep = serializers.IntegerField(required=False, help_text="Only this rep's sessions.")
+    rep = IdField(required=False, help_text="Only this rep's sessions.")
 
     def get_fields(self) -> dict[str, serializers.Field]:
         fields = super().get_fields()
@@ -162,13 +169,19 @@ class SessionFilterSerializer(serializers.Serializer):
         return fields
 
     def validate(self, data: dict) -> dict:
+        for name in ("from", "to"):
+            # Days at the ends of the calendar overflow once turned into instants.
+            if name in data and not FIRST_DAY <= data[name] <= LAST_DAY:
+                raise serializers.ValidationError(
+                    {name: f"Give a day from {FIRST_DAY} to {LAST_DAY}."}
+                )
         if data.get("from") and data.get("to") and data["from"] > data["to"]:
             raise serializers.ValidationError("from must be on or before to.")
         return data
 
 
-class SessionBookInputSerializer(serializers.Serializer):
-    rep = serializers.IntegerField(help_text="A direct report of the caller (anyone, for admins).")
+class SessionBookInputSerializer(StrictInputSerializer):
+    rep = IdField(help_text="A direct report of the caller (anyone, for admins).")
     scheduled_for = AwareDateTimeField(help_text="In the future, with its offset.")
     duration_minutes = serializers.IntegerField(required=False, allow_null=True)
     focus_skill = serializers.PrimaryKeyRelatedField(
@@ -178,45 +191,61 @@ class SessionBookInputSerializer(serializers.Serializer):
         default=None,
         error_messages={"does_not_exist": "No such skill."},
     )
-    note = serializers.CharField(required=False, allow_blank=True, default="")
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=TEXT_MAX)
 
 
-class ObservationInputSerializer(serializers.Serializer):
-    skill = serializers.IntegerField()
+class ObservationInputSerializer(StrictInputSerializer):
+    skill = IdField()
     rating = serializers.IntegerField(min_value=1, max_value=5)
-    evidence = serializers.CharField(required=False, allow_blank=True, default="")
+    evidence = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=TEXT_MAX
+    )
     source = serializers.ChoiceField(
         choices=Observation.Source.choices, required=False, default=Observation.Source.SESSION
     )
 
 
-class CommitmentInputSerializer(serializers.Serializer):
-    text = serializers.CharField()
-    skill = serializers.IntegerField(required=False, allow_null=True)
+class CommitmentInputSerializer(StrictInputSerializer):
+    text = serializers.CharField(max_length=TEXT_MAX)
+    skill = IdField(required=False, allow_null=True)
     due_date = serializers.DateField(help_text="Today or later, in the rep's time zone.")
 
 
-class SessionHoldInputSerializer(serializers.Serializer):
+class SessionHoldInputSerializer(StrictInputSerializer):
     notes = serializers.CharField(
-        required=False, allow_blank=True, default="", help_text="Shared with the rep."
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=TEXT_MAX,
+        help_text="Shared with the rep.",
     )
     private_notes = serializers.CharField(
-        required=False, allow_blank=True, default="", help_text="The coach's and admins' only."
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=TEXT_MAX,
+        help_text="The coach's and admins' only.",
     )
-    observations = ObservationInputSerializer(many=True, required=False, default=list)
-    commitments = CommitmentInputSerializer(many=True, required=False, default=list)
+    observations = ObservationInputSerializer(
+        many=True, required=False, default=list, max_length=MAX_ITEMS
+    )
+    commitments = CommitmentInputSerializer(
+        many=True, required=False, default=list, max_length=MAX_ITEMS
+    )
 
 
-class SessionRescheduleInputSerializer(serializers.Serializer):
+class SessionRescheduleInputSerializer(StrictInputSerializer):
     scheduled_for = AwareDateTimeField(help_text="In the future, with its offset.")
 
 
-class SessionCancelInputSerializer(serializers.Serializer):
-    reason = serializers.CharField(required=False, allow_blank=True, default="")
+class SessionCancelInputSerializer(StrictInputSerializer):
+    reason = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=TEXT_MAX
+    )
 
 
-class SessionReflectionInputSerializer(serializers.Serializer):
-    reflection = serializers.CharField(allow_blank=True)
+class SessionReflectionInputSerializer(StrictInputSerializer):
+    reflection = serializers.CharField(allow_blank=True, max_length=TEXT_MAX)
 
 
 # --- commitments ---------------------------------------------------------------------------------
@@ -226,11 +255,15 @@ class CommitmentFilterSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=Commitment.Status.choices, required=False)
 
 
-class CommitmentUpdateInputSerializer(serializers.Serializer):
+class CommitmentUpdateInputSerializer(StrictInputSerializer):
     status = serializers.ChoiceField(
         choices=Commitment.Status.choices,
         help_text="The rep may only set kept; the coach sets kept, missed or open.",
     )
     note = serializers.CharField(
-        required=False, allow_blank=True, default="", help_text="The rep's note on how it went."
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=TEXT_MAX,
+        help_text="The rep's note on how it went.",
     )

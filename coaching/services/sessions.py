@@ -36,6 +36,9 @@ from config.errors import Conflict, DomainError
 from lms.models import Skill
 
 MIN_MINUTES, MAX_MINUTES = 10, 240
+# Nobody plans coaching a decade ahead: a time past this is a typo (and one near the end of the
+# calendar would overflow when the reminders around it are worked out).
+MAX_DAYS_AHEAD = 3653
 COMMITMENT_REMINDER_HOUR = 9
 
 
@@ -47,6 +50,8 @@ def _ensure_future(when: dt.datetime) -> None:
         raise DomainError("Give the time with its time zone.")
     if when <= timezone.now():
         raise DomainError("That time has passed; choose a time in the future.")
+    if when > timezone.now() + dt.timedelta(days=MAX_DAYS_AHEAD):
+        raise DomainError("That is more than ten years ahead; choose a nearer time.")
 
 
 def _longest_minutes() -> int:

@@ -8,13 +8,10 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from config.api import ErrorSerializer as ErrorSerializer
+from config.api import IdField, StrictInputSerializer
 from lms.models import Course, Enrolment, Lesson, Module, ModuleCompletion, Question, Skill
 from lms.selectors import courses_visible_to
-
-
-class ErrorSerializer(serializers.Serializer):
-    message = serializers.CharField()
-
 
 # --- courses -----------------------------------------------------------------------------------
 
@@ -50,6 +47,10 @@ class CourseListItemSerializer(serializers.ModelSerializer):
 
 class LessonSerializer(serializers.ModelSerializer):
     completed = serializers.BooleanField(read_only=True, help_text="The caller has done it.")
+    # A plain string, not a URI: a lesson without a video has "".
+    video_url = serializers.CharField(
+        read_only=True, help_text="A YouTube or Vimeo address or another link; empty if none."
+    )
 
     class Meta:
         model = Lesson
@@ -111,13 +112,13 @@ class CourseDetailSerializer(serializers.ModelSerializer):
 # --- enrolments --------------------------------------------------------------------------------
 
 
-class EnrolmentCreateInputSerializer(serializers.Serializer):
+class EnrolmentCreateInputSerializer(StrictInputSerializer):
     """``{course}`` enrols the caller; ``{course, user, due_date}`` assigns the course."""
 
     course = serializers.PrimaryKeyRelatedField(
         queryset=Course.objects.none(), error_messages={"does_not_exist": "No such course."}
     )
-    user = serializers.IntegerField(
+    user = IdField(
         required=False, help_text="Whom to assign the course to; leave out to enrol yourself."
     )
     due_date = serializers.DateField(required=False, allow_null=True)
@@ -222,14 +223,12 @@ class GradedAttemptSerializer(AttemptSerializer):
     questions = GradedQuestionSerializer(many=True, source="items")
 
 
-class AnswerInputSerializer(serializers.Serializer):
-    question = serializers.IntegerField()
-    choices = serializers.ListField(
-        child=serializers.IntegerField(), allow_empty=True, max_length=50
-    )
+class AnswerInputSerializer(StrictInputSerializer):
+    question = IdField()
+    choices = serializers.ListField(child=IdField(), allow_empty=True, max_length=50)
 
 
-class AttemptSubmitInputSerializer(serializers.Serializer):
+class AttemptSubmitInputSerializer(StrictInputSerializer):
     answers = AnswerInputSerializer(many=True, max_length=500)
 
 
