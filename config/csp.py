@@ -2,7 +2,7 @@
 
 Our own pages need no inline script or style: everything is in static files. Django's admin
 (an inline ``<style>`` on the change list, our authoring previews) and the offline Swagger UI
-(an inline start-up script) are not ours to rewrite, so their paths get the same policy with
+(an inline `<style>` block) are not ours to rewrite, so their paths get the same policy with
 only what they need added (``CONTENT_SECURITY_POLICY_RELAXED``, path prefix to additions).
 """
 
