@@ -1,0 +1,66 @@
+import datetime as dt
+import json
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from coaching.simulation import DEFAULT_START, simulation_run, simulation_table
+from config.errors import DomainError
+
+
+def _start(value: str) -> dt.datetime:
+    try:
+        day = dt.date.fromisoformat(value)
+    except ValueError:
+        raise CommandError(f"--start {value!r} is not a date such as 2024-01-01.") from None
+    return dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC)
+
+
+class Command(BaseCommand):
+    help = (
+        "Simulate an organisation training and being coached over a number of days, through the "
+        "real services on a moved clock, with follow-ups and without; print what changed. "
+        "Leaves the database as it was unless --keep is given (see docs/simulation.md)."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--reps", type=int, default=200, help="simulated reps (200)")
+        parser.add_argument("--days", type=int, default=120, help="simulated days (120)")
+        parser.add_argument("--seed", type=int, default=1, help="same seed, same numbers (1)")
+        parser.add_argument(
+            "--start",
+            default=f"{DEFAULT_START:%Y-%m-%d}",
+            help=f"first simulated day, UTC ({DEFAULT_START:%Y-%m-%d}, a Monday)",
+        )
+        parser.add_argument("--team-size", type=int, default=8, help="reps per manager (8)")
+        parser.add_argument(
+            "--hold-probability",
+            type=float,
+            default=0.85,
+            help="chance a coach holds a session at its time (0.85)",
+        )
+        parser.add_argument(
+            "--keep",
+            action="store_true",
+            help="commit the world with follow-ups instead of rolling it back",
+        )
+        parser.add_argument("--json", metavar="PATH", help="also write the numbers here as JSON")
+
+    def handle(self, *args, **options):
+        try:
+            result = simulation_run(
+                reps=options["reps"],
+                days=options["days"],
+                seed=options["seed"],
+                start=_start(options["start"]),
+                keep=options["keep"],
+                team_size=options["team_size"],
+                hold_probability=options["hold_probability"],
+                progress=lambda message: self.stderr.write(message),
+            )
+        except DomainError as exc:
+            raise CommandError(exc.message) from exc
+        self.stdout.write(simulation_table(result=result))
+        if options["json"]:
+            Path(options["json"]).write_text(json.dumps(result.as_json(), indent=2) + "\n")
+            self.stderr.write(f"Numbers written to {options['json']}")
