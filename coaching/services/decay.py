@@ -26,6 +26,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from coaching.models import CoachingSession, Reinforcement, ReinforcementAnswer, SkillMemory
+from coaching.services.booking import session_create
 from coaching.services.follow_up import agenda_commitments
 from coaching.services.memory import retention_forecast
 from coaching.services.plans import plan_for_rep
@@ -35,8 +36,12 @@ from coaching.services.reinforcement import (
     reinforcements_expire,
     teaching_modules,
 )
-from coaching.services.reminders import session_reminders_schedule
-from coaching.services.scheduling import NoSlotFound, SlotRules, coach_slot_find
+from coaching.services.scheduling import (
+    NoSlotFound,
+    SlotRules,
+    calendar_lock,
+    coach_slot_find,
+)
 from lms.models import Module, ModuleCompletion, Skill
 
 logger = logging.getLogger(__name__)
@@ -233,7 +238,7 @@ def decay_session_book(*, trigger: DecayTrigger, now: dt.datetime) -> CoachingSe
         plan = plan_for_rep(rep=rep)
         coach = plan.coach
         # One booking at a time per calendar, as the follow-up does, so two never share a slot.
-        User.objects.select_for_update().filter(pk=(coach or rep).pk).values_list("pk").first()
+        calendar_lock(coach or rep)
         if CoachingSession.objects.filter(
             rep=rep, focus_skill=skill, status=CoachingSession.Status.SCHEDULED
         ).exists():
@@ -245,7 +250,7 @@ def decay_session_book(*, trigger: DecayTrigger, now: dt.datetime) -> CoachingSe
             logger.info("No slot for decay coaching of rep %s on skill %s", rep.pk, skill.pk)
             return None
         module = _focus_module(rep=rep, skill=skill)
-        session = CoachingSession.objects.create(
+        session = session_create(
             plan=plan,
             rep=rep,
             coach=coach,
@@ -253,11 +258,10 @@ def decay_session_book(*, trigger: DecayTrigger, now: dt.datetime) -> CoachingSe
             duration_minutes=rules.session_minutes,
             source=CoachingSession.Source.DECAY,
             module=module,
-            focus_skill=skill,
+            focus_skill_id=skill.pk,
             agenda=decay_agenda(trigger=trigger, module=module),
             late=slot.late,
         )
-        session_reminders_schedule(session=session)
     return session
 
 

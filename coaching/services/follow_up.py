@@ -15,8 +15,8 @@ from django.db.models import Max, Q
 
 from accounts.models import User
 from coaching.models import CoachingSession, Commitment
+from coaching.services.booking import session_create
 from coaching.services.plans import plan_for_rep
-from coaching.services.reminders import session_reminders_schedule
 from coaching.services.scheduling import (
     NoSlotFound,
     Slot,
@@ -167,7 +167,7 @@ def follow_up_book(
     )
     try:
         with transaction.atomic():
-            session = CoachingSession.objects.create(
+            session = session_create(
                 plan=plan,
                 rep=rep,
                 coach=coach,
@@ -183,5 +183,4 @@ def follow_up_book(
     except IntegrityError:
         # A concurrent call booked it first; the one-to-one on completion keeps it single.
         return CoachingSession.objects.get(completion=completion)
-    session_reminders_schedule(session=session)
     return session

@@ -20,6 +20,7 @@ from django.utils import timezone
 from accounts.models import User
 from coaching.models import CoachingSession, Commitment, Observation, Reminder
 from coaching.permissions import can_book_session, can_change_session, can_hold_session
+from coaching.services.booking import session_create
 from coaching.services.follow_up import agenda_commitments, agenda_commitments_refresh
 from coaching.services.memory import memory_from_observation
 from coaching.services.plans import plan_for_rep
@@ -29,7 +30,6 @@ from coaching.services.reminders import (
     session_notice,
     session_reminders_cancel,
     session_reminders_move,
-    session_reminders_schedule,
 )
 from coaching.services.scheduling import calendar_lock
 from config.errors import Conflict, DomainError
@@ -132,22 +132,20 @@ def session_book_manual(
     calendar_lock(coach)
     _ensure_free(coach=coach, rep=rep, start=scheduled_for, minutes=minutes)
     plan = plan_for_rep(rep=rep)
-    session = CoachingSession.objects.create(
+    return session_create(
         plan=plan,
         rep=rep,
         coach=coach,
         scheduled_for=scheduled_for,
         duration_minutes=minutes,
         source=CoachingSession.Source.MANUAL,
-        focus_skill=focus_skill,
+        focus_skill_id=focus_skill.pk if focus_skill else None,
         agenda={
             "note": note.strip(),
             "skills": [{"id": focus_skill.pk, "name": focus_skill.name}] if focus_skill else [],
             "commitments": agenda_commitments(rep=rep),
         },
     )
-    session_reminders_schedule(session=session)
-    return session
 
 
 def _other_parties(actor: User, session: CoachingSession) -> list[User]:
