@@ -92,10 +92,13 @@ def private_redis(tmp_path) -> Iterator[RedisServer]:
 
 
 def _reset_producer_pools() -> None:
+    """Forget connections and the result backend made for the previous broker, so the next
+    test in this process talks to the broker it configures, not a stopped private one."""
     celery_app._pool = None
     amqp = celery_app.__dict__.get("amqp")
     if amqp is not None:
         amqp._producer_pool = None
+    celery_app._local.__dict__.pop("backend", None)
 
 
 @pytest.fixture
