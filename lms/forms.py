@@ -68,3 +68,24 @@ class AssignCourseForm(forms.Form):
     def __init__(self, *args, team: QuerySet[User], **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["rep"].queryset = team
+
+
+class AssignTeamForm(forms.Form):
+    """An admin assigns one course to every direct report of a manager at once."""
+
+    manager = forms.ModelChoiceField(
+        queryset=User.objects.managers().active().order_by("first_name", "username"),
+        label="Team of",
+        empty_label="Choose…",
+        error_messages={"invalid_choice": "Choose a manager: their direct reports get the course."},
+    )
+    course = forms.ModelChoiceField(
+        queryset=Course.objects.published().order_by("title"),
+        empty_label="Choose…",
+        error_messages={"invalid_choice": "Choose a published course."},
+    )
+    due_date = forms.DateField(
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="Optional. Today or later.",
+    )

@@ -7,6 +7,7 @@ app_name = "lms"
 urlpatterns = [
     path("", views.my_learning, name="my_learning"),
     path("team/", views.team_training, name="team"),
+    path("team/assign-team/", views.team_assign, name="team_assign"),
     path("courses/<int:course_id>/", views.course_detail, name="course"),
     path("courses/<int:course_id>/start/", views.course_start, name="course_start"),
     path("lessons/<int:lesson_id>/", views.lesson_detail, name="lesson"),

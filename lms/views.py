@@ -8,16 +8,17 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect, push_url
 
+from accounts.permissions import is_admin
 from config.errors import DomainError
 from lms import selectors, services
 from lms.content import video_embed_url
-from lms.forms import AssignCourseForm, AttemptForm
+from lms.forms import AssignCourseForm, AssignTeamForm, AttemptForm
 
 FOLLOW_UP_BOOKED = "A coaching session with your manager has been booked to follow this up."
 
@@ -162,6 +163,36 @@ def team_training(request: HttpRequest) -> HttpResponse:
         "members": selectors.team_training_for(user=request.user),
         "form": form,
         "assigned": assigned,
+        "team_form": AssignTeamForm(prefix="team") if is_admin(request.user) else None,
     }
     template = "lms/team.html#training" if request.htmx else "lms/team.html"
     return render(request, template, context)
+
+
+@login_required
+@require_POST
+def team_assign(request: HttpRequest) -> HttpResponse:
+    """An admin assigns a course to a whole team; all of it or, with an error, none."""
+    if not is_admin(request.user):
+        raise Http404("No such page.")
+    form = AssignTeamForm(request.POST, prefix="team")
+    if not form.is_valid():
+        for errors in form.errors.values():
+            messages.error(request, " ".join(errors))
+        return redirect("lms:team")
+    manager = form.cleaned_data["manager"]
+    try:
+        assigned = services.enrolment_assign_team(
+            actor=request.user,
+            manager=manager,
+            course=form.cleaned_data["course"],
+            due_date=form.cleaned_data["due_date"],
+        )
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        course = form.cleaned_data["course"]
+        messages.success(
+            request, f"Assigned {course} to {len(assigned)} people in {manager}'s team."
+        )
+    return redirect("lms:team")

@@ -65,6 +65,10 @@ MATRIX: dict[str, list[Ask] | str] = {
         Ask("GET", row(LOGIN, 404, 200, 200, 200)),
         Ask("POST", row(LOGIN, 404, 200, 200, 200)),
     ],
+    "lms:team_assign": [
+        Ask("GET", row(LOGIN, 405, 405, 405, 405)),
+        Ask("POST", row(LOGIN, 404, 404, 404, 302)),
+    ],
     "lms:course": [Ask("GET", everyone(200))],
     "lms:course_start": [Ask("POST", everyone(302))],
     "lms:lesson": [Ask("GET", everyone(200))],

@@ -576,3 +576,64 @@ def test_the_team_page_costs_the_same_queries_for_one_course_or_ten(client, org)
     for _ in range(3):
         enrolled_courses(RepFactory(manager=org.manager), org.manager, 2)
     assert queries_for(client, "/learn/team/") == one <= 14
+
+
+def test_an_admin_assigns_a_course_to_a_whole_team_from_the_team_page(client):
+    from lms.models import Enrolment
+    from tests.factories import AdminFactory, CourseFactory, ManagerFactory, RepFactory
+
+    manager = ManagerFactory()
+    reps = [RepFactory(manager=manager) for _ in range(3)]
+    outsider = RepFactory()
+    course = CourseFactory()
+    client.force_login(AdminFactory())
+    page = client.get("/learn/team/")
+    assert b"Assign a course to a whole team" in page.content
+    response = client.post(
+        "/learn/team/assign-team/",
+        {"team-manager": manager.pk, "team-course": course.pk},
+        follow=True,
+    )
+    assert b"to 3 people" in response.content
+    assert set(Enrolment.objects.filter(course=course).values_list("user", flat=True)) == {
+        rep.pk for rep in reps
+    }
+    assert not Enrolment.objects.filter(user=outsider).exists()
+
+
+def test_assigning_a_whole_team_is_for_admins_only(client):
+    from lms.models import Enrolment
+    from tests.factories import CourseFactory, ManagerFactory, RepFactory
+
+    manager = ManagerFactory()
+    RepFactory(manager=manager)
+    client.force_login(manager)
+    assert b"whole team" not in client.get("/learn/team/").content
+    course = CourseFactory()
+    response = client.post(
+        "/learn/team/assign-team/", {"team-manager": manager.pk, "team-course": course.pk}
+    )
+    assert response.status_code == 404
+    assert not Enrolment.objects.exists()
+
+
+def test_a_past_due_date_for_a_whole_team_writes_nothing(client):
+    import datetime as dt
+
+    from lms.models import Enrolment
+    from tests.factories import AdminFactory, CourseFactory, ManagerFactory, RepFactory
+
+    manager = ManagerFactory()
+    RepFactory(manager=manager)
+    client.force_login(AdminFactory())
+    response = client.post(
+        "/learn/team/assign-team/",
+        {
+            "team-manager": manager.pk,
+            "team-course": CourseFactory().pk,
+            "team-due_date": dt.date(2020, 1, 1),
+        },
+        follow=True,
+    )
+    assert b"in the past" in response.content
+    assert not Enrolment.objects.exists()
