@@ -54,7 +54,7 @@ check: install
 	  REDIS_URL=$${REDIS_URL:-redis://127.0.0.1:6379/0} $(MANAGE) check --deploy --fail-level WARNING
 
 bench: install
-	$(BIN)/python bench/run.py
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 clean:
 	rm -rf var .pytest_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""The load and throughput benchmark: ``make bench`` (docs/performance.md)."""

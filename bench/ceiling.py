@@ -1,0 +1,13 @@
+"""The ceiling: a view that does nothing, behind the full middleware stack.
+
+Served only when the benchmark starts the server with ``BENCH_CEILING=1`` (config/urls.py), so
+every other figure can be read as a share of what Django alone manages on the same machine.
+"""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+
+
+def ceiling(request: HttpRequest) -> HttpResponse:
+    return HttpResponse("ok", content_type="text/plain")
