@@ -736,8 +736,11 @@ def due_reminders_insert(org: Org, *, count: int, label: str) -> list[int]:
     channels = (Reminder.Channel.IN_APP, Reminder.Channel.EMAIL)
     rows = []
     for n in range(count):
-        rep_id = org.rep_ids[(n // 2) % org.reps]
-        kind = kinds[(n // 2 // org.reps) % len(kinds)]
+        # An in-app and an email twin per rep and kind; every stretch of rows mixes the kinds
+        # evenly, so a run stopped at the cap has delivered the same mix as a full one.
+        pair = n // 2
+        rep_id = org.rep_ids[pair % org.reps]
+        kind = kinds[(pair + pair // org.reps) % len(kinds)]
         rows.append(
             Reminder(
                 recipient_id=rep_id,
