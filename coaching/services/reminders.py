@@ -27,6 +27,19 @@ def _kick_dispatcher() -> None:
     wake_dispatcher()
 
 
+def _wake_after_commit() -> None:
+    _kick_dispatcher()
+
+
+def _kick_dispatcher_once_on_commit() -> None:
+    """One wake per transaction, however many due reminders it wrote: one dispatcher run claims
+    them all, and each wake costs a broker round trip on the request's hot path."""
+    connection = transaction.get_connection()
+    if any(entry[1] is _wake_after_commit for entry in connection.run_on_commit):
+        return
+    transaction.on_commit(_wake_after_commit)
+
+
 def reminder_schedule(
     *,
     recipient: User,
@@ -64,7 +77,7 @@ def reminder_schedule(
             reminder.save(update_fields=["due_at"])
         reminders.append(reminder)
     if any(r.status == Reminder.Status.PENDING and r.due_at <= timezone.now() for r in reminders):
-        transaction.on_commit(_kick_dispatcher)
+        _kick_dispatcher_once_on_commit()
     return reminders
 
 
