@@ -328,7 +328,7 @@ def idle_wait(redis_url: str, *, timeout: float = 300.0) -> bool:
 
 
 def deliver_outbox(org: Org, *, count: int, redis_url: str, cap_seconds: float) -> dict[str, Any]:
-    """``count`` due reminders through the outbox: the dispatcher claims, ``send_reminder`` sends.
+    """``count`` due reminders through the outbox: the dispatcher claims, ``send_reminders`` sends.
 
     The benchmark stands in for beat and kicks the dispatcher whenever the broker queue runs
     low, so the figure is the worker's delivery rate, not the beat interval's.
@@ -339,20 +339,6 @@ def deliver_outbox(org: Org, *, count: int, redis_url: str, cap_seconds: float) 
         org,
         dispatcher=dispatch_due_reminders,
         label="outbox",
-        count=count,
-        redis_url=redis_url,
-        cap_seconds=cap_seconds,
-    )
-
-
-def deliver_batched(org: Org, *, count: int, redis_url: str, cap_seconds: float) -> dict[str, Any]:
-    """The same through the batched sketch of bench/proposal.py: a task per 100 reminders."""
-    from bench.proposal import dispatch_due_reminders_batched
-
-    return _through_dispatcher(
-        org,
-        dispatcher=dispatch_due_reminders_batched,
-        label="batched",
         count=count,
         redis_url=redis_url,
         cap_seconds=cap_seconds,

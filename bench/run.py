@@ -100,11 +100,6 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         default=120.0,
         help="seconds after which a delivery run is stopped and its rate taken as it stands",
     )
-    parser.add_argument(
-        "--skip-proposal",
-        action="store_true",
-        help="do not measure the batched outbox sketched in bench/proposal.py",
-    )
     parser.add_argument("--no-docs", action="store_true", help="leave docs/performance.md alone")
     return parser.parse_args(argv)
 
@@ -264,8 +259,6 @@ def run_scale(args: argparse.Namespace, *, reps: int, env: dict, wrk: str, out: 
             raise BenchError("The worker did not catch up with the submits within 10 minutes.")
         count = args.reminders or REMINDERS_PER_REP * reps
         ways = [("outbox", measure.deliver_outbox), ("naive", measure.deliver_naive)]
-        if not args.skip_proposal:
-            ways.append(("batched", measure.deliver_batched))
         for way, deliver in ways:
             stack.alive_or_fail(worker)
             log(f"delivering {count:,} due reminders: {way}")
@@ -278,11 +271,6 @@ def run_scale(args: argparse.Namespace, *, reps: int, env: dict, wrk: str, out: 
         result["delivery"]["ratio"] = (
             round(outbox["per_second"] / naive["per_second"], 2) if naive["per_second"] else None
         )
-        if "batched" in result["delivery"] and naive["per_second"]:
-            batched = result["delivery"]["batched"]
-            result["delivery"]["batched_ratio"] = round(
-                batched["per_second"] / naive["per_second"], 2
-            )
     connections.close_all()
     return result
 
@@ -509,9 +497,8 @@ def tables(results: dict) -> str:
                 "|---|---:|---:|---:|---:|---:|---:|",
             ]
             for way, label, ratio_key in (
-                ("outbox", "Outbox: dispatcher + send_reminder", "ratio"),
+                ("outbox", "Outbox: dispatcher + send_reminders (a task per 100)", "ratio"),
                 ("naive", "One Celery task per reminder", None),
-                ("batched", "Proposal: outbox with a task per 100, bulk writes", "batched_ratio"),
             ):
                 figures = delivery.get(way)
                 if not figures:

@@ -247,7 +247,7 @@ def celery_worker(*, concurrency: int, env: dict[str, str], log: Path) -> Iterat
         "--pool",
         "prefork",
         "--include",
-        "bench.naive,bench.proposal",
+        "bench.naive",
         "--hostname",
         f"bench-{os.getpid()}@%h",
         "--without-gossip",

@@ -49,11 +49,11 @@ from coaching.services import reminders as reminder_services
 from coaching.services.commitments import commitment_mark_kept, commitments_mark_missed
 from coaching.services.decay import skill_upkeep_run
 from coaching.services.memory import retention_forecast
-from coaching.services.outbox import reminder_deliver, reminders_claim_due
+from coaching.services.outbox import reminders_claim_due, reminders_deliver
 from coaching.services.reinforcement import reinforcement_answer
 from coaching.services.reminders import reminders_cancel
 from coaching.services.sessions import session_hold, sessions_mark_missed
-from coaching.tasks import DISPATCH_BATCH_SIZE
+from coaching.tasks import DISPATCH_BATCH_SIZE, SEND_BATCH_SIZE
 from config.errors import DomainError
 from lms.course_files import course_file_load
 from lms.demo import DEMO_COURSES_DIR, demo_courses_seed
@@ -765,12 +765,12 @@ class World:
     # -- the periodic jobs, as beat and the workers run them --
 
     def _dispatch(self) -> None:
-        """The dispatcher claims what is due and each send task delivers one reminder."""
+        """The dispatcher claims what is due and each send task delivers a batch of it."""
         now = self.clock.now
         while True:
             ids = reminders_claim_due(now=now, batch_size=DISPATCH_BATCH_SIZE)
-            for reminder_id in ids:
-                reminder_deliver(reminder_id=reminder_id, now=now)
+            for start in range(0, len(ids), SEND_BATCH_SIZE):
+                reminders_deliver(reminder_ids=ids[start : start + SEND_BATCH_SIZE], now=now)
             if len(ids) < DISPATCH_BATCH_SIZE:
                 break
         self.at(now + dt.timedelta(minutes=DISPATCH_MINUTES), DISPATCH, self._dispatch)

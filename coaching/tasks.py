@@ -5,37 +5,42 @@ from __future__ import annotations
 import logging
 
 from celery import shared_task
-from django.conf import settings
 from django.db import DatabaseError, transaction
 from django.utils import timezone
 
-from coaching.services.outbox import ReminderDeliveryFailed, reminder_deliver, reminders_claim_due
+from coaching.services.outbox import reminders_claim_due, reminders_deliver
 
 logger = logging.getLogger(__name__)
 
-DISPATCH_BATCH_SIZE = 500
+DISPATCH_BATCH_SIZE = 1000
 # A bound on one run, so a flood of due reminders cannot keep one dispatcher busy forever;
 # whatever is left is claimed by the next beat a few seconds later.
 DISPATCH_MAX_BATCHES = 20
+# Ids per send task: large enough that the per-task costs (the message, the transaction, the
+# mail connection) are shared, small enough that a batch finishes well within the lease.
+SEND_BATCH_SIZE = 100
 
 
 def _enqueue_sends(ids: list[int]) -> None:
-    for reminder_id in ids:
-        send_reminder.delay(reminder_id)
+    # One broker connection from the pool for the whole claim, not one per message.
+    with send_reminders.app.producer_or_acquire() as producer:
+        for start in range(0, len(ids), SEND_BATCH_SIZE):
+            send_reminders.apply_async((ids[start : start + SEND_BATCH_SIZE],), producer=producer)
 
 
 @shared_task(ignore_result=True)
 def dispatch_due_reminders() -> int:
-    """Claim due reminders in batches and hand each id to ``send_reminder``, with no ETA.
+    """Claim due reminders in batches and hand them to ``send_reminders``, with no ETA.
 
     The ids are enqueued only once their claim has committed, so a send task never finds its
-    row unclaimed. If enqueueing fails (broker down), the claimed rows keep their lease and are
+    rows unclaimed. If enqueueing fails (broker down), the claimed rows keep their lease and are
     claimed again when it runs out: delayed, not lost.
     """
     claimed = 0
     for _ in range(DISPATCH_MAX_BATCHES):
         ids = reminders_claim_due(now=timezone.now(), batch_size=DISPATCH_BATCH_SIZE)
-        transaction.on_commit(lambda ids=ids: _enqueue_sends(ids))
+        if ids:
+            transaction.on_commit(lambda ids=ids: _enqueue_sends(ids))
         claimed += len(ids)
         if len(ids) < DISPATCH_BATCH_SIZE:
             break
@@ -60,19 +65,31 @@ def wake_dispatcher() -> bool:
     return True
 
 
-@shared_task(
-    acks_late=True,
-    reject_on_worker_lost=True,
-    ignore_result=True,
-    autoretry_for=(ReminderDeliveryFailed, DatabaseError),
-    max_retries=settings.REMINDER_MAX_ATTEMPTS,
-    retry_backoff=5,
-    retry_backoff_max=300,
-    retry_jitter=True,
-)
+# A channel that fails is retried by the outbox itself (the row waits, queued, for its
+# back-off); the task only retries what rolled the whole batch back, such as a lost database.
+_SEND_OPTIONS = {
+    "acks_late": True,
+    "reject_on_worker_lost": True,
+    "ignore_result": True,
+    "autoretry_for": (DatabaseError,),
+    "max_retries": 3,
+    "retry_backoff": 5,
+    "retry_backoff_max": 60,
+    "retry_jitter": True,
+}
+
+
+@shared_task(**_SEND_OPTIONS)
+def send_reminders(reminder_ids: list[int]) -> dict[int, str]:
+    """Deliver a batch of claimed reminders; idempotent, so a redelivered message changes
+    nothing."""
+    return reminders_deliver(reminder_ids=reminder_ids)
+
+
+@shared_task(**_SEND_OPTIONS)
 def send_reminder(reminder_id: int) -> str:
-    """Deliver one reminder; idempotent, so a redelivered message changes nothing."""
-    return reminder_deliver(reminder_id=reminder_id)
+    """One reminder: kept so that messages enqueued before batches existed still deliver."""
+    return reminders_deliver(reminder_ids=[reminder_id])[reminder_id]
 
 
 @shared_task(ignore_result=True)

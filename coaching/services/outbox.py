@@ -4,48 +4,65 @@ A row moves ``pending`` → ``queued`` (claimed, with a lease) → ``sent``; or 
 ``REMINDER_MAX_ATTEMPTS``; or ``cancelled``. The database is the source of truth: the broker only
 carries ids, so a lost message, a killed worker or a broker outage delays a reminder until its
 lease runs out and the dispatcher claims it again, but never loses it.
+
+Delivery works on batches of ids (one send task per batch): per batch, one query locks and
+loads the rows, one insert writes the in-app notifications, one mail connection carries the
+emails, and one UPDATE per outcome records the result. A channel that fails fails only its own
+reminder: it is left queued with a lease that grows with each attempt (the back-off), so the
+dispatcher retries it when the lease runs out.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections import defaultdict
+from collections.abc import Iterable
 
 from django.conf import settings
+from django.core.mail import get_connection
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from coaching import delivery
-from coaching.models import Reminder
+from coaching.models import Notification, Reminder
 
 logger = logging.getLogger(__name__)
 
-FINAL_STATUSES = frozenset(
-    {Reminder.Status.SENT, Reminder.Status.CANCELLED, Reminder.Status.FAILED}
-)
+Status = Reminder.Status
 
-
-class ReminderDeliveryFailed(Exception):
-    """A channel failed; the attempt is recorded and the reminder waits, queued, for a retry."""
+FINAL_STATUSES = frozenset({Status.SENT, Status.CANCELLED, Status.FAILED})
+# Outcomes of a delivery besides the statuses: no such row; a pending row not due yet (left
+# for the dispatcher); a row another delivery holds right now (it finishes it); a channel that
+# failed with attempts left (queued again, retried after its back-off).
+MISSING, NOT_DUE, BUSY, RETRYING = "missing", "not_due", "busy", "retrying"
+# The first retry waits this long; each further one twice as long, up to the lease.
+RETRY_FIRST_SECONDS = 5
 
 
 def _lease_until(now: dt.datetime) -> dt.datetime:
     return now + dt.timedelta(seconds=settings.REMINDER_LEASE_SECONDS)
 
 
+def _retry_at(now: dt.datetime, attempts: int) -> dt.datetime:
+    delay = min(RETRY_FIRST_SECONDS * 2 ** max(attempts - 1, 0), settings.REMINDER_LEASE_SECONDS)
+    return now + dt.timedelta(seconds=delay)
+
+
 def reminders_claim_due(*, now: dt.datetime | None = None, batch_size: int = 500) -> list[int]:
     """Claim up to ``batch_size`` reminders that are due, and return their ids.
 
     Due means ``pending`` with ``due_at`` reached, or ``queued`` with a lease that ran out (its
-    send task was lost). Claimed rows become ``queued`` with a fresh lease, in one transaction, so
-    that concurrent dispatchers never hand out the same row twice.
+    send task was lost, or its last attempt failed and its back-off is over). Claimed rows
+    become ``queued`` with a fresh lease, in one transaction, so that concurrent dispatchers
+    never hand out the same row twice.
     """
     now = now or timezone.now()
     with transaction.atomic():
         due = Reminder.objects.filter(
-            Q(status=Reminder.Status.PENDING, due_at__lte=now)
-            | Q(status=Reminder.Status.QUEUED, lease_expires_at__lte=now)
+            Q(status=Status.PENDING, due_at__lte=now)
+            | Q(status=Status.QUEUED, lease_expires_at__lte=now)
         ).order_by("due_at", "pk")
         if connection.features.has_select_for_update_skip_locked:
             # Rows another dispatcher (or a send in progress) holds are theirs: skip, don't wait.
@@ -55,101 +72,171 @@ def reminders_claim_due(*, now: dt.datetime | None = None, batch_size: int = 500
         ids = list(due.values_list("pk", flat=True)[:batch_size])
         if ids:
             Reminder.objects.filter(pk__in=ids).update(
-                status=Reminder.Status.QUEUED, lease_expires_at=_lease_until(now)
+                status=Status.QUEUED, lease_expires_at=_lease_until(now)
             )
     return ids
 
 
-def reminder_deliver(*, reminder_id: int, now: dt.datetime | None = None) -> str:
-    """Deliver one reminder through its channel and mark it sent; return its resulting status.
+def _locked(reminder_ids: list[int]):
+    rows = Reminder.objects.select_related(
+        "recipient",
+        "session__rep",
+        "session__coach",
+        "session__module",
+        "commitment__session",
+    ).filter(pk__in=reminder_ids)
+    if connection.features.has_select_for_update_skip_locked:
+        # A row locked by another delivery of the same id is theirs to finish: skip it rather
+        # than wait, so a duplicate message costs nothing and never blocks a batch.
+        return rows.select_for_update(of=("self",), skip_locked=True)
+    return rows.select_for_update(of=("self",))
 
-    Safe to call any number of times for the same id: a reminder already sent, cancelled or
-    failed is left alone, and the row lock makes concurrent calls take turns. A pending reminder
-    that is not due yet is left for the dispatcher ("not_due").
 
-    Raises ``ReminderDeliveryFailed`` when the channel failed and attempts remain (the reminder
-    stays queued); after ``REMINDER_MAX_ATTEMPTS`` it is marked failed and "failed" is returned.
+def _error_text(error: Exception) -> str:
+    return f"{error.__class__.__name__}: {error}"[:2000]
+
+
+def reminders_deliver(
+    *, reminder_ids: Iterable[int], now: dt.datetime | None = None
+) -> dict[int, str]:
+    """Deliver a batch of reminders through their channels; return each id's outcome.
+
+    Safe to call any number of times with the same ids: a reminder already sent, cancelled or
+    failed is left alone and reported with its status. The outcome is a final status, or
+    ``missing``, ``not_due`` (pending and not due: the dispatcher's), ``busy`` (another
+    delivery holds it) or ``retrying`` (its channel failed; it waits, queued, for its back-off).
+
+    Email leaves the process when the mail server accepts it, before the transaction that
+    marks the batch sent commits; a crash (or a failed COMMIT) in between sends those emails
+    again once their lease runs out. That is at-least-once, and the window is one COMMIT.
+    In-app notifications are written in the same transaction as the status (and the
+    one-to-one on the reminder refuses a second), so they are delivered exactly once.
     """
     now = now or timezone.now()
-    try:
-        with transaction.atomic():
-            reminder = (
-                Reminder.objects.select_for_update(of=("self",))
-                .select_related(
-                    "recipient",
-                    "session__rep",
-                    "session__coach",
-                    "session__module",
-                    "commitment__session",
-                )
-                .filter(pk=reminder_id)
-                .first()
-            )
-            if reminder is None:
-                return "missing"
+    wanted = list(dict.fromkeys(reminder_ids))
+    outcomes: dict[int, str] = {}
+    if not wanted:
+        return outcomes
+    sent: list[int] = []
+    cancelled: dict[str, list[int]] = defaultdict(list)
+    failed: dict[int, str] = {}
+    with transaction.atomic():
+        reminders = list(_locked(wanted).order_by("pk"))
+        notifications, emails = [], []
+        for reminder in reminders:
             if reminder.status in FINAL_STATUSES:
-                return reminder.status
-            if reminder.status == Reminder.Status.PENDING and reminder.due_at > now:
-                return "not_due"
-
+                outcomes[reminder.pk] = reminder.status
+                continue
+            if reminder.status == Status.PENDING and reminder.due_at > now:
+                outcomes[reminder.pk] = NOT_DUE
+                continue
             reason = delivery.reason_not_to_deliver(reminder, now=now)
             if reason:
-                _finish(reminder, status=Reminder.Status.CANCELLED, now=now, note=reason)
-                return reminder.status
+                cancelled[reason].append(reminder.pk)
+                continue
+            try:
+                if reminder.channel == Reminder.Channel.IN_APP:
+                    notifications.append(delivery.reminder_notification(reminder, now=now))
+                else:
+                    emails.append((reminder.pk, delivery.reminder_email(reminder, now=now)))
+            except Exception as exc:  # a message that cannot be written fails its own row only
+                failed[reminder.pk] = _error_text(exc)
+                continue
+            if reminder.channel == Reminder.Channel.IN_APP:
+                sent.append(reminder.pk)
+        Notification.objects.bulk_create(notifications, ignore_conflicts=True)
+        sent.extend(_send_emails(emails, failed))
+        _record(now=now, sent=sent, cancelled=cancelled, failed=failed, outcomes=outcomes)
 
-            _finish(reminder, status=Reminder.Status.SENT, now=now)
-            # The channel runs last, inside the transaction that marks the row sent:
-            # - in-app writes its Notification in this same transaction (and the one-to-one on
-            #   the reminder refuses a second), so it is delivered exactly once;
-            # - email leaves the process when the SMTP server accepts it. If it raises, the
-            #   transaction rolls back and the row stays queued. The one window left is a crash
-            #   (or a failed COMMIT) after the server accepted the message and before the commit:
-            #   the lease then runs out and the email is sent again. That is at-least-once, and
-            #   the window is the length of one COMMIT. The price is holding the row lock for
-            #   one SMTP exchange, which is also what makes a duplicate send task wait and then
-            #   find the row sent, instead of sending alongside.
-            delivery.deliver(reminder, now=now)
-    except Exception as exc:
-        return _record_failure(reminder_id=reminder_id, error=exc, now=now)
-    return Reminder.Status.SENT
+    absent = [pk for pk in wanted if pk not in outcomes]
+    if absent:
+        # Not loaded: either no such row, or another delivery holds its lock right now.
+        existing = set(Reminder.objects.filter(pk__in=absent).values_list("pk", flat=True))
+        for pk in absent:
+            outcomes[pk] = BUSY if pk in existing else MISSING
+    return outcomes
 
 
-def _finish(reminder: Reminder, *, status: str, now: dt.datetime, note: str = "") -> None:
-    sent = status == Reminder.Status.SENT
-    reminder.status = status
+def _send_emails(emails: list[tuple[int, object]], failed: dict[int, str]) -> list[int]:
+    """Send each email on one shared connection; return the ids whose email went out."""
+    if not emails:
+        return []
+    sent = []
+    mail = get_connection(fail_silently=False)
+    try:
+        for reminder_id, email in emails:
+            try:
+                mail.send_messages([email])
+            except Exception as exc:  # one refused message fails its own reminder only
+                failed[reminder_id] = _error_text(exc)
+                # The connection may be broken: the next message opens a fresh one.
+                mail.close()
+            else:
+                sent.append(reminder_id)
+    finally:
+        mail.close()
+    return sent
+
+
+def _record(
+    *,
+    now: dt.datetime,
+    sent: list[int],
+    cancelled: dict[str, list[int]],
+    failed: dict[int, str],
+    outcomes: dict[int, str],
+) -> None:
     if sent:
-        reminder.attempts += 1
-    reminder.sent_at = now if sent else None
-    reminder.lease_expires_at = None
-    reminder.last_error = note
-    reminder.save(update_fields=["status", "attempts", "sent_at", "lease_expires_at", "last_error"])
-
-
-def _record_failure(*, reminder_id: int, error: Exception, now: dt.datetime) -> str:
-    with transaction.atomic():
-        reminder = Reminder.objects.select_for_update().filter(pk=reminder_id).first()
-        if reminder is None or reminder.status in FINAL_STATUSES:
-            return reminder.status if reminder else "missing"
-        reminder.attempts += 1
-        reminder.last_error = f"{error.__class__.__name__}: {error}"[:2000]
-        if reminder.attempts >= settings.REMINDER_MAX_ATTEMPTS:
-            reminder.status = Reminder.Status.FAILED
-            reminder.lease_expires_at = None
-        else:
-            # A fresh lease keeps the dispatcher off it while the task's own retry is pending;
-            # if that retry is lost too, the lease runs out and the dispatcher takes over.
-            reminder.status = Reminder.Status.QUEUED
-            reminder.lease_expires_at = _lease_until(now)
-        reminder.save(update_fields=["attempts", "last_error", "status", "lease_expires_at"])
-    if reminder.status == Reminder.Status.FAILED:
-        logger.error(
-            "Reminder %s failed after %s attempts: %s",
-            reminder_id,
-            reminder.attempts,
-            reminder.last_error,
+        Reminder.objects.filter(pk__in=sent).update(
+            status=Status.SENT,
+            sent_at=now,
+            attempts=F("attempts") + 1,
+            lease_expires_at=None,
+            last_error="",
         )
-        return reminder.status
-    logger.warning(
-        "Reminder %s attempt %s failed: %s", reminder_id, reminder.attempts, reminder.last_error
+        outcomes.update(dict.fromkeys(sent, Status.SENT))
+    for reason, ids in cancelled.items():
+        Reminder.objects.filter(pk__in=ids).update(
+            status=Status.CANCELLED, sent_at=None, lease_expires_at=None, last_error=reason
+        )
+        outcomes.update(dict.fromkeys(ids, Status.CANCELLED))
+    if failed:
+        outcomes.update(_record_failures(now=now, failed=failed))
+
+
+def _record_failures(*, now: dt.datetime, failed: dict[int, str]) -> dict[int, str]:
+    """Count the attempt; retry after a back-off, or give up after the last attempt."""
+    outcomes = {}
+    reminders = list(Reminder.objects.filter(pk__in=failed).only("pk", "attempts"))
+    for reminder in reminders:
+        reminder.attempts += 1
+        reminder.last_error = failed[reminder.pk]
+        if reminder.attempts >= settings.REMINDER_MAX_ATTEMPTS:
+            reminder.status = Status.FAILED
+            reminder.lease_expires_at = None
+            logger.error(
+                "Reminder %s failed after %s attempts: %s",
+                reminder.pk,
+                reminder.attempts,
+                reminder.last_error,
+            )
+        else:
+            # A queued row with a lease is the dispatcher's to claim again once it runs out.
+            reminder.status = Status.QUEUED
+            reminder.lease_expires_at = _retry_at(now, reminder.attempts)
+            logger.warning(
+                "Reminder %s attempt %s failed: %s",
+                reminder.pk,
+                reminder.attempts,
+                reminder.last_error,
+            )
+        outcomes[reminder.pk] = RETRYING if reminder.status == Status.QUEUED else reminder.status
+    Reminder.objects.bulk_update(
+        reminders, ["attempts", "last_error", "status", "lease_expires_at"]
     )
-    raise ReminderDeliveryFailed(reminder.last_error) from error
+    return outcomes
+
+
+def reminder_deliver(*, reminder_id: int, now: dt.datetime | None = None) -> str:
+    """Deliver one reminder; its outcome as ``reminders_deliver`` reports it."""
+    return reminders_deliver(reminder_ids=[reminder_id], now=now)[reminder_id]

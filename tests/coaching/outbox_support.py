@@ -66,5 +66,28 @@ class RecordingEmailBackend(BaseEmailBackend):
         return len(email_messages)
 
 
+class RefusingEmailBackend(BaseEmailBackend):
+    """A mail server that refuses the addresses in ``refused`` (all of them when empty) and
+    keeps what it accepts in ``accepted``; both are class-level so tests can read them."""
+
+    refused: set[str] = set()
+    accepted: list = []
+    attempts: list[str] = []
+
+    @classmethod
+    def reset(cls, *, refused: set[str] | None = None) -> None:
+        cls.refused, cls.accepted, cls.attempts = set(refused or ()), [], []
+
+    def send_messages(self, email_messages) -> int:
+        import smtplib
+
+        for message in email_messages:
+            self.attempts.append(message.to[0])
+            if not self.refused or message.to[0] in self.refused:
+                raise smtplib.SMTPServerDisconnected("mail server went away")
+            self.accepted.append(message)
+        return len(email_messages)
+
+
 def sent_mail_files(folder: Path) -> list[Path]:
     return sorted(folder.glob("*.eml"))

@@ -3,25 +3,25 @@
 from __future__ import annotations
 
 import datetime as dt
-import smtplib
 import threading
 
 import pytest
 from django.core import mail
-from django.core.mail import EmailMultiAlternatives
-from django.db import connection, connections
+from django.db import DatabaseError, connection, connections, transaction
 from django.utils import timezone
 
 from coaching import tasks
 from coaching.models import CoachingSession, Notification, Reminder
 from coaching.services.outbox import (
-    ReminderDeliveryFailed,
+    BUSY,
+    RETRYING,
     reminder_deliver,
     reminders_claim_due,
+    reminders_deliver,
 )
 from coaching.services.reminders import reminders_cancel
 from config.celery_app import app as celery_app
-from tests.coaching.outbox_support import remind, session_between
+from tests.coaching.outbox_support import RefusingEmailBackend, remind, session_between
 from tests.factories import ManagerFactory, RepFactory
 
 pytestmark = pytest.mark.django_db
@@ -127,65 +127,128 @@ def test_the_dispatcher_claims_batch_after_batch_until_nothing_is_due(
     assert Notification.objects.filter(recipient=rep).count() == 5
 
 
-def test_the_send_task_is_enqueued_only_after_the_claim_commits(
+def test_the_send_tasks_are_enqueued_only_after_the_claim_commits_a_batch_each(
     rep, django_capture_on_commit_callbacks, monkeypatch
 ):
+    monkeypatch.setattr(tasks, "SEND_BATCH_SIZE", 2)
     enqueued = []
-    monkeypatch.setattr(tasks.send_reminder, "delay", lambda pk: enqueued.append(pk))
-    [reminder] = remind(rep, channels=(IN_APP,))
+    monkeypatch.setattr(
+        tasks.send_reminders, "apply_async", lambda args, **options: enqueued.append(args[0])
+    )
+    reminders = []
+    for n in range(5):
+        reminders += remind(rep, key=f"b{n}", channels=(IN_APP,), kind=Reminder.Kind.WEEKLY_DIGEST)
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         tasks.dispatch_due_reminders()
         assert enqueued == []
     for callback in callbacks:
         callback()
-    assert enqueued == [reminder.pk]
+    assert [len(batch) for batch in enqueued] == [2, 2, 1]
+    assert sorted(pk for batch in enqueued for pk in batch) == sorted(r.pk for r in reminders)
 
 
-def test_a_failing_channel_is_retried_then_marked_failed_with_the_error(
-    rep, settings, eager_tasks, monkeypatch
+@pytest.fixture
+def refusing_mail(settings):
+    settings.EMAIL_BACKEND = "tests.coaching.outbox_support.RefusingEmailBackend"
+    RefusingEmailBackend.reset()
+    return RefusingEmailBackend
+
+
+def test_a_failing_channel_is_retried_after_a_growing_back_off_then_marked_failed(
+    rep, settings, refusing_mail, caplog
 ):
     settings.REMINDER_MAX_ATTEMPTS = 3
-    calls = []
-
-    def refuse(self, fail_silently=False):
-        calls.append(self.to)
-        raise smtplib.SMTPServerDisconnected("mail server went away")
-
-    monkeypatch.setattr(EmailMultiAlternatives, "send", refuse)
     [reminder] = remind(rep, channels=(EMAIL,), kind=Reminder.Kind.WEEKLY_DIGEST)
     now = timezone.now()
     reminders_claim_due(now=now)
 
-    # One attempt on its own: recorded, still queued, leased against a double send.
-    with pytest.raises(ReminderDeliveryFailed):
-        reminder_deliver(reminder_id=reminder.pk, now=now)
+    # An attempt fails: counted, still queued, leased for a back-off against a double send.
+    assert reminder_deliver(reminder_id=reminder.pk, now=now) == RETRYING
     reminder.refresh_from_db()
     assert (reminder.status, reminder.attempts) == (Status.QUEUED, 1)
-    assert reminder.lease_expires_at > now
-    assert "mail server went away" in reminder.last_error
+    assert reminder.lease_expires_at == now + dt.timedelta(seconds=5)
+    assert "SMTPServerDisconnected: mail server went away" in reminder.last_error
 
-    # The task retries with back-off until the attempts run out.
-    assert tasks.send_reminder.apply(args=[reminder.pk]).get() == Status.FAILED
+    # The dispatcher leaves it alone until the back-off is over, then claims it again;
+    # each back-off is twice the last.
+    assert reminders_claim_due(now=now + dt.timedelta(seconds=4)) == []
+    later = now + dt.timedelta(seconds=5)
+    assert reminders_claim_due(now=later) == [reminder.pk]
+    assert reminder_deliver(reminder_id=reminder.pk, now=later) == RETRYING
     reminder.refresh_from_db()
-    assert reminder.status == Status.FAILED
-    assert reminder.attempts == 3
+    assert reminder.attempts == 2
+    assert reminder.lease_expires_at == later + dt.timedelta(seconds=10)
+
+    last = later + dt.timedelta(seconds=10)
+    assert reminders_claim_due(now=last) == [reminder.pk]
+    with caplog.at_level("ERROR"):
+        assert reminder_deliver(reminder_id=reminder.pk, now=last) == Status.FAILED
+    assert f"Reminder {reminder.pk} failed after 3 attempts" in caplog.text
+    reminder.refresh_from_db()
+    assert (reminder.status, reminder.attempts) == (Status.FAILED, 3)
     assert reminder.sent_at is None
     assert reminder.lease_expires_at is None
-    assert "SMTPServerDisconnected: mail server went away" in reminder.last_error
-    assert len(calls) == 3
+    assert len(refusing_mail.attempts) == 3
     # Failed is final: neither the dispatcher nor another send touches it.
-    assert reminders_claim_due(now=now + dt.timedelta(days=1)) == []
-    assert tasks.send_reminder.apply(args=[reminder.pk]).get() == Status.FAILED
-    assert len(calls) == 3
+    assert reminders_claim_due(now=last + dt.timedelta(days=1)) == []
+    assert tasks.send_reminders.apply(args=[[reminder.pk]]).get() == {reminder.pk: Status.FAILED}
+    assert len(refusing_mail.attempts) == 3
 
 
-def test_the_send_task_has_bounded_retries_with_back_off():
-    task = tasks.send_reminder
-    assert task.acks_late is True
-    assert task.reject_on_worker_lost is True
-    assert task.max_retries is not None and task.max_retries <= 10
-    assert task.retry_backoff and task.retry_backoff_max <= 5 * 60
-    assert ReminderDeliveryFailed in task.autoretry_for
+def test_an_email_the_server_refuses_fails_only_its_own_reminder(refusing_mail):
+    manager = ManagerFactory()
+    reps = [RepFactory(manager=manager) for _ in range(3)]
+    refusing_mail.reset(refused={reps[1].email})
+    now = timezone.now()
+    rows = {
+        rep.pk: remind(rep, kind=Reminder.Kind.WEEKLY_DIGEST, due_at=now, key="refused")
+        for rep in reps
+    }
+
+    outcomes = reminders_deliver(reminder_ids=reminders_claim_due(now=now), now=now)
+
+    refused_in_app, refused_email = rows[reps[1].pk]
+    assert outcomes[refused_email.pk] == RETRYING
+    assert [o for pk, o in outcomes.items() if pk != refused_email.pk] == [Status.SENT] * 5
+    assert sorted(m.to[0] for m in refusing_mail.accepted) == sorted([reps[0].email, reps[2].email])
+    assert Notification.objects.count() == 3  # every in-app twin, the refused one's too
+    assert Reminder.objects.get(pk=refused_in_app.pk).status == Status.SENT
+    assert Reminder.objects.get(pk=refused_email.pk).status == Status.QUEUED
+
+
+def test_a_batch_costs_the_same_queries_however_many_reminders_it_carries(
+    django_assert_max_num_queries,
+):
+    manager = ManagerFactory()
+
+    def batch(size: int) -> list[int]:
+        now = timezone.now()
+        for n in range(size):
+            rep = RepFactory(manager=manager)
+            session = session_between(
+                rep=rep, coach=manager, scheduled_for=now + dt.timedelta(days=2)
+            )
+            remind(rep, session=session, due_at=now, key=f"size{size}:{n}")
+        return reminders_claim_due(now=now, batch_size=1000)
+
+    # Lock and load, the notifications, one UPDATE for the sent, and the transaction.
+    small = batch(2)
+    with django_assert_max_num_queries(6):
+        assert set(reminders_deliver(reminder_ids=small).values()) == {Status.SENT}
+    large = batch(40)
+    with django_assert_max_num_queries(6):
+        assert set(reminders_deliver(reminder_ids=large).values()) == {Status.SENT}
+    assert Notification.objects.count() == 42
+    assert len(mail.outbox) == 42
+
+
+def test_the_send_tasks_retry_only_what_rolls_a_whole_batch_back():
+    for task in (tasks.send_reminders, tasks.send_reminder):
+        assert task.acks_late is True
+        assert task.reject_on_worker_lost is True
+        assert task.max_retries is not None and task.max_retries <= 10
+        assert task.retry_backoff and task.retry_backoff_max <= 5 * 60
+        assert DatabaseError in task.autoretry_for
 
 
 def test_cancelled_reminders_are_never_sent(rep, eager_tasks):
@@ -321,3 +384,38 @@ def test_the_missed_commitment_sweep_task_marks_an_overdue_commitment_missed(rep
     tasks.mark_missed_commitments.apply().get()
     commitment.refresh_from_db()
     assert commitment.status == Commitment.Status.MISSED
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_reminder_another_delivery_holds_is_left_to_it_and_the_rest_go_out():
+    if not connection.features.has_select_for_update_skip_locked:
+        pytest.skip(f"{connection.vendor} serialises writers; no row is held by another (PG).")
+    rep = RepFactory(manager=ManagerFactory())
+    now = timezone.now()
+    held, free = (
+        remind(rep, kind=Reminder.Kind.WEEKLY_DIGEST, due_at=now, key=key, channels=(IN_APP,))[0]
+        for key in ("held", "free")
+    )
+    reminders_claim_due(now=now)
+    locked, release = threading.Event(), threading.Event()
+
+    def other_delivery() -> None:
+        try:
+            with transaction.atomic():
+                Reminder.objects.select_for_update().get(pk=held.pk)
+                locked.set()
+                release.wait(timeout=30)
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=other_delivery)
+    thread.start()
+    try:
+        assert locked.wait(timeout=30)
+        outcomes = reminders_deliver(reminder_ids=[held.pk, free.pk], now=now)
+    finally:
+        release.set()
+        thread.join(timeout=30)
+    assert outcomes == {held.pk: BUSY, free.pk: Status.SENT}
+    held.refresh_from_db()
+    assert held.status == Status.QUEUED  # still claimed: its holder (or the lease) finishes it
