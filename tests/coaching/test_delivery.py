@@ -72,6 +72,30 @@ def invite_of(message) -> Calendar | None:
     return None
 
 
+def test_each_part_of_an_email_gets_its_own_boundary_and_parses_back_whole(people, session):
+    rep, coach = people
+    remind(rep, kind=Kind.SESSION_BOOKED, session=session, key="booked")
+    remind(coach, kind=Kind.SESSION_BOOKED, session=session, channels=(EMAIL,), key="booked")
+    assert deliver_due() == [Status.SENT] * 3
+
+    boundaries = []
+    for message in mail.outbox:
+        parsed = message_from_bytes(message.message().as_bytes())
+        multiparts = [part for part in parsed.walk() if part.is_multipart()]
+        boundaries += [part.get_boundary() for part in multiparts]
+        types = [part.get_content_type() for part in parsed.walk()]
+        assert types == [
+            "multipart/mixed",
+            "multipart/alternative",
+            "text/plain",
+            "text/html",
+            "text/calendar",
+        ]
+    assert len(boundaries) == 4
+    assert len(set(boundaries)) == 4
+    assert all(boundary.startswith("=_") for boundary in boundaries)
+
+
 def test_a_booking_email_has_text_html_and_an_invite_for_the_session(people, session):
     rep, coach = people
     remind(rep, kind=Kind.SESSION_BOOKED, session=session, channels=(EMAIL,), key="booked")
