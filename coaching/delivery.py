@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
@@ -43,12 +43,6 @@ UPCOMING_SESSION_KINDS = {
 # How far a before-start reminder may sit from "session start minus its offset" and still be
 # about this session's time (due times are written to the second; this only absorbs rounding).
 STALE_AFTER = dt.timedelta(minutes=1)
-# Where reminders link to: the first of these page names that resolves. Sessions link to their
-# own page; until the coaching pages route one, to the coaching home, else to nothing.
-SESSION_URL_NAMES = ("coaching:session_detail", "coaching:session")
-COACHING_HOME_URL_NAMES = ("coaching:home", "coaching:my_coaching")
-# The weekly digest links to the manager's dashboard, else to their week.
-DIGEST_URL_NAMES = ("coaching:dashboard", "coaching:team_dashboard", "coaching:week")
 # A digest that could not go out within its week is left to the next one, never sent late.
 DIGEST_STALE_AFTER = dt.timedelta(days=7)
 
@@ -67,23 +61,14 @@ class Message:
         return settings.SITE_URL.rstrip("/") + self.url
 
 
-def _reverse_first(names: tuple[str, ...], *args) -> str:
-    for name in names:
-        try:
-            return reverse(name, args=args)
-        except NoReverseMatch:
-            continue
-    return ""
-
-
 def session_path(session: CoachingSession) -> str:
-    return _reverse_first(SESSION_URL_NAMES, session.pk) or _reverse_first(COACHING_HOME_URL_NAMES)
+    return reverse("coaching:session", args=[session.pk])
 
 
 def commitment_path(commitment: Commitment) -> str:
     if commitment.session_id:
         return session_path(commitment.session)
-    return _reverse_first(("coaching:commitments", *COACHING_HOME_URL_NAMES))
+    return reverse("coaching:my_coaching")
 
 
 def local_time(value: dt.datetime, user: User) -> str:
@@ -173,7 +158,7 @@ def _digest_message(digest: ManagerDigest) -> Message:
     return Message(
         title=f"Your coaching week: {digest.summary}",
         body=body,
-        url=_reverse_first(DIGEST_URL_NAMES),
+        url=reverse("coaching:dashboard"),
     )
 
 
