@@ -1,4 +1,5 @@
-"""The ceiling: a view that does nothing, behind the full middleware stack.
+"""The ceiling: a view that does nothing, behind the full middleware stack; and the floor of a
+signed-in page: the same view for a signed-in person, which costs their session and user rows.
 
 Served only when the benchmark starts the server with ``BENCH_CEILING=1`` (config/urls.py), so
 every other figure can be read as a share of what Django alone manages on the same machine.
@@ -10,4 +11,10 @@ from django.http import HttpRequest, HttpResponse
 
 
 def ceiling(request: HttpRequest) -> HttpResponse:
+    return HttpResponse("ok", content_type="text/plain")
+
+
+def signed_in(request: HttpRequest) -> HttpResponse:
+    if not request.user.is_authenticated:
+        return HttpResponse("sign in first", status=403, content_type="text/plain")
     return HttpResponse("ok", content_type="text/plain")

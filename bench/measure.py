@@ -78,6 +78,12 @@ def read_endpoints(org: Org) -> list[Endpoint]:
             [request_line("GET", "/bench/ceiling", {})],
         ),
         Endpoint(
+            "floor",
+            "Floor: bare view, signed in (session)",
+            "floor",
+            [request_line("GET", "/bench/signed-in", cookie(pk)) for pk in reps],
+        ),
+        Endpoint(
             "my_learning",
             'Rep: "My learning" page /learn/',
             "page",

@@ -2,6 +2,9 @@
 
 from django.urls import path
 
-from bench.ceiling import ceiling
+from bench.ceiling import ceiling, signed_in
 
-urlpatterns = [path("ceiling", ceiling, name="bench-ceiling")]
+urlpatterns = [
+    path("ceiling", ceiling, name="bench-ceiling"),
+    path("signed-in", signed_in, name="bench-signed-in"),
+]

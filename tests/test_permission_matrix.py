@@ -148,6 +148,7 @@ MATRIX: dict[str, list[Ask] | str] = {
     "api-docs": [Ask("GET", everyone(200, anonymous=200))],
     # Routed only while the benchmark runs (BENCH_CEILING), never in a deployment.
     "bench-ceiling": "benchmark only",
+    "bench-signed-in": "benchmark only",
 }
 
 INLINE_SCRIPT = re.compile(r"<script\b(?![^>]*\bsrc=)[^>]*>", re.IGNORECASE)
