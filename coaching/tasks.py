@@ -52,12 +52,15 @@ def wake_dispatcher() -> bool:
 
     Called after a commit that wrote a reminder due at once, so it must never raise into the
     caller nor keep them waiting: one connection attempt with no retries, and on failure a
-    warning. The reminder is a row already; the next beat claims it.
+    warning. The reminder is a row already; the next beat claims it. The connection comes from
+    the app's pool and stays open for the next wake: opening one per wake cost a broker
+    handshake on every booking request.
     """
     app = dispatch_due_reminders.app
-    options = {**(app.conf.broker_transport_options or {}), "max_retries": 0}
     try:
-        with app.connection_for_write(transport_options=options, connect_timeout=2) as conn:
+        with app.connection_or_acquire() as conn:
+            # A pooled connection left on its own would retry for the whole connect timeout.
+            conn.ensure_connection(max_retries=0, timeout=2)
             dispatch_due_reminders.apply_async(retry=False, connection=conn)
     except Exception:
         logger.warning("Could not wake the reminder dispatcher; beat will run it.", exc_info=True)

@@ -11,7 +11,7 @@ import datetime as dt
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Max, Q
+from django.db.models import Exists, Max, Q, Subquery
 
 from accounts.models import User
 from coaching.models import CoachingSession, Commitment
@@ -43,12 +43,12 @@ def agenda_commitments(*, rep: User) -> list[dict[str, Any]]:
     """The commitments a session should go over: open ones, and ones missed since the last
     session that was held (so a missed commitment shows at the next session, and only there).
     """
-    last_held = CoachingSession.objects.filter(
-        rep=rep, status=CoachingSession.Status.HELD
-    ).aggregate(last=Max("held_at"))["last"]
-    missed = Q(status=Commitment.Status.MISSED)
-    if last_held is not None:
-        missed &= Q(resolved_at__gt=last_held)
+    held = CoachingSession.objects.filter(rep=rep, status=CoachingSession.Status.HELD)
+    # The last held session as a subquery, so the agenda's commitments cost one query.
+    last_held = held.order_by().values("rep").annotate(last=Max("held_at")).values("last")
+    missed = Q(status=Commitment.Status.MISSED) & (
+        Q(resolved_at__gt=Subquery(last_held)) | ~Exists(held.exclude(held_at=None))
+    )
     commitments = (
         Commitment.objects.filter(rep=rep)
         .filter(Q(status=Commitment.Status.OPEN) | missed)
@@ -153,7 +153,11 @@ def follow_up_book(
     if existing is not None:
         return existing
     rep = completion.user
-    module = Module.objects.select_related("course").get(pk=completion.module_id)
+    # The completing submit hands over the module with its course loaded; others load it here.
+    if ModuleCompletion.module.is_cached(completion) and Module.course.is_cached(completion.module):
+        module = completion.module
+    else:
+        module = Module.objects.select_related("course").get(pk=completion.module_id)
     skills = list(module.skills.all())
     plan = plan_for_rep(rep=rep, focus_skills=skills)
     coach = plan.coach

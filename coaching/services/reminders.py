@@ -8,6 +8,7 @@ already due wakes the dispatcher once that transaction commits.
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from typing import Any
 
 from django.conf import settings
@@ -40,6 +41,71 @@ def _kick_dispatcher_once_on_commit() -> None:
     transaction.on_commit(_wake_after_commit)
 
 
+def _reminder_rows(
+    *,
+    recipient: User,
+    kind: str,
+    due_at: dt.datetime,
+    key: str,
+    channels: tuple[str, ...] = CHANNELS,
+    session: CoachingSession | None = None,
+    commitment: Commitment | None = None,
+    payload: dict[str, Any] | None = None,
+) -> list[Reminder]:
+    """Unsaved rows of one occasion, one per channel; the dedupe key adds recipient and channel."""
+    return [
+        Reminder(
+            recipient=recipient,
+            kind=kind,
+            channel=channel,
+            due_at=due_at,
+            dedupe_key=f"{key}:{recipient.pk}:{channel}",
+            session=session,
+            commitment=commitment,
+            payload=payload or {},
+        )
+        for channel in channels
+    ]
+
+
+def reminders_write(*, rows: list[Reminder]) -> None:
+    """Write unsaved reminder rows idempotently, by ``dedupe_key``, in a few queries whatever
+    their number: one SELECT of the keys that exist, one UPDATE per due time that moves, one
+    INSERT of the rest.
+
+    A row that exists already is left as it is (sent stays sent); a pending one takes the new
+    due time. A row another transaction writes at the same moment is kept as that one wrote it
+    (the unique key refuses the second). Wakes the dispatcher once the transaction commits when
+    any pending row is due already.
+    """
+    if not rows:
+        return
+    existing = {
+        reminder.dedupe_key: reminder
+        for reminder in Reminder.objects.filter(dedupe_key__in=[row.dedupe_key for row in rows])
+    }
+    moves: dict[dt.datetime, list[int]] = defaultdict(list)
+    missing: list[Reminder] = []
+    pending_due: list[dt.datetime] = []
+    for row in rows:
+        reminder = existing.get(row.dedupe_key)
+        if reminder is None:
+            missing.append(row)
+            pending_due.append(row.due_at)
+        elif reminder.status == Reminder.Status.PENDING:
+            if reminder.due_at != row.due_at:
+                moves[row.due_at].append(reminder.pk)
+            pending_due.append(row.due_at)
+    for due_at, ids in moves.items():
+        # Only while still pending: a row claimed since the SELECT keeps its time.
+        Reminder.objects.filter(pk__in=ids, status=Reminder.Status.PENDING).update(due_at=due_at)
+    if missing:
+        Reminder.objects.bulk_create(missing, ignore_conflicts=True)
+    now = timezone.now()
+    if any(due_at <= now for due_at in pending_due):
+        _kick_dispatcher_once_on_commit()
+
+
 def reminder_schedule(
     *,
     recipient: User,
@@ -51,34 +117,24 @@ def reminder_schedule(
     commitment: Commitment | None = None,
     payload: dict[str, Any] | None = None,
 ) -> list[Reminder]:
-    """Write one pending reminder per channel, idempotently.
+    """Write one pending reminder per channel, idempotently (the rules of ``reminders_write``).
 
     ``key`` names the occasion (``session:12:24h``); the dedupe key adds recipient and channel.
-    A row that exists already is left as it is (sent stays sent); a pending one takes the new
-    due time.
+    Returns the rows as stored, in the order of ``channels``.
     """
-    reminders = []
-    for channel in channels:
-        dedupe_key = f"{key}:{recipient.pk}:{channel}"
-        reminder, created = Reminder.objects.get_or_create(
-            dedupe_key=dedupe_key,
-            defaults={
-                "recipient": recipient,
-                "kind": kind,
-                "channel": channel,
-                "due_at": due_at,
-                "session": session,
-                "commitment": commitment,
-                "payload": payload or {},
-            },
-        )
-        if not created and reminder.status == Reminder.Status.PENDING and reminder.due_at != due_at:
-            reminder.due_at = due_at
-            reminder.save(update_fields=["due_at"])
-        reminders.append(reminder)
-    if any(r.status == Reminder.Status.PENDING and r.due_at <= timezone.now() for r in reminders):
-        _kick_dispatcher_once_on_commit()
-    return reminders
+    rows = _reminder_rows(
+        recipient=recipient,
+        kind=kind,
+        due_at=due_at,
+        key=key,
+        channels=channels,
+        session=session,
+        commitment=commitment,
+        payload=payload,
+    )
+    reminders_write(rows=rows)
+    stored = Reminder.objects.in_bulk([row.dedupe_key for row in rows], field_name="dedupe_key")
+    return [stored[row.dedupe_key] for row in rows]
 
 
 def reminders_cancel(*, reminders) -> int:
@@ -132,8 +188,10 @@ def session_reminders_schedule(*, session: CoachingSession, calendar_invite: boo
     With no coach, only the rep's reminders are written.
     """
     now = timezone.now()
-    for person in _session_parties(session):
-        reminder_schedule(
+    rows = [
+        row
+        for person in _session_parties(session)
+        for row in _reminder_rows(
             recipient=person,
             kind=Reminder.Kind.SESSION_BOOKED,
             due_at=now,
@@ -141,18 +199,20 @@ def session_reminders_schedule(*, session: CoachingSession, calendar_invite: boo
             session=session,
             payload={"calendar_invite": calendar_invite},
         )
+    ]
     for kind in SESSION_TIMED_KINDS:
         due_at = _session_timed_due(session, kind)
         if due_at <= now:
             continue
         for person in _session_timed_recipients(session, kind):
-            reminder_schedule(
+            rows += _reminder_rows(
                 recipient=person,
                 kind=kind,
                 due_at=due_at,
                 key=f"session:{session.pk}:{SESSION_TIMED_OCCASIONS[kind]}",
                 session=session,
             )
+    reminders_write(rows=rows)
 
 
 def session_reminders_move(*, session: CoachingSession) -> None:
@@ -165,6 +225,7 @@ def session_reminders_move(*, session: CoachingSession) -> None:
     """
     now = timezone.now()
     stamp = session.scheduled_for.astimezone(dt.UTC).strftime("%Y%m%dT%H%M")
+    rows: list[Reminder] = []
     for kind in SESSION_TIMED_KINDS:
         due_at = _session_timed_due(session, kind)
         pending = session.reminders.filter(kind=kind, status=Reminder.Status.PENDING)
@@ -180,7 +241,7 @@ def session_reminders_move(*, session: CoachingSession) -> None:
         for person in _session_timed_recipients(session, kind):
             channels = tuple(c for c in CHANNELS if (person.pk, c) not in covered)
             if channels:
-                reminder_schedule(
+                rows += _reminder_rows(
                     recipient=person,
                     kind=kind,
                     due_at=due_at,
@@ -188,6 +249,7 @@ def session_reminders_move(*, session: CoachingSession) -> None:
                     channels=channels,
                     session=session,
                 )
+    reminders_write(rows=rows)
 
 
 def session_reminders_cancel(*, session: CoachingSession, kinds=None) -> int:
@@ -212,12 +274,17 @@ def session_notice(
     writes nothing new.
     """
     now = timezone.now()
-    for person in recipients:
-        reminder_schedule(
-            recipient=person,
-            kind=kind,
-            due_at=now,
-            key=f"session:{session.pk}:{occasion}",
-            session=session,
-            payload=payload,
-        )
+    reminders_write(
+        rows=[
+            row
+            for person in recipients
+            for row in _reminder_rows(
+                recipient=person,
+                kind=kind,
+                due_at=now,
+                key=f"session:{session.pk}:{occasion}",
+                session=session,
+                payload=payload,
+            )
+        ]
+    )

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from config.errors import Conflict, DomainError
-from lms.models import AttemptAnswer, Choice, ModuleCompletion, Question, Quiz, QuizAttempt
+from lms.models import AttemptAnswer, ModuleCompletion, Question, Quiz, QuizAttempt
 from lms.services.completion import module_completion_check
 from lms.services.enrolment import enrolment_self
 
@@ -28,6 +28,10 @@ class AttemptResult:
     module_completed: bool
     follow_up: dict[str, Any] = field(default_factory=dict)
     missed_question_ids: list[int] = field(default_factory=list)
+    # What grading loaded (the questions with their choices) and wrote, so that the graded
+    # sheet can be shown without reading them again.
+    questions: list[Question] = field(default_factory=list)
+    answers: list[AttemptAnswer] = field(default_factory=list)
 
 
 def attempts_left(*, user: User, quiz: Quiz) -> int:
@@ -98,9 +102,11 @@ def attempt_submit(*, attempt: QuizAttempt, answers: Iterable[dict]) -> AttemptR
     outside the attempt, a choice outside its question or a question answered twice. Passing
     may complete the module.
     """
+    # What completing the module reads next (the person, their manager, the module and its
+    # course) comes with the locked row rather than one query each.
     attempt = (
         QuizAttempt.objects.select_for_update(of=("self",))
-        .select_related("quiz__module")
+        .select_related("quiz__module__course", "user__manager")
         .get(pk=attempt.pk)
     )
     if attempt.is_submitted:
@@ -109,11 +115,16 @@ def attempt_submit(*, attempt: QuizAttempt, answers: Iterable[dict]) -> AttemptR
     # Graded against the choices the rep was shown: a correct choice added after the start
     # could never have been picked, so it must not make the question unanswerable.
     shown = {choice_id for item in attempt.layout for choice_id in item["choices"]}
+    questions = list(
+        Question.objects.filter(pk__in=attempt.question_ids).prefetch_related("choices")
+    )
     correct_by_question: dict[int, set[int]] = {qid: set() for qid in attempt.question_ids}
-    for question_id, choice_id in Choice.objects.filter(
-        question_id__in=attempt.question_ids, pk__in=shown, is_correct=True
-    ).values_list("question_id", "pk"):
-        correct_by_question[question_id].add(choice_id)
+    for question in questions:
+        correct_by_question[question.pk] = {
+            choice.pk
+            for choice in question.choices.all()
+            if choice.is_correct and choice.pk in shown
+        }
 
     rows, missed = [], []
     for question_id in attempt.question_ids:
@@ -141,7 +152,9 @@ def attempt_submit(*, attempt: QuizAttempt, answers: Iterable[dict]) -> AttemptR
 
     outcome = None
     if attempt.passed:
-        outcome = module_completion_check(user=attempt.user, module=attempt.quiz.module)
+        outcome = module_completion_check(
+            user=attempt.user, module=attempt.quiz.module, attempt=attempt
+        )
     return AttemptResult(
         attempt=attempt,
         score=score,
@@ -150,6 +163,8 @@ def attempt_submit(*, attempt: QuizAttempt, answers: Iterable[dict]) -> AttemptR
         module_completed=bool(outcome and outcome.created),
         follow_up=outcome.follow_up if outcome else {},
         missed_question_ids=missed,
+        questions=questions,
+        answers=rows,
     )
 
 
