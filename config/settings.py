@@ -165,6 +165,10 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# With a shared cache, a signed-in page reads its session from there rather than the database
+# (which still holds every session, so none is lost when the cache is).
+if REDIS_URL:
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
@@ -377,6 +381,11 @@ if not 0 < DECAY_COACHING_RECALL < REINFORCEMENT_TARGET_RECALL < 1:
     raise ImproperlyConfigured(
         "Need 0 < DECAY_COACHING_RECALL < REINFORCEMENT_TARGET_RECALL < 1 (recall is 0-1)."
     )
+# The team dashboard and skill matrix are cached per team (coaching/caching.py); writes about the
+# team replace the entry at once, the clock (decay, overdue, KPI windows) at least this often.
+TEAM_CACHE_SECONDS = env_int("TEAM_CACHE_SECONDS", 600)
+if TEAM_CACHE_SECONDS < 1:
+    raise ImproperlyConfigured("TEAM_CACHE_SECONDS must be at least 1.")
 REMINDER_DISPATCH_SECONDS = env_int("REMINDER_DISPATCH_SECONDS", 30)
 REMINDER_LEASE_SECONDS = env_int("REMINDER_LEASE_SECONDS", 300)
 REMINDER_MAX_ATTEMPTS = env_int("REMINDER_MAX_ATTEMPTS", 5)

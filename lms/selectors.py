@@ -6,6 +6,7 @@ ids leak nothing.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 
 from django.db.models import (
@@ -30,6 +31,7 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.permissions import is_admin
 from accounts.selectors import team_of
+from lms.catalogue import CourseEntry, LessonEntry, QuizEntry, SkillEntry, catalogue
 from lms.models import (
     AttemptAnswer,
     Choice,
@@ -124,24 +126,41 @@ def _count_of(queryset: QuerySet, *, group_by: str) -> Coalesce:
     return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
 
 
-def course_list_for(*, user: User) -> QuerySet[Course]:
-    """Visible courses with their skills, module count and how many modules the caller finished.
+@dataclass(frozen=True)
+class CourseListItem:
+    """A visible course with its skills, module count and how many modules the caller finished."""
 
-    Counts are subqueries rather than joined aggregates, so a course with many completions by
-    other people costs the caller nothing.
-    """
-    return (
-        courses_visible_to(user=user)
-        .annotate(
-            module_count=_count_of(Module.objects.filter(course=OuterRef("pk")), group_by="course"),
-            completed_module_count=_count_of(
-                ModuleCompletion.objects.filter(user=user, module__course=OuterRef("pk")),
-                group_by="module__course",
-            ),
+    id: int
+    slug: str
+    title: str
+    summary: str
+    status: str
+    skills: tuple[SkillEntry, ...]
+    module_count: int
+    completed_module_count: int
+
+
+def course_list_for(*, user: User) -> list[CourseListItem]:
+    """Visible courses by title, from the cached catalogue, with the caller's completed-module
+    count from one query over their own completions."""
+    content = catalogue()
+    completed = ModuleCompletion.objects.filter(user=user).order_by().values_list("module_id")
+    done = Counter(content.course_of_module.get(module_id) for (module_id,) in completed)
+    everything = is_admin(user)
+    return [
+        CourseListItem(
+            id=course.id,
+            slug=course.slug,
+            title=course.title,
+            summary=course.summary,
+            status=course.status,
+            skills=course.skills,
+            module_count=course.module_count,
+            completed_module_count=done.get(course.pk, 0),
         )
-        .prefetch_related("skills")
-        .order_by("title", "pk")
-    )
+        for course in content.courses
+        if everything or course.is_published
+    ]
 
 
 def course_detail_for(*, user: User, course_id: int) -> Course:
@@ -249,23 +268,29 @@ class AttemptSheet:
     items: list[AttemptItem]
 
 
-def attempt_sheet(*, attempt: QuizAttempt) -> AttemptSheet:
+def attempt_sheet(
+    *,
+    attempt: QuizAttempt,
+    questions: list[Question] | None = None,
+    answers: list[AttemptAnswer] | None = None,
+) -> AttemptSheet:
     """The attempt's questions and choices in the order frozen at its start, with its answers once
-    submitted. Interfaces decide what of it to show: nothing that grades before submission."""
-    questions = {
-        question.pk: question
-        for question in Question.objects.filter(pk__in=attempt.question_ids).prefetch_related(
-            "choices"
+    submitted. Interfaces decide what of it to show: nothing that grades before submission.
+
+    ``questions`` (their choices prefetched) and ``answers`` are for a caller that loaded them
+    already, such as the submit that graded them; otherwise they are loaded here.
+    """
+    if questions is None:
+        questions = list(
+            Question.objects.filter(pk__in=attempt.question_ids).prefetch_related("choices")
         )
-    }
-    answers = (
-        {answer.question_id: answer for answer in attempt.answers.all()}
-        if attempt.is_submitted
-        else {}
-    )
+    if answers is None:
+        answers = list(attempt.answers.all()) if attempt.is_submitted else []
+    question_of = {question.pk: question for question in questions}
+    answer_of = {answer.question_id: answer for answer in answers}
     items = []
     for entry in attempt.layout:
-        question = questions.get(entry["question"])
+        question = question_of.get(entry["question"])
         if question is None:
             continue
         by_id = {choice.pk: choice for choice in question.choices.all()}
@@ -273,7 +298,7 @@ def attempt_sheet(*, attempt: QuizAttempt) -> AttemptSheet:
             AttemptItem(
                 question=question,
                 choices=[by_id[pk] for pk in entry["choices"] if pk in by_id],
-                answer=answers.get(question.pk),
+                answer=answer_of.get(question.pk),
             )
         )
     return AttemptSheet(attempt=attempt, items=items)
@@ -312,107 +337,149 @@ def _with_step_counts(enrolments: QuerySet[Enrolment]) -> QuerySet[Enrolment]:
 
 @dataclass(frozen=True)
 class CourseProgress:
-    """One person's way through one course, for the lists (My learning, Team training).
-
-    ``enrolment`` carries the annotations of ``enrolment_list_for`` and ``_with_step_counts``.
-    """
+    """One person's way through one course, for the lists (My learning, Team training)."""
 
     enrolment: Enrolment
-    next_lesson: Lesson | None = None
-    next_quiz: Quiz | None = None
+    # The course's title and id: a catalogue entry on My learning, the row on Team training.
+    course: Course | CourseEntry
+    module_count: int
+    modules_done: int
+    lesson_count: int
+    lessons_done: int
+    quiz_count: int
+    quizzes_passed: int
+    next_lesson: Lesson | LessonEntry | None = None
+    next_quiz: Quiz | QuizEntry | None = None
 
-    @property
-    def course(self) -> Course:
-        return self.enrolment.course
+    @classmethod
+    def of_annotated(cls, enrolment: Enrolment) -> CourseProgress:
+        """From an enrolment carrying ``enrolment_list_for`` and ``_with_step_counts``."""
+        return cls(
+            enrolment=enrolment,
+            course=enrolment.course,
+            module_count=enrolment.module_count,
+            modules_done=enrolment.completed_module_count,
+            lesson_count=enrolment.lesson_count,
+            lessons_done=enrolment.lessons_done,
+            quiz_count=enrolment.quiz_count,
+            quizzes_passed=enrolment.quizzes_passed,
+        )
 
     @property
     def is_complete(self) -> bool:
-        enrolment = self.enrolment
-        return 0 < enrolment.module_count <= enrolment.completed_module_count
+        return 0 < self.module_count <= self.modules_done
 
     @property
     def is_overdue(self) -> bool:
-        return bool(self.enrolment.overdue)
+        due = self.enrolment.due_date
+        return bool(due and due < timezone.localdate() and self.modules_done < self.module_count)
 
     @property
     def percent(self) -> int:
         if self.is_complete:
             return 100
-        enrolment = self.enrolment
         return progress_percent(
-            done=enrolment.lessons_done + enrolment.quizzes_passed,
-            total=enrolment.lesson_count + enrolment.quiz_count,
+            done=self.lessons_done + self.quizzes_passed,
+            total=self.lesson_count + self.quiz_count,
         )
 
 
-def _next_steps(*, user: User, module_ids: set[int]) -> dict[int, Lesson | Quiz]:
-    """Per module, the first lesson ``user`` has not done, else the module's quiz."""
-    steps: dict[int, Lesson | Quiz] = {}
-    if not module_ids:
-        return steps
-    for lesson in (
-        Lesson.objects.filter(module_id__in=module_ids)
-        .exclude(progress__user=user)
-        .select_related("module")
-        .order_by("module_id", "position")
+@dataclass(frozen=True)
+class _Done:
+    """Ids of what one person has finished: lessons, quizzes passed, modules completed."""
+
+    lessons: set[int]
+    quizzes: set[int]
+    modules: set[int]
+
+
+def _done_by(*, user: User) -> _Done:
+    """One query over the person's own rows, however many courses they follow."""
+    lessons = LessonProgress.objects.filter(user=user).order_by()
+    quizzes = QuizAttempt.objects.filter(user=user, passed=True).order_by()
+    modules = ModuleCompletion.objects.filter(user=user).order_by()
+    done = _Done(lessons=set(), quizzes=set(), modules=set())
+    into = {1: done.lessons, 2: done.quizzes, 3: done.modules}
+    for pk, kind in lessons.values_list("lesson_id", Value(1)).union(
+        quizzes.values_list("quiz_id", Value(2)),
+        modules.values_list("module_id", Value(3)),
+        all=True,
     ):
-        steps.setdefault(lesson.module_id, lesson)
-    for quiz in Quiz.objects.filter(module_id__in=module_ids - steps.keys()).select_related(
-        "module"
-    ):
-        steps[quiz.module_id] = quiz
-    return steps
+        into[kind].add(pk)
+    return done
+
+
+def _progress_in(course: CourseEntry, *, enrolment: Enrolment, done: _Done) -> CourseProgress:
+    """The person's progress through ``course`` and their next step in it: in the first module
+    not completed (a module with nothing in it never is), the first lesson not done, else the
+    quiz."""
+    lesson_count = lessons_done = quiz_count = quizzes_passed = modules_done = 0
+    next_step: LessonEntry | QuizEntry | None = None
+    next_found = False
+    for module in course.modules:
+        lesson_count += len(module.lessons)
+        lessons_done += sum(1 for lesson in module.lessons if lesson.pk in done.lessons)
+        if module.quiz is not None:
+            quiz_count += 1
+            quizzes_passed += module.quiz.pk in done.quizzes
+        if module.pk in done.modules:
+            modules_done += 1
+        elif not next_found and (module.lessons or module.quiz is not None):
+            next_found = True
+            next_step = next(
+                (lesson for lesson in module.lessons if lesson.pk not in done.lessons),
+                module.quiz,
+            )
+    return CourseProgress(
+        enrolment=enrolment,
+        course=course,
+        module_count=len(course.modules),
+        modules_done=modules_done,
+        lesson_count=lesson_count,
+        lessons_done=lessons_done,
+        quiz_count=quiz_count,
+        quizzes_passed=quizzes_passed,
+        next_lesson=next_step if isinstance(next_step, LessonEntry) else None,
+        next_quiz=next_step if isinstance(next_step, QuizEntry) else None,
+    )
 
 
 @dataclass(frozen=True)
 class Learning:
     courses: list[CourseProgress]
     # Published courses the person is not enrolled in yet, to start themselves.
-    available: list[Course]
+    available: list[CourseEntry]
+    # Who coaches the person after each module, if anyone.
+    coach: User | None
 
 
 def learning_for(*, user: User) -> Learning:
     """The person's own courses with progress and the next step in each, and the courses they
-    could start. A fixed number of queries however many courses and modules there are."""
-    unfinished_module = (
-        Module.objects.filter(course=OuterRef("course"))
-        .filter(
-            ~Exists(
-                ModuleCompletion.objects.filter(
-                    module=OuterRef("pk"), user=OuterRef(OuterRef("user"))
-                )
-            ),
-            # A module with nothing in it can never be completed, so it is never the next step.
-            Exists(Lesson.objects.filter(module=OuterRef("pk")))
-            | Exists(Quiz.objects.filter(module=OuterRef("pk"))),
-        )
-        .order_by("position")
-        .values("pk")[:1]
-    )
+    could start. Content comes from the cached catalogue; the person's rows are read fresh, in
+    two queries however many courses, modules and enrolments there are."""
+    content = catalogue()
+    # The coach rides on this query; only someone with no enrolment costs one more.
     enrolments = list(
-        _with_step_counts(
-            enrolment_list_for(user=user).filter(
-                user=user, course__in=courses_visible_to(user=user)
-            )
-        ).annotate(next_module_id=Subquery(unfinished_module))
+        Enrolment.objects.filter(user=user)
+        .select_related("assigned_by", "user__manager")
+        .order_by()
     )
-    steps = _next_steps(
-        user=user, module_ids={e.next_module_id for e in enrolments if e.next_module_id}
-    )
+    # As enrolment_list_for orders them (due first, no due date last), sorted here: for a handful
+    # of rows, building that ORDER BY costs more than the sort.
+    enrolments.sort(key=lambda e: (e.due_date is None, e.due_date, e.created_at, e.pk))
+    done = _done_by(user=user) if enrolments else _Done(set(), set(), set())
+    everything = is_admin(user)
     courses = []
     for enrolment in enrolments:
-        step = steps.get(enrolment.next_module_id)
-        courses.append(
-            CourseProgress(
-                enrolment=enrolment,
-                next_lesson=step if isinstance(step, Lesson) else None,
-                next_quiz=step if isinstance(step, Quiz) else None,
-            )
-        )
-    available = list(
-        courses_visible_to(user=user).published().exclude(enrolments__user=user).order_by("title")
-    )
-    return Learning(courses=courses, available=available)
+        course = content.by_pk.get(enrolment.course_id)
+        if course is not None and (everything or course.is_published):
+            courses.append(_progress_in(course, enrolment=enrolment, done=done))
+    enrolled = {enrolment.course_id for enrolment in enrolments}
+    available = [
+        course for course in content.courses if course.is_published and course.pk not in enrolled
+    ]
+    coach = enrolments[0].user.manager if enrolments else user.manager
+    return Learning(courses=courses, available=available, coach=coach)
 
 
 def team_for(*, user: User) -> QuerySet[User]:
@@ -439,7 +506,7 @@ def team_training_for(*, user: User) -> list[MemberTraining]:
     return [
         MemberTraining(
             person=person,
-            courses=[CourseProgress(enrolment=enrolment) for enrolment in person.training],
+            courses=[CourseProgress.of_annotated(enrolment) for enrolment in person.training],
         )
         for person in people
     ]

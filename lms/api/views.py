@@ -27,6 +27,7 @@ from lms.api.serializers import (
 )
 from lms.models import Course, Enrolment, ModuleCompletion
 from lms.selectors import (
+    CourseListItem,
     attempt_for,
     attempt_sheet,
     completion_list_for,
@@ -78,9 +79,10 @@ class CourseListApi(generics.ListAPIView):
 
     serializer_class = CourseListItemSerializer
 
-    def get_queryset(self) -> QuerySet[Course]:
+    def get_queryset(self) -> QuerySet[Course] | list[CourseListItem]:
         if _schema_generation(self):
             return Course.objects.none()
+        # A list, not a queryset: the courses come from the cached catalogue.
         return course_list_for(user=self.request.user)
 
 
@@ -224,7 +226,9 @@ class AttemptSubmitApi(WriteApi):
             "passed": result.passed,
             "module_completed": result.module_completed,
             "follow_up_session": result.follow_up.get("follow_up_session"),
-            "results": attempt_sheet(attempt=result.attempt).items,
+            "results": attempt_sheet(
+                attempt=result.attempt, questions=result.questions, answers=result.answers
+            ).items,
         }
         return Response(AttemptResultSerializer(data).data)
 

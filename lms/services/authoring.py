@@ -12,6 +12,7 @@ from django.db import transaction
 from django.db.models import Count, F, Model, Q
 
 from config.errors import DomainError
+from lms.catalogue import catalogue_changed
 from lms.models import Course, Module, Question, Quiz
 
 PASS_MARK_MIN = 1
@@ -156,6 +157,9 @@ def _set_status(course: Course, status: str) -> Course:
     if course.status != status:
         course.status = status
         course.save(update_fields=["status", "updated_at"])
+        # The save's receiver does this too; publishing is the change readers wait for, so it
+        # does not rest on that alone.
+        catalogue_changed()
     return course
 
 
@@ -196,3 +200,5 @@ def positions_make_room(*, model: type[Model], pks: list[int]) -> None:
     """
     if pks:
         model._default_manager.filter(pk__in=pks).update(position=F("position") + _POSITION_SHIFT)
+        # An update sends no save signal, and order is part of the catalogue.
+        catalogue_changed()

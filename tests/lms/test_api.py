@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.test import TestCase
 from django.utils import timezone
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.throttling import ScopedRateThrottle
@@ -601,11 +602,13 @@ def test_writes_share_the_write_rate_and_reads_are_not_throttled(org, monkeypatc
 
 
 def build_courses(org, rows: int) -> None:
-    for n in range(rows):
-        course = CourseFactory()
-        course.skills.add(SkillFactory(slug=f"skill-{n % 5}"), SkillFactory(slug="closing"))
-        ModuleFactory(course=course, position=1)
-        ModuleFactory(course=course, position=2)
+    # Committed, as the admin's would be, so the catalogue moves to a new version.
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        for n in range(rows):
+            course = CourseFactory()
+            course.skills.add(SkillFactory(slug=f"skill-{n % 5}"), SkillFactory(slug="closing"))
+            ModuleFactory(course=course, position=1)
+            ModuleFactory(course=course, position=2)
 
 
 def build_enrolments(org, rows: int) -> None:
@@ -633,8 +636,8 @@ def build_course_detail(org, rows: int) -> int:
 
 
 BUDGETS = {
-    # count, rows, skills
-    "/api/v1/courses/": (build_courses, 3),
+    # the caller's completions (the courses, their skills and modules are the cached catalogue)
+    "/api/v1/courses/": (build_courses, 1),
     # count, rows (people, courses and progress are joined or subqueries)
     "/api/v1/enrolments/": (build_enrolments, 2),
     "/api/v1/completions/": (build_completions, 2),
@@ -654,6 +657,7 @@ def test_lists_and_course_detail_cost_the_same_queries_for_2_and_20_rows(
         built = build(org, rows)
         url = path.format(id=built)
         client = api_as(getattr(org, who))
+        client.get(url)  # the first request after a content change builds the catalogue
         with django_assert_max_num_queries(budget) as captured:
             response = client.get(url)
         assert response.status_code == 200
