@@ -6,11 +6,14 @@ is well-formed XML, readable by screen readers through its title and description
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from coaching.selectors_dashboard import RetentionSeries
+if TYPE_CHECKING:  # the dashboard's selector draws the chart once per cached entry
+    from coaching.selectors_dashboard import RetentionSeries
 
 WIDTH, HEIGHT = 720, 280
 LEFT, RIGHT, TOP, BOTTOM = 44, 170, 16, 34

@@ -13,18 +13,23 @@ import datetime as dt
 import statistics
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
-from collections.abc import Hashable, Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Hashable, Iterable, Mapping
+from dataclasses import dataclass, field, replace
 
 from django.conf import settings
 from django.db.models import Exists, OuterRef, Q
 from django.http import Http404
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import SafeString
+from django.utils.text import capfirst
 from fsrs import Card
 
 from accounts.models import User
 from accounts.permissions import can_coach, is_admin
 from accounts.selectors import team_of
+from coaching.caching import team_cached
+from coaching.charts import retention_chart_svg
 from coaching.models import (
     CoachingSession,
     Commitment,
@@ -33,7 +38,7 @@ from coaching.models import (
     ReinforcementAnswer,
     SkillMemory,
 )
-from coaching.selectors_skills import SkillRow, team_skill_matrix
+from coaching.selectors_skills import SkillRow, team_skill_matrix, team_skill_matrix_cached
 from coaching.services.memory import (
     memory_card,
     memory_scheduler,
@@ -500,26 +505,54 @@ def _number(value: float | None) -> str:
     return "—" if value is None else f"{round(value)}"
 
 
+def _counted(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}" if count else ""
+
+
 @dataclass(frozen=True)
 class HeatCell:
+    """A heat-map cell with every text it shows prepared once, when the cached dashboard is
+    built, so the page renders flat values instead of working them out cell by cell."""
+
     row: SkillRow
+    stage: str
+    stage_label: str
+    diagnosis: str
+    flagged: bool  # a gap to act on
+    summary: str  # one line for a tooltip: the diagnosis and the numbers behind it
+    data_cell: str  # "username:skill-slug", for finding the cell
+    knowledge: str
+    answers: str  # "3 answers", or "" without any
+    application: str
+    observations: str
+    retention: str
+    act_url: str  # where its action posts; "" without one
 
-    @property
-    def stage(self) -> str:
-        return str(self.row.stage)
-
-    @property
-    def retention_percent(self) -> int | None:
-        return None if self.row.retention is None else round(self.row.retention * 100)
-
-    @property
-    def summary(self) -> str:
-        """One line for a tooltip: the diagnosis and the numbers behind it."""
-        retention = "—" if self.retention_percent is None else f"{self.retention_percent} %"
-        return (
-            f"{self.row.rep} · {self.row.skill.name}: {self.row.diagnosis_label} · "
-            f"{self.row.stage.value} · knowledge {_number(self.row.knowledge)} · "
-            f"application {_number(self.row.application)} · retention {retention}"
+    @classmethod
+    def of(cls, row: SkillRow) -> HeatCell:
+        retention = "—" if row.retention is None else f"{round(row.retention * 100)} %"
+        return cls(
+            row=row,
+            stage=str(row.stage),
+            stage_label=capfirst(str(row.stage)),
+            diagnosis=str(row.diagnosis),
+            flagged=row.diagnosis != Diagnosis.NONE,
+            summary=(
+                f"{row.rep} · {row.skill.name}: {row.diagnosis_label} · "
+                f"{row.stage.value} · knowledge {_number(row.knowledge)} · "
+                f"application {_number(row.application)} · retention {retention}"
+            ),
+            data_cell=f"{row.rep.username}:{row.skill.slug}",
+            knowledge="—" if row.knowledge is None else str(row.knowledge),
+            answers=_counted(row.answers, "answer"),
+            application="—" if row.application is None else str(row.application),
+            observations=_counted(row.observations, "observation"),
+            retention=retention,
+            act_url=(
+                reverse("coaching:dashboard_act", args=[row.rep.pk, row.skill.pk])
+                if row.action is not None
+                else ""
+            ),
         )
 
 
@@ -603,7 +636,7 @@ def team_heat_map(*, team: list[User], rows: list[SkillRow]) -> HeatMap:
     cells: dict[int, list[HeatCell | None]] = {rep.pk: [None] * len(skills) for rep in team}
     for row in rows:
         if row.rep.pk in cells:
-            cells[row.rep.pk][column[row.skill.pk]] = HeatCell(row=row)
+            cells[row.rep.pk][column[row.skill.pk]] = HeatCell.of(row)
     standings = team_standings(rows=rows)
     return HeatMap(
         skills=skills,
@@ -621,39 +654,87 @@ class TeamDashboard:
     owner: User  # whose team: a manager, or an admin for everyone
     team: list[User]
     heat_map: HeatMap
-    recommendations: list[SkillRow]  # rows with an action, training gaps first
+    recommendations: list[HeatCell]  # the cells with an action, training gaps first
     kpis: CoachingKpis
     follow_ups: FollowUps
     decay: list[DecayRisk]
     retention: RetentionSeries
+    chart: SafeString = field(default_factory=SafeString)  # the retention chart, drawn
+    # Parts of the page rendered once per cached entry, by the page that asked for them.
+    fragments: dict[str, str] = field(default_factory=dict)
 
     @property
     def best_return(self) -> list[Standing]:
         return [row.standing for row in self.heat_map.rows if row.standing and row.standing.middle]
 
 
-def team_dashboard(*, owner: User, now: dt.datetime | None = None) -> TeamDashboard:
-    """Everything on the team dashboard of ``owner`` (from ``dashboard_owner_for``)."""
+def team_dashboard(
+    *, owner: User, now: dt.datetime | None = None, rows: list[SkillRow] | None = None
+) -> TeamDashboard:
+    """Everything on the team dashboard of ``owner`` (from ``dashboard_owner_for``); ``rows``
+    is the team's skill matrix when the caller has it already."""
     now = now or timezone.now()
     team = list(team_of(manager=owner).order_by("username"))
     rep_ids = [rep.pk for rep in team]
-    rows = team_skill_matrix(manager=owner, now=now)
-    memories = list(SkillMemory.objects.filter(rep_id__in=rep_ids).select_related("rep", "skill"))
+    if rows is None:
+        rows = team_skill_matrix(manager=owner, now=now)
+    memories = list(SkillMemory.objects.filter(rep_id__in=rep_ids).select_related("skill"))
+    # One instance per person and skill across the dashboard: the cached entry pickles each once.
+    matrix_reps = {row.rep.pk: row.rep for row in rows}
+    team = [matrix_reps.get(rep.pk, rep) for rep in team]
+    by_pk = {rep.pk: rep for rep in team}
+    skills = {row.skill.pk: row.skill for row in rows}
+    for memory in memories:
+        memory.rep = by_pk[memory.rep_id]
+        memory.skill = skills.setdefault(memory.skill_id, memory.skill)
+    heat_map = team_heat_map(team=team, rows=rows)
     recommendations = sorted(
-        (row for row in rows if row.action is not None),
-        key=lambda row: (DIAGNOSIS_ORDER[row.diagnosis], row.rep.username, row.skill.name),
+        (cell for heat_row in heat_map.rows for cell in heat_row.cells if cell and cell.act_url),
+        key=lambda cell: (
+            DIAGNOSIS_ORDER[cell.row.diagnosis],
+            cell.row.rep.username,
+            cell.row.skill.name,
+        ),
     )
     _, kpis = coaching_kpis(groups=dict.fromkeys(rep_ids, owner.pk), now=now)
+    retention = team_retention_series(rep_ids=rep_ids, memories=memories, now=now)
     return TeamDashboard(
         owner=owner,
         team=team,
-        heat_map=team_heat_map(team=team, rows=rows),
+        heat_map=heat_map,
         recommendations=recommendations,
         kpis=kpis,
         follow_ups=team_follow_ups(rep_ids=rep_ids, now=now),
         decay=team_decay_risks(memories=memories, now=now),
-        retention=team_retention_series(rep_ids=rep_ids, memories=memories, now=now),
+        retention=retention,
+        chart=retention_chart_svg(retention),
     )
+
+
+def team_dashboard_cached(
+    *, owner: User, prerender: Callable[[TeamDashboard], dict[str, str]] | None = None
+) -> TeamDashboard:
+    """``team_dashboard`` as of now, from the team cache while nothing it reads changed
+    (``coaching.caching``). The retention chart's replay of review history, the matrix and
+    the heat map are computed once per entry; the viewer's own things (their notifications,
+    the CSRF token, the time zone dates render in) stay out of it.
+
+    ``prerender`` renders the parts of the page that show the heat map's cells and the
+    recommendations, once per entry, into ``fragments``; the cells themselves are then left
+    out of the entry, which every request reads.
+    """
+
+    def build() -> TeamDashboard:
+        data = team_dashboard(owner=owner, rows=team_skill_matrix_cached(manager=owner))
+        if prerender is not None:
+            data.fragments = prerender(data)
+            data.heat_map = replace(
+                data.heat_map, rows=[replace(row, cells=[]) for row in data.heat_map.rows]
+            )
+            data.recommendations = []
+        return data
+
+    return team_cached(owner=owner, kind="dashboard", build=build)
 
 
 # --- the organisation ---------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.selectors import team_of
+from coaching.caching import team_cached
 from coaching.models import (
     CoachingPlan,
     Observation,
@@ -246,6 +247,14 @@ def team_skill_matrix(*, manager: User, now: dt.datetime | None = None) -> list[
         )
     rows.sort(key=lambda row: (row.rep.username, row.skill.name, row.skill.pk))
     return rows
+
+
+def team_skill_matrix_cached(*, manager: User) -> list[SkillRow]:
+    """``team_skill_matrix`` as of now, from the team cache while nothing it reads changed
+    (``coaching.caching``): what the dashboard and the team skills API serve."""
+    return team_cached(
+        owner=manager, kind="skills", build=lambda: team_skill_matrix(manager=manager)
+    )
 
 
 # --- a rep's reinforcements -------------------------------------------------------------------

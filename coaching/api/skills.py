@@ -6,15 +6,21 @@ A manager gets their direct reports; an admin everyone, or one manager's team wi
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import serializers
 from rest_framework.generics import ListAPIView
+from rest_framework.request import Request
+from rest_framework.response import Response
 
 from accounts.models import User
 from accounts.permissions import IsManagerOrAdmin
+from coaching.caching import team_cached
 from coaching.selectors_dashboard import dashboard_owner_for
-from coaching.selectors_skills import SkillRow, team_skill_matrix
+from coaching.selectors_skills import SkillRow, team_skill_matrix_cached
 from coaching.skills import Diagnosis, Stage
 from lms.api.serializers import ErrorSerializer
 from lms.models import Skill
@@ -101,8 +107,19 @@ class TeamSkillsApi(ListAPIView):
     permission_classes = [IsManagerOrAdmin]
     serializer_class = TeamSkillRowSerializer
 
-    def get_queryset(self) -> list[SkillRow]:
+    def get_queryset(self) -> list[dict[str, Any]]:
+        """The rows as this endpoint writes them, serialized once per cached matrix; the time
+        zone datetimes are written in is part of the key."""
         owner = dashboard_owner_for(
             user=self.request.user, manager_id=self.request.query_params.get("manager")
         )
-        return team_skill_matrix(manager=owner)
+
+        def rows() -> list[dict[str, Any]]:
+            matrix: list[SkillRow] = team_skill_matrix_cached(manager=owner)
+            return list(self.get_serializer(matrix, many=True).data)
+
+        kind = f"skills-api:{timezone.get_current_timezone_name()}"
+        return team_cached(owner=owner, kind=kind, build=rows)
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return self.get_paginated_response(self.paginate_queryset(self.get_queryset()))

@@ -11,6 +11,7 @@ import datetime as dt
 from typing import Any
 
 from accounts.models import User
+from coaching.caching import team_version_bump
 from coaching.models import CoachingPlan, CoachingSession
 from coaching.services.reminders import session_reminders_schedule
 from lms.models import Module, ModuleCompletion
@@ -44,4 +45,5 @@ def session_create(
         completion=completion,
     )
     session_reminders_schedule(session=session)
+    team_version_bump(rep_ids=[rep.pk])
     return session

@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
+from coaching.caching import team_version_bump
 from coaching.models import Commitment, Reminder
 from coaching.permissions import can_review_commitment
 from coaching.services.follow_up import agenda_commitments_refresh
@@ -33,6 +34,7 @@ def _resolve(commitment: Commitment, status: str, note: str | None = None) -> No
         commitment.note = note.strip()
         fields.append("note")
     commitment.save(update_fields=fields)
+    team_version_bump(rep_ids=[commitment.rep_id])
     if status != Commitment.Status.OPEN:
         # Resolved: a reminder that it is due would be noise now.
         reminders_cancel(reminders=commitment.reminders.filter(kind=Reminder.Kind.COMMITMENT_DUE))

@@ -17,6 +17,7 @@ from django.utils import timezone
 from fsrs import Card, Rating, Scheduler
 
 from accounts.models import User
+from coaching.caching import team_version_bump
 from coaching.models import Observation, Reinforcement, ReinforcementAnswer, SkillMemory
 from lms.models import AttemptAnswer, ModuleCompletion, QuizAttempt, Skill
 
@@ -110,6 +111,37 @@ def recall_falls_below(*, card: Card, target: float, scheduler: Scheduler) -> dt
     return card.last_review + dt.timedelta(days=days)
 
 
+# What a review changes on a memory row.
+MEMORY_REVIEW_FIELDS = [
+    "state",
+    "stability",
+    "reviews",
+    "last_review_at",
+    "next_due_at",
+    "updated_at",
+]
+
+
+def _memory_apply(
+    *, memory: SkillMemory, skill_id: int, rating: Rating, at: dt.datetime, scheduler: Scheduler
+) -> None:
+    """Review the card stored on ``memory`` at ``at`` (UTC) and write the result on the row
+    (unsaved). Evidence older than the last review counts as of the last review."""
+    # The card is the skill: its id needs only be stable, not unique across reps.
+    card = memory_card(memory) or Card(card_id=skill_id, due=at)
+    if card.last_review is not None and at < card.last_review:
+        at = card.last_review
+    card, _ = scheduler.review_card(card, Rating(rating), review_datetime=at)
+    memory.state = card.to_dict()
+    memory.stability = card.stability
+    memory.reviews += 1
+    memory.last_review_at = card.last_review
+    memory.next_due_at = recall_falls_below(
+        card=card, target=settings.REINFORCEMENT_TARGET_RECALL, scheduler=scheduler
+    )
+    memory.updated_at = timezone.now()
+
+
 @transaction.atomic
 def memory_review(*, rep: User, skill: Skill, rating: Rating, at: dt.datetime) -> SkillMemory:
     """Record one piece of evidence about ``rep``'s recall of ``skill`` at ``at``.
@@ -121,30 +153,49 @@ def memory_review(*, rep: User, skill: Skill, rating: Rating, at: dt.datetime) -
     memory, _ = SkillMemory.objects.get_or_create(rep=rep, skill=skill)
     # Concurrent reviews of one skill apply one after the other, never over each other.
     memory = SkillMemory.objects.select_for_update().get(pk=memory.pk)
-    scheduler = memory_scheduler()
-    # The card is the skill: its id needs only be stable, not unique across reps.
-    card = memory_card(memory) or Card(card_id=skill.pk, due=at)
-    if card.last_review is not None and at < card.last_review:
-        at = card.last_review
-    card, _ = scheduler.review_card(card, Rating(rating), review_datetime=at)
-    memory.state = card.to_dict()
-    memory.stability = card.stability
-    memory.reviews += 1
-    memory.last_review_at = card.last_review
-    memory.next_due_at = recall_falls_below(
-        card=card, target=settings.REINFORCEMENT_TARGET_RECALL, scheduler=scheduler
+    _memory_apply(
+        memory=memory, skill_id=skill.pk, rating=rating, at=at, scheduler=memory_scheduler()
     )
-    memory.save(
-        update_fields=[
-            "state",
-            "stability",
-            "reviews",
-            "last_review_at",
-            "next_due_at",
-            "updated_at",
-        ]
-    )
+    memory.save(update_fields=MEMORY_REVIEW_FIELDS)
+    team_version_bump(rep_ids=[rep.pk])
     return memory
+
+
+@transaction.atomic
+def memories_review(*, rep: User, ratings: dict[int, Rating], at: dt.datetime) -> list[SkillMemory]:
+    """``memory_review`` of several skills (by id) at one moment: the rows locked in one SELECT
+    (the missing ones inserted first, in one INSERT), then one UPDATE each.
+
+    Returns the memories in skill order. Raises ValueError for a naive ``at``.
+    """
+    if not ratings:
+        return []
+    at = _utc(at)
+    # Locked in skill order, so two reviews of overlapping skills queue rather than deadlock.
+    locked = SkillMemory.objects.select_for_update().filter(rep=rep, skill_id__in=ratings)
+    memories = {memory.skill_id: memory for memory in locked.order_by("skill_id")}
+    if len(memories) < len(ratings):
+        SkillMemory.objects.bulk_create(
+            [
+                SkillMemory(rep=rep, skill_id=skill_id)
+                for skill_id in ratings
+                if skill_id not in memories
+            ],
+            ignore_conflicts=True,
+        )
+        memories = {memory.skill_id: memory for memory in locked.order_by("skill_id")}
+    scheduler = memory_scheduler()
+    for skill_id, rating in ratings.items():
+        _memory_apply(
+            memory=memories[skill_id], skill_id=skill_id, rating=rating, at=at, scheduler=scheduler
+        )
+    reviewed = [memories[skill_id] for skill_id in sorted(ratings)]
+    # A row at a time: a quiz asks about one to three skills, and bulk_update's CASE per field
+    # costs more to build than the round trips it would save.
+    for memory in reviewed:
+        memory.save(update_fields=MEMORY_REVIEW_FIELDS)
+    team_version_bump(rep_ids=[rep.pk])
+    return reviewed
 
 
 def ratings_by_skill(answers: Iterable[tuple[int, bool]]) -> dict[int, Rating]:
@@ -168,14 +219,9 @@ def memory_from_attempt(*, attempt: QuizAttempt) -> list[SkillMemory]:
     answers = AttemptAnswer.objects.filter(attempt=attempt).values_list(
         "question__skill_id", "is_correct"
     )
-    ratings = ratings_by_skill(answers)
-    skills = Skill.objects.in_bulk(ratings)
-    return [
-        memory_review(
-            rep=attempt.user, skill=skills[skill_id], rating=rating, at=attempt.submitted_at
-        )
-        for skill_id, rating in sorted(ratings.items())
-    ]
+    return memories_review(
+        rep=attempt.user, ratings=ratings_by_skill(answers), at=attempt.submitted_at
+    )
 
 
 def memory_from_observation(*, observation: Observation) -> SkillMemory:
@@ -227,6 +273,7 @@ def memory_rebuild(*, rep: User) -> list[SkillMemory]:
         events.append((observed_at, 2, skill_id, rating_for_observation(rubric)))
 
     SkillMemory.objects.filter(rep=rep).delete()
+    team_version_bump(rep_ids=[rep.pk])
     skills = Skill.objects.in_bulk({skill_id for _, _, skill_id, _ in events})
     memories: dict[int, SkillMemory] = {}
     for at, _order, skill_id, rating in sorted(events, key=lambda e: (e[0], e[1], e[2])):

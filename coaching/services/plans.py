@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from django.db import IntegrityError, transaction
 
 from accounts.models import User
+from coaching.caching import team_version_bump
 from coaching.models import CoachingPlan
 from coaching.permissions import can_steer_plan
 from config.errors import Conflict, DomainError
@@ -41,9 +42,12 @@ def plan_for_rep(*, rep: User, focus_skills: Iterable[Skill] = ()) -> CoachingPl
     elif plan.coach_id != (coach.pk if coach else None):
         plan.coach = coach
         plan.save(update_fields=["coach"])
+    else:
+        plan.coach = coach  # the same person, loaded already: callers read it without a query
     focus_skills = list(focus_skills)
     if focus_skills and not plan.focus_skills.exists():
         plan.focus_skills.add(*focus_skills)
+        team_version_bump(rep_ids=[rep.pk])
     return plan
 
 
@@ -80,6 +84,7 @@ def plan_update(
         if unknown:
             raise DomainError(f"Skill {min(unknown)} does not exist.")
         plan.focus_skills.set(skills)
+        team_version_bump(rep_ids=[plan.rep_id])
     return plan
 
 
@@ -96,5 +101,6 @@ def plan_archive(*, actor: User, plan: CoachingPlan) -> CoachingPlan:
     if plan.status == CoachingPlan.Status.ARCHIVED:
         raise Conflict("This plan is archived already.")
     plan.status = CoachingPlan.Status.ARCHIVED
+    team_version_bump(rep_ids=[plan.rep_id])
     plan.save(update_fields=["status"])
     return plan

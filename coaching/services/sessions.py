@@ -18,6 +18,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import User
+from coaching.caching import team_version_bump
 from coaching.models import CoachingSession, Commitment, Observation, Reminder
 from coaching.permissions import can_book_session, can_change_session, can_hold_session
 from coaching.services.booking import session_create
@@ -192,6 +193,7 @@ def session_reschedule(
         )
         session.late = scheduled_for > deadline
     session.save(update_fields=["scheduled_for", "late", "updated_at"])
+    team_version_bump(rep_ids=[session.rep_id])
     session_reminders_move(session=session)
     stamp = scheduled_for.astimezone(dt.UTC).strftime("%Y%m%dT%H%M")
     session_notice(
@@ -223,6 +225,7 @@ def session_cancel(*, actor: User, session: CoachingSession, reason: str = "") -
     _ensure_scheduled(session, "cancelled")
     session.status = CoachingSession.Status.CANCELLED
     session.save(update_fields=["status", "updated_at"])
+    team_version_bump(rep_ids=[session.rep_id])
     session_reminders_cancel(session=session)
     session_notice(
         session=session,
@@ -398,6 +401,7 @@ def session_hold(
     session.shared_notes = notes.strip()
     session.private_notes = private_notes.strip()
     session.save(update_fields=["status", "held_at", "shared_notes", "private_notes", "updated_at"])
+    team_version_bump(rep_ids=[rep.pk])
     recorded = Observation.objects.bulk_create(
         Observation(
             rep=rep,
@@ -444,6 +448,7 @@ def sessions_mark_missed(*, now: dt.datetime | None = None) -> int:
             continue
         session.status = CoachingSession.Status.MISSED
         session.save(update_fields=["status", "updated_at"])
+        team_version_bump(rep_ids=[session.rep_id])
         session_reminders_cancel(session=session)
         session_notice(
             session=session,

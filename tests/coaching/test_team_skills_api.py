@@ -201,5 +201,6 @@ def test_the_query_count_does_not_grow_with_reps_or_skills(org, small, large):
     _team(large_manager, reps=large[0], skills=large[1])
     after = (_queries(large_manager), _queries(org.admin))
     assert before == after
-    assert _queries(org.admin, manager=large_manager.pk) == after[0] + 1
+    # Served warm from the team cache: an admin looking at a team costs one query more (whose).
+    assert _queries(org.admin, manager=large_manager.pk) == _queries(large_manager) + 1
     assert max(after) <= 12, after
