@@ -90,6 +90,12 @@ def _roster(owner: User) -> list[tuple]:
     )
 
 
+def team_bucket_offset(*, owner_id: int) -> int:
+    """Seconds by which this owner's time buckets are shifted: staggered across owners, so the
+    teams' entries do not all expire at one moment and get rebuilt in one burst."""
+    return (owner_id * 7919) % settings.TEAM_CACHE_SECONDS
+
+
 def team_cache_key(*, owner: User, kind: str) -> str:
     """The key of ``owner``'s cached ``kind`` as things stand now: one query, one cache read."""
     roster = _roster(owner)
@@ -98,7 +104,8 @@ def team_cache_key(*, owner: User, kind: str) -> str:
     else:
         versions = _versions([_rep_key(row[0]) for row in roster])
     # The app's clock, not the wall's: moving it (the simulation, tests) moves the bucket too.
-    bucket = int(timezone.now().timestamp() // settings.TEAM_CACHE_SECONDS)
+    now = timezone.now().timestamp() + team_bucket_offset(owner_id=owner.pk)
+    bucket = int(now // settings.TEAM_CACHE_SECONDS)
     digest = hashlib.blake2b(repr((roster, versions)).encode(), digest_size=16).hexdigest()
     return f"team:{kind}:{owner.pk}:{bucket}:{digest}"
 

@@ -16,6 +16,7 @@ from django.utils import timezone
 from fsrs import Rating
 
 from accounts.services import user_upsert
+from coaching.caching import team_bucket_offset
 from coaching.models import CoachingSession, Observation
 from coaching.services.commitments import commitment_mark_kept
 from coaching.services.memory import memory_review
@@ -233,7 +234,8 @@ def test_without_any_write_the_entry_is_recomputed_when_its_time_bucket_ends(
 ):
     start = timezone.now().replace(microsecond=0)
     bucket = settings.TEAM_CACHE_SECONDS
-    clock = freeze(monkeypatch, start - dt.timedelta(seconds=start.timestamp() % bucket))
+    shifted = start.timestamp() + team_bucket_offset(owner_id=manager.pk)
+    clock = freeze(monkeypatch, start - dt.timedelta(seconds=shifted % bucket))
     rep = RepFactory(manager=manager, first_name="Quiet", last_name="Rep")
     assert "Nothing overdue." in page(client, manager)
     # Written behind the services' back: only the clock can bring it in.
@@ -242,6 +244,13 @@ def test_without_any_write_the_entry_is_recomputed_when_its_time_bucket_ends(
     assert "Nothing overdue." in page(client, manager)
     clock.advance(seconds=1)
     assert "Quiet Rep" in listed(page(client, manager), "overdue-late")
+
+
+def test_teams_buckets_are_staggered_so_entries_do_not_all_expire_together(settings):
+    settings.TEAM_CACHE_SECONDS = 600
+    offsets = {team_bucket_offset(owner_id=pk) for pk in range(1, 51)}
+    assert len(offsets) > 40
+    assert all(0 <= offset < 600 for offset in offsets)
 
 
 # --- what a warm request costs ------------------------------------------------------------------
