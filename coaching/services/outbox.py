@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import smtplib
 from collections import defaultdict
 from collections.abc import Iterable
 
@@ -157,6 +158,20 @@ def reminders_deliver(
     return outcomes
 
 
+# The mail server refused this one message: the others may still go.
+MESSAGE_REFUSED = (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused, smtplib.SMTPDataError)
+# The mail server cannot be reached or dropped us: every further message of the batch would
+# wait out the same timeout, so they fail at once, with the same error, and wait their back-off.
+SERVER_UNAVAILABLE = (
+    smtplib.SMTPServerDisconnected,
+    smtplib.SMTPConnectError,
+    smtplib.SMTPHeloError,
+    smtplib.SMTPAuthenticationError,
+    ConnectionError,
+    TimeoutError,
+)
+
+
 def _send_emails(emails: list[tuple[int, object]], failed: dict[int, str]) -> list[int]:
     """Send each email on one shared connection; return the ids whose email went out."""
     if not emails:
@@ -164,11 +179,16 @@ def _send_emails(emails: list[tuple[int, object]], failed: dict[int, str]) -> li
     sent = []
     mail = get_connection(fail_silently=False)
     try:
-        for reminder_id, email in emails:
+        for position, (reminder_id, email) in enumerate(emails):
             try:
                 mail.send_messages([email])
-            except Exception as exc:  # one refused message fails its own reminder only
+            except Exception as exc:  # a failed message fails its own reminder only...
                 failed[reminder_id] = _error_text(exc)
+                if isinstance(exc, SERVER_UNAVAILABLE) and not isinstance(exc, MESSAGE_REFUSED):
+                    # ...unless the server is gone, which fails the rest of the batch with it.
+                    for rest_id, _ in emails[position + 1 :]:
+                        failed[rest_id] = failed[reminder_id]
+                    break
                 # The connection may be broken: the next message opens a fresh one.
                 mail.close()
             else:

@@ -67,8 +67,9 @@ class RecordingEmailBackend(BaseEmailBackend):
 
 
 class RefusingEmailBackend(BaseEmailBackend):
-    """A mail server that refuses the addresses in ``refused`` (all of them when empty) and
-    keeps what it accepts in ``accepted``; both are class-level so tests can read them."""
+    """A mail server that refuses the addresses in ``refused`` one message at a time, or, when
+    ``refused`` is empty, has gone away altogether; it keeps what it accepts in ``accepted``.
+    Class-level state, so tests can read it."""
 
     refused: set[str] = set()
     accepted: list = []
@@ -82,9 +83,12 @@ class RefusingEmailBackend(BaseEmailBackend):
         import smtplib
 
         for message in email_messages:
-            self.attempts.append(message.to[0])
-            if not self.refused or message.to[0] in self.refused:
+            address = message.to[0]
+            self.attempts.append(address)
+            if not self.refused:
                 raise smtplib.SMTPServerDisconnected("mail server went away")
+            if address in self.refused:
+                raise smtplib.SMTPRecipientsRefused({address: (550, b"No such mailbox")})
             self.accepted.append(message)
         return len(email_messages)
 

@@ -419,3 +419,23 @@ def test_a_reminder_another_delivery_holds_is_left_to_it_and_the_rest_go_out():
     assert outcomes == {held.pk: BUSY, free.pk: Status.SENT}
     held.refresh_from_db()
     assert held.status == Status.QUEUED  # still claimed: its holder (or the lease) finishes it
+
+
+def test_a_mail_server_that_is_gone_fails_the_rest_of_the_batch_without_trying_each(
+    refusing_mail,
+):
+    manager = ManagerFactory()
+    reps = [RepFactory(manager=manager) for _ in range(4)]
+    now = timezone.now()
+    emails = [
+        remind(rep, kind=Reminder.Kind.WEEKLY_DIGEST, due_at=now, key="gone", channels=(EMAIL,))[0]
+        for rep in reps
+    ]
+
+    outcomes = reminders_deliver(reminder_ids=reminders_claim_due(now=now), now=now)
+
+    assert outcomes == {email.pk: RETRYING for email in emails}
+    assert len(refusing_mail.attempts) == 1  # one try, not one timeout per message
+    for email in Reminder.objects.filter(pk__in=[e.pk for e in emails]):
+        assert (email.status, email.attempts) == (Status.QUEUED, 1)
+        assert "SMTPServerDisconnected: mail server went away" in email.last_error
