@@ -521,7 +521,12 @@ def tables(results: dict) -> str:
                 "|---|---:|---:|---:|---:|---:|---:|",
             ]
             for way, label, ratio_key in (
-                ("outbox", "Outbox: dispatcher + send_reminders (a task per 100)", "ratio"),
+                (
+                    "outbox",
+                    "Outbox: dispatcher + send_reminders (a task per "
+                    f"{results['settings'].get('send_batch_size', '?')})",
+                    "ratio",
+                ),
                 ("naive", "One Celery task per reminder", None),
             ):
                 figures = delivery.get(way)
@@ -595,6 +600,8 @@ def main(argv: list[str]) -> int:
         import django
 
         django.setup()
+        from coaching.tasks import SEND_BATCH_SIZE
+
         results: dict[str, Any] = {
             "started_at": started_at,
             "machine": machine(postgres=postgres, redis=redis),
@@ -606,6 +613,7 @@ def main(argv: list[str]) -> int:
                 "wrk_threads": args.wrk_threads,
                 "seconds": args.seconds,
                 "celery_concurrency": args.celery_concurrency,
+                "send_batch_size": SEND_BATCH_SIZE,
                 "database": stack.database_name(database_url),
                 "redis": redis_url,
             },

@@ -17,8 +17,9 @@ DISPATCH_BATCH_SIZE = 1000
 # whatever is left is claimed by the next beat a few seconds later.
 DISPATCH_MAX_BATCHES = 20
 # Ids per send task: large enough that the per-task costs (the message, the transaction, the
-# mail connection) are shared, small enough that a batch finishes well within the lease.
-SEND_BATCH_SIZE = 100
+# mail connection) are shared (100 per task delivered 25 % fewer a second than 500 in the
+# benchmark), small enough that a batch finishes well within the lease.
+SEND_BATCH_SIZE = 500
 
 
 def _enqueue_sends(ids: list[int]) -> None:
