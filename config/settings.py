@@ -164,7 +164,14 @@ if REDIS_URL:
         }
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # Files, not process memory: the web process, the worker and beat must see one cache, or a
+    # version the worker replaces (the team cache, the catalogue) would not reach the pages.
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(VAR_DIR / "cache"),
+        }
+    }
 # With a shared cache, a signed-in page reads its session from there rather than the database
 # (which still holds every session, so none is lost when the cache is).
 if REDIS_URL:
