@@ -361,6 +361,9 @@ CELERY_RESULT_EXPIRES = 3600
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A request that wakes the dispatcher after its commit waits at most this long for an
+# unreachable broker before leaving the reminder to the next beat.
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
 
 # Coaching follow-up rules (DESIGN §5).
 COACHING_MIN_LEAD_HOURS = env_int("COACHING_MIN_LEAD_HOURS", 2)
