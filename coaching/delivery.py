@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from dataclasses import dataclass, field
+from email.policy import Compat32
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -246,8 +247,31 @@ def reminder_notification(reminder: Reminder, *, now: dt.datetime) -> Notificati
     )
 
 
+class _HeaderPolicy(Compat32):
+    """Python's default email policy (compat32), minus its costliest step where that step
+    changes nothing: a header value that is ASCII, on one line and short enough not to fold is
+    written as it is, instead of through ``email.header.Header``, which would return it
+    unchanged at about twice the cost of the whole rest of writing the message."""
+
+    def _fold(self, name, value, sanitize):
+        if (
+            isinstance(value, str)
+            and value.isascii()
+            and value.isprintable()
+            and value == value.strip()
+            and "  " not in value
+            and len(name) + len(value) + 2 <= self.max_line_length
+        ):
+            return f"{name}: {value}{self.linesep}"
+        return super()._fold(name, value, sanitize)
+
+
+HEADER_POLICY = _HeaderPolicy()
+
+
 class ReminderEmail(EmailMultiAlternatives):
-    """An email whose multipart boundaries are chosen when it is built.
+    """An email whose multipart boundaries are chosen when it is built, written with
+    ``HEADER_POLICY``.
 
     Left to itself, Python's email generator picks a random boundary per part while writing the
     message and compiles a fresh regular expression to check it against the body: most of the
@@ -260,6 +284,8 @@ class ReminderEmail(EmailMultiAlternatives):
         for part in mime.walk():
             if part.is_multipart() and part.get_boundary() is None:
                 part.set_boundary(f"=_{uuid.uuid4().hex}")
+        # The generator writes every part with the top-level message's policy.
+        mime.policy = HEADER_POLICY
         return mime
 
 
