@@ -7,7 +7,7 @@ ids leak nothing.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 from django.db.models import (
     BooleanField,
@@ -31,7 +31,7 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.permissions import is_admin
 from accounts.selectors import team_of
-from lms.catalogue import CourseEntry, LessonEntry, QuizEntry, SkillEntry, catalogue
+from lms.catalogue import CourseEntry, LessonEntry, QuizEntry, catalogue
 from lms.models import (
     AttemptAnswer,
     Choice,
@@ -127,17 +127,11 @@ def _count_of(queryset: QuerySet, *, group_by: str) -> Coalesce:
 
 
 @dataclass(frozen=True)
-class CourseListItem:
-    """A visible course with its skills, module count and how many modules the caller finished."""
+class CourseListItem(CourseEntry):
+    """A catalogue course as the list shows it to one person: with how many of its modules
+    they completed."""
 
-    id: int
-    slug: str
-    title: str
-    summary: str
-    status: str
-    skills: tuple[SkillEntry, ...]
-    module_count: int
-    completed_module_count: int
+    completed_module_count: int = 0
 
 
 def course_list_for(*, user: User) -> list[CourseListItem]:
@@ -149,13 +143,7 @@ def course_list_for(*, user: User) -> list[CourseListItem]:
     everything = is_admin(user)
     return [
         CourseListItem(
-            id=course.id,
-            slug=course.slug,
-            title=course.title,
-            summary=course.summary,
-            status=course.status,
-            skills=course.skills,
-            module_count=course.module_count,
+            **{entry.name: getattr(course, entry.name) for entry in fields(CourseEntry)},
             completed_module_count=done.get(course.pk, 0),
         )
         for course in content.courses

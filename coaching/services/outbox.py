@@ -138,16 +138,22 @@ def reminders_deliver(
             try:
                 if reminder.channel == Reminder.Channel.IN_APP:
                     notifications.append(delivery.reminder_notification(reminder, now=now))
+                    sent.append(reminder.pk)
                 else:
                     emails.append((reminder.pk, delivery.reminder_email(reminder, now=now)))
             except Exception as exc:  # a message that cannot be written fails its own row only
                 failed[reminder.pk] = _error_text(exc)
-                continue
-            if reminder.channel == Reminder.Channel.IN_APP:
-                sent.append(reminder.pk)
         Notification.objects.bulk_create(notifications, ignore_conflicts=True)
         sent.extend(_send_emails(emails, failed))
-        _record(now=now, sent=sent, cancelled=cancelled, failed=failed, outcomes=outcomes)
+        _record(
+            now=now,
+            sent=sent,
+            cancelled=cancelled,
+            failed=[
+                (reminder, failed[reminder.pk]) for reminder in reminders if reminder.pk in failed
+            ],
+            outcomes=outcomes,
+        )
 
     absent = [pk for pk in wanted if pk not in outcomes]
     if absent:
@@ -203,7 +209,7 @@ def _record(
     now: dt.datetime,
     sent: list[int],
     cancelled: dict[str, list[int]],
-    failed: dict[int, str],
+    failed: list[tuple[Reminder, str]],
     outcomes: dict[int, str],
 ) -> None:
     if sent:
@@ -224,13 +230,13 @@ def _record(
         outcomes.update(_record_failures(now=now, failed=failed))
 
 
-def _record_failures(*, now: dt.datetime, failed: dict[int, str]) -> dict[int, str]:
-    """Count the attempt; retry after a back-off, or give up after the last attempt."""
+def _record_failures(*, now: dt.datetime, failed: list[tuple[Reminder, str]]) -> dict[int, str]:
+    """Count the attempt on each (locked) row; retry after a back-off, or give up after the
+    last attempt."""
     outcomes = {}
-    reminders = list(Reminder.objects.filter(pk__in=failed).only("pk", "attempts"))
-    for reminder in reminders:
+    for reminder, error in failed:
         reminder.attempts += 1
-        reminder.last_error = failed[reminder.pk]
+        reminder.last_error = error
         if reminder.attempts >= settings.REMINDER_MAX_ATTEMPTS:
             reminder.status = Status.FAILED
             reminder.lease_expires_at = None
@@ -252,7 +258,8 @@ def _record_failures(*, now: dt.datetime, failed: dict[int, str]) -> dict[int, s
             )
         outcomes[reminder.pk] = RETRYING if reminder.status == Status.QUEUED else reminder.status
     Reminder.objects.bulk_update(
-        reminders, ["attempts", "last_error", "status", "lease_expires_at"]
+        [reminder for reminder, _ in failed],
+        ["attempts", "last_error", "status", "lease_expires_at"],
     )
     return outcomes
 
