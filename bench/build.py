@@ -38,7 +38,7 @@ from coaching.models import (
     Reminder,
     SkillMemory,
 )
-from coaching.services.memory import memory_scheduler
+from coaching.skills.memory import memory_scheduler
 from lms.content import render_markdown
 from lms.models import (
     AttemptAnswer,

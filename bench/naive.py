@@ -11,7 +11,7 @@ from __future__ import annotations
 from celery import shared_task
 from django.utils import timezone
 
-from coaching import delivery
+from coaching.reminders import messages as delivery
 from coaching.models import Reminder
 
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from coaching.services.follow_up import follow_up_book
-from coaching.services.memory import memory_from_attempt
+from coaching.sessions.follow_up import follow_up_book
+from coaching.skills.memory import memory_from_attempt
 from lms.models import ModuleCompletion, QuizAttempt
 
 

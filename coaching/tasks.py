@@ -8,7 +8,7 @@ from celery import shared_task
 from django.db import DatabaseError, transaction
 from django.utils import timezone
 
-from coaching.services.outbox import reminders_claim_due, reminders_deliver
+from coaching.reminders.outbox import reminders_claim_due, reminders_deliver
 
 logger = logging.getLogger(__name__)
 
@@ -99,7 +99,7 @@ def send_reminder(reminder_id: int) -> str:
 @shared_task(ignore_result=True)
 def mark_missed_sessions() -> object:
     """Sessions long past their time and never marked held become missed."""
-    from coaching.services.sessions import sessions_mark_missed
+    from coaching.sessions.services import sessions_mark_missed
 
     return sessions_mark_missed(now=timezone.now())
 
@@ -107,7 +107,7 @@ def mark_missed_sessions() -> object:
 @shared_task(ignore_result=True)
 def mark_missed_commitments() -> object:
     """Open commitments past their due date become missed."""
-    from coaching.services.commitments import commitments_mark_missed
+    from coaching.sessions.commitments import commitments_mark_missed
 
     return commitments_mark_missed(today=timezone.localdate())
 
@@ -115,7 +115,7 @@ def mark_missed_commitments() -> object:
 @shared_task(ignore_result=True)
 def skill_upkeep() -> object:
     """Expire, open and escalate reinforcements; propose coaching for fading skills."""
-    from coaching.services.decay import skill_upkeep_run
+    from coaching.sessions.decay import skill_upkeep_run
 
     return skill_upkeep_run()
 
@@ -123,6 +123,6 @@ def skill_upkeep() -> object:
 @shared_task(ignore_result=True)
 def weekly_digests() -> object:
     """Write this week's digest reminder for every manager; the outbox delivers them."""
-    from coaching.services.digest import digests_schedule
+    from coaching.insights.digest import digests_schedule
 
     return digests_schedule(now=timezone.now())

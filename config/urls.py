@@ -15,7 +15,7 @@ api_v1 = [
 urlpatterns = [
     path("", include("accounts.urls")),
     path("learn/", include("lms.urls")),
-    path("coaching/", include("coaching.urls")),
+    path("coaching/", include("coaching.web.urls")),
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),

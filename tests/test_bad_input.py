@@ -25,7 +25,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from coaching.forms import TEXT_MAX
+from coaching.web.forms import TEXT_MAX
 from tests.test_permission_matrix import build_world
 
 pytestmark = pytest.mark.django_db

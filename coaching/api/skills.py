@@ -18,10 +18,10 @@ from rest_framework.response import Response
 
 from accounts.models import User
 from accounts.permissions import IsManagerOrAdmin
-from coaching.caching import team_cached
-from coaching.selectors_dashboard import dashboard_owner_for
-from coaching.selectors_skills import SkillRow, team_skill_matrix_cached
-from coaching.skills import Diagnosis, Stage
+from coaching.insights.cache import team_cached
+from coaching.insights.dashboard import dashboard_owner_for
+from coaching.insights.matrix import SkillRow, team_skill_matrix_cached
+from coaching.skills.rules import Diagnosis, Stage
 from lms.api.serializers import ErrorSerializer
 from lms.models import Skill
 

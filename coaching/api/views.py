@@ -33,16 +33,20 @@ from coaching.api.serializers import (
     SessionSerializer,
 )
 from coaching.models import CoachingPlan, CoachingSession, Commitment
-from coaching.permissions import can_change_session, can_hold_session, can_review_commitment
-from coaching.selectors import (
+from coaching.sessions.permissions import (
+    can_change_session,
+    can_hold_session,
+    can_review_commitment,
+)
+from coaching.sessions.selectors import (
     commitment_for,
     commitments_visible_to,
     plans_visible_to,
     session_for,
     sessions_visible_to,
 )
-from coaching.services.commitments import commitment_mark_kept, commitment_review
-from coaching.services.sessions import (
+from coaching.sessions.commitments import commitment_mark_kept, commitment_review
+from coaching.sessions.services import (
     session_book_manual,
     session_cancel,
     session_hold,

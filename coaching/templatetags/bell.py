@@ -2,7 +2,7 @@
 
 from django import template
 
-from coaching.notifications import notification_unread_count
+from coaching.reminders.bell import notification_unread_count
 
 register = template.Library()
 

@@ -12,7 +12,7 @@ from django.core.mail.backends.base import BaseEmailBackend
 from django.utils import timezone
 
 from coaching.models import CoachingPlan, CoachingSession, Reminder
-from coaching.services.reminders import reminder_schedule
+from coaching.reminders.schedule import reminder_schedule
 
 
 def session_between(*, rep, coach, scheduled_for: dt.datetime, **fields) -> CoachingSession:

@@ -11,7 +11,7 @@ from django.utils import timezone
 from rest_framework.pagination import PageNumberPagination
 
 from coaching.models import CoachingSession, Commitment, Observation, Reminder
-from coaching.services.reminders import session_reminders_schedule
+from coaching.reminders.schedule import session_reminders_schedule
 from tests.coaching.factories import (
     CommitmentFactory,
     ObservationFactory,

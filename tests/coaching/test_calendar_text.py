@@ -15,7 +15,7 @@ from django.conf import settings
 from icalendar import Calendar, Event, vCalAddress, vText
 
 from accounts.models import User
-from coaching.calendar import (
+from coaching.reminders.calendar import (
     PRODID,
     agenda_lines,
     session_invite,

@@ -5,12 +5,12 @@ import datetime as dt
 import pytest
 
 from coaching.models import CoachingSession, Commitment, Reminder
-from coaching.services.commitments import (
+from coaching.sessions.commitments import (
     commitment_mark_kept,
     commitment_review,
     commitments_mark_missed,
 )
-from coaching.services.sessions import session_book_manual, session_hold
+from coaching.sessions.services import session_book_manual, session_hold
 from config.errors import Conflict, DomainError
 from tests.coaching.factories import UTC, complete_module, freeze
 from tests.factories import AdminFactory, ManagerFactory, RepFactory, build_module

@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from coaching.models import CoachingSession, Reminder, SkillMemory
-from coaching.services import reminders
+from coaching.reminders import schedule as reminders
 from lms.models import ModuleCompletion
 from lms.services import attempt_start, lesson_complete
 from tests.coaching.factories import UTC, CommitmentFactory, freeze, session_with

@@ -17,7 +17,7 @@ from fsrs import Rating
 
 from accounts.models import User
 from coaching.models import CoachingPlan, CoachingSession, Observation
-from coaching.services.memory import memory_rebuild, memory_review
+from coaching.skills.memory import memory_rebuild, memory_review
 from lms.models import Enrolment, ModuleCompletion
 from lms.services import attempt_start, attempt_submit
 from tests.coaching.factories import (

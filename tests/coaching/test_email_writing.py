@@ -6,7 +6,7 @@ from email.policy import compat32
 
 import pytest
 
-from coaching.delivery import HEADER_POLICY, ReminderEmail
+from coaching.reminders.messages import HEADER_POLICY, ReminderEmail
 
 SUBJECTS = [
     "Coaching session booked for Tue 15 Jan 2030, 10:00 EST",

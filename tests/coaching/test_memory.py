@@ -8,7 +8,7 @@ from django.db import transaction
 from fsrs import Card, Rating, State
 
 from coaching.models import SkillMemory
-from coaching.services.memory import (
+from coaching.skills.memory import (
     RATING_BY_RUBRIC,
     memory_from_observation,
     memory_rebuild,

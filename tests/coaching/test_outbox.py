@@ -12,14 +12,14 @@ from django.utils import timezone
 
 from coaching import tasks
 from coaching.models import CoachingSession, Notification, Reminder
-from coaching.services.outbox import (
+from coaching.reminders.outbox import (
     BUSY,
     RETRYING,
     reminder_deliver,
     reminders_claim_due,
     reminders_deliver,
 )
-from coaching.services.reminders import reminders_cancel
+from coaching.reminders.schedule import reminders_cancel
 from config.celery_app import app as celery_app
 from tests.coaching.outbox_support import RefusingEmailBackend, remind, session_between
 from tests.factories import ManagerFactory, RepFactory

@@ -14,22 +14,22 @@ from coaching.models import (
     Reminder,
     SkillMemory,
 )
-from coaching.selectors_skills import (
+from coaching.insights.matrix import (
     reinforcement_for,
     reinforcement_questions,
     reinforcements_pending_for,
 )
-from coaching.services import decay as decay_service
-from coaching.services.decay import decay_coaching_propose, skill_upkeep_run
-from coaching.services.memory import memory_review, retention_forecast
-from coaching.services.reinforcement import (
+from coaching.sessions import decay as decay_service
+from coaching.sessions.decay import decay_coaching_propose, skill_upkeep_run
+from coaching.skills.memory import memory_review, retention_forecast
+from coaching.skills.refreshers import (
     reinforcement_answer,
     reinforcement_questions_pick,
     reinforcements_due,
     reinforcements_expire,
 )
-from coaching.services.scheduling import NoSlotFound
-from coaching.services.sessions import session_cancel
+from coaching.sessions.slots import NoSlotFound
+from coaching.sessions.services import session_cancel
 from config.errors import Conflict, DomainError
 from lms.models import Choice, Course, Question
 from tests.coaching.factories import (

@@ -13,8 +13,8 @@ from django.utils import timezone
 from fsrs import Rating
 
 from coaching.models import Reinforcement, Reminder, SkillMemory
-from coaching.services.memory import memory_review
-from coaching.services.reinforcement import reinforcements_due, reinforcements_expire
+from coaching.skills.memory import memory_review
+from coaching.skills.refreshers import reinforcements_due, reinforcements_expire
 from lms.models import Choice, Question
 from lms.services import enrolment_assign
 from tests.coaching.factories import freeze, session_with

@@ -8,8 +8,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from coaching.models import Reminder
-from coaching.services import reminders
-from coaching.services.reminders import (
+from coaching.reminders import schedule as reminders
+from coaching.reminders.schedule import (
     reminder_schedule,
     reminders_write,
     session_reminders_schedule,

@@ -7,7 +7,7 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured
 
 from coaching.models import CoachingSession
-from coaching.services.scheduling import (
+from coaching.sessions.slots import (
     NoSlotFound,
     Slot,
     SlotRules,

@@ -7,9 +7,9 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.http import Http404
 
-from coaching import selectors
+from coaching.sessions import selectors
 from coaching.models import CoachingSession
-from coaching.permissions import (
+from coaching.sessions.permissions import (
     can_change_session,
     can_hold_session,
     can_see_commitment,

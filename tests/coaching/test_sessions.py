@@ -6,7 +6,7 @@ import pytest
 from django.conf import settings
 
 from coaching.models import CoachingSession, Commitment, Observation, Reminder
-from coaching.services.sessions import (
+from coaching.sessions.services import (
     session_book_manual,
     session_cancel,
     session_hold,

@@ -7,10 +7,10 @@ from django.utils import timezone
 from fsrs import Rating
 
 from coaching.models import Observation, Reinforcement, ReinforcementAnswer
-from coaching.selectors_skills import team_skill_matrix
-from coaching.services.memory import memory_review, retention_forecast
-from coaching.services.plans import plan_for_rep
-from coaching.skills import Diagnosis, Stage
+from coaching.insights.matrix import team_skill_matrix
+from coaching.skills.memory import memory_review, retention_forecast
+from coaching.sessions.plans import plan_for_rep
+from coaching.skills.rules import Diagnosis, Stage
 from lms.services import attempt_start, attempt_submit
 from tests.coaching.factories import complete_module, wrong_answers
 from tests.coaching.memory_support import T0, days

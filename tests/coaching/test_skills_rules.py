@@ -4,7 +4,7 @@ import datetime as dt
 
 import pytest
 
-from coaching.skills import (
+from coaching.skills.rules import (
     APPLICATION_HALF_LIFE_DAYS,
     Diagnosis,
     Stage,

@@ -16,11 +16,11 @@ from django.utils import timezone
 from fsrs import Rating
 
 from accounts.services import user_upsert
-from coaching.caching import team_bucket_offset
+from coaching.insights.cache import team_bucket_offset
 from coaching.models import CoachingSession, Observation
-from coaching.services.commitments import commitment_mark_kept
-from coaching.services.memory import memory_review
-from coaching.services.sessions import session_book_manual, session_hold
+from coaching.sessions.commitments import commitment_mark_kept
+from coaching.skills.memory import memory_review
+from coaching.sessions.services import session_book_manual, session_hold
 from lms.services import attempt_start, attempt_submit
 from tests.coaching.factories import (
     CommitmentFactory,

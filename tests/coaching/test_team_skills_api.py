@@ -14,7 +14,7 @@ from rest_framework.pagination import PageNumberPagination
 
 from accounts.models import User
 from coaching.models import Observation
-from coaching.services.memory import memory_review
+from coaching.skills.memory import memory_review
 from lms.services import attempt_start, attempt_submit
 from tests.coaching.factories import wrong_answers
 from tests.conftest import api_as

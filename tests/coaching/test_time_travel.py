@@ -17,11 +17,11 @@ from django.conf import settings
 from django.core import mail
 from django.db.models import Min
 
-from coaching.delivery import BEFORE_START, UPCOMING_SESSION_KINDS
+from coaching.reminders.messages import BEFORE_START, UPCOMING_SESSION_KINDS
 from coaching.models import CoachingSession, Commitment, Notification, Reminder
-from coaching.services.commitments import commitments_mark_missed
-from coaching.services.outbox import reminder_deliver, reminders_claim_due
-from coaching.services.sessions import (
+from coaching.sessions.commitments import commitments_mark_missed
+from coaching.reminders.outbox import reminder_deliver, reminders_claim_due
+from coaching.sessions.services import (
     session_book_manual,
     session_cancel,
     session_hold,

@@ -17,7 +17,7 @@ from coaching.models import (
     Observation,
     Reminder,
 )
-from coaching.services.sessions import session_hold
+from coaching.sessions.services import session_hold
 from tests.coaching.factories import (
     NEW_YORK,
     CommitmentFactory,

@@ -4,7 +4,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from coaching.services.reinforcement import reinforcements_due
+from coaching.skills.refreshers import reinforcements_due
 from lms.services import enrolment_assign
 from tests.coaching.factories import complete_module, freeze
 from tests.e2e.conftest import sign_in

@@ -2,7 +2,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from accounts.demo import DEMO_PASSWORD, DEMO_PEOPLE, demo_people_seed
-from coaching.demo_history import demo_history_seed
+from coaching.demo.history import demo_history_seed
 from lms.demo import demo_courses_seed
 
 

@@ -4,7 +4,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from coaching.simulation import DEFAULT_START, simulation_run, simulation_table
+from coaching.simulation.world import DEFAULT_START, simulation_run, simulation_table
 from config.errors import DomainError
 
 

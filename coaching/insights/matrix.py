@@ -1,0 +1,300 @@
+"""Skill reads: the team skill matrix, and a rep's reinforcements for the answer page.
+
+Numbers come from the evidence (docs/skills.md), the rules from ``coaching.skills.rules``. The
+matrix costs the same handful of queries whatever the size of the team or the taxonomy.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+
+from django.db.models import Prefetch, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from accounts.models import User
+from accounts.selectors import team_of
+from coaching.insights.cache import team_cached
+from coaching.models import (
+    CoachingPlan,
+    Observation,
+    Reinforcement,
+    ReinforcementAnswer,
+    SkillMemory,
+)
+from coaching.skills.memory import retention_forecast
+from coaching.skills.rules import (
+    DIAGNOSIS_LABELS,
+    Diagnosis,
+    Stage,
+    application_summary,
+    diagnosis_for,
+    stage_for,
+)
+from lms.models import AttemptAnswer, Choice, Course, Module, ModuleCompletion, Question, Skill
+
+
+@dataclass(frozen=True)
+class RecommendedAction:
+    kind: str  # assign_module, reassign_module, coaching_focus, practice_task
+    label: str
+    module_id: int | None = None
+    course_id: int | None = None
+    text: str = ""
+
+
+@dataclass(frozen=True)
+class SkillRow:
+    rep: User
+    skill: Skill
+    knowledge: int | None  # 0-100: share of quiz and reinforcement answers right
+    answers: int  # how many answers knowledge rests on
+    application: int | None  # 0-100: recency-weighted observations; None when never observed
+    application_spread: float | None
+    application_trend: float | None
+    observations: int
+    retention: float | None  # 0-1: FSRS forecast recall now; None before any review
+    next_due_at: dt.datetime | None  # when forecast recall falls below the reinforcement target
+    stage: Stage
+    diagnosis: Diagnosis
+    action: RecommendedAction | None
+
+    @property
+    def diagnosis_label(self) -> str:
+        return DIAGNOSIS_LABELS[self.diagnosis]
+
+
+def _first_name(rep: User) -> str:
+    return rep.first_name or rep.username
+
+
+def _training_action(
+    *, modules: list[Module], completed: set[int], scores: dict[int, list[int]]
+) -> RecommendedAction | None:
+    """The module to (re)take: the weakest one the rep attempted, else the first not completed."""
+    if not modules:
+        return None
+    attempted = [m for m in modules if m.pk in scores]
+    if attempted:
+        module = min(attempted, key=lambda m: (scores[m.pk][0] / scores[m.pk][1], m.pk))
+    else:
+        module = next((m for m in modules if m.pk not in completed), modules[0])
+    if module.pk in completed:
+        kind, label = "reassign_module", f"Re-assign “{module.title}” ({module.course.title})"
+    else:
+        kind, label = "assign_module", f"Assign “{module.title}” ({module.course.title})"
+    return RecommendedAction(
+        kind=kind, label=label, module_id=module.pk, course_id=module.course_id
+    )
+
+
+def _practice_action(
+    *, modules: list[Module], completed: dict[int, dt.datetime]
+) -> RecommendedAction | None:
+    """The practice task of the module on the skill the rep completed last, else the first."""
+    with_task = [m for m in modules if m.practice_task.strip()]
+    if not with_task:
+        return None
+    done = [m for m in with_task if m.pk in completed]
+    module = max(done, key=lambda m: completed[m.pk]) if done else with_task[0]
+    return RecommendedAction(
+        kind="practice_task",
+        label=f"Set the practice task from “{module.title}”",
+        module_id=module.pk,
+        course_id=module.course_id,
+        text=module.practice_task,
+    )
+
+
+def team_skill_matrix(*, manager: User, now: dt.datetime | None = None) -> list[SkillRow]:
+    """One row per member of ``manager``'s team and skill they have any evidence on.
+
+    The team is ``accounts.selectors.team_of``: direct reports, or everyone but admins for an
+    admin; anyone else gets no rows. Rows are ordered by rep, then skill name.
+    """
+    now = now or timezone.now()
+    reps = {rep.pk: rep for rep in team_of(manager=manager)}
+    if not reps:
+        return []
+    rep_ids = list(reps)
+
+    # Knowledge: each quiz's latest submitted attempt, plus every reinforcement answer.
+    latest_attempt: dict[tuple[int, int], tuple[dt.datetime, int]] = {}
+    attempt_rows = list(
+        AttemptAnswer.objects.filter(
+            attempt__user_id__in=rep_ids, attempt__submitted_at__isnull=False
+        ).values_list(
+            "attempt__user_id",
+            "attempt__quiz_id",
+            "attempt_id",
+            "attempt__submitted_at",
+            "attempt__quiz__module_id",
+            "question__skill_id",
+            "is_correct",
+        )
+    )
+    for user_id, quiz_id, attempt_id, submitted_at, *_ in attempt_rows:
+        key = (user_id, quiz_id)
+        if key not in latest_attempt or (submitted_at, attempt_id) > latest_attempt[key]:
+            latest_attempt[key] = (submitted_at, attempt_id)
+    tally: dict[tuple[int, int], list[int]] = defaultdict(lambda: [0, 0])
+    module_tally: dict[tuple[int, int], dict[int, list[int]]] = defaultdict(
+        lambda: defaultdict(lambda: [0, 0])
+    )
+    for user_id, quiz_id, attempt_id, _at, module_id, skill_id, is_correct in attempt_rows:
+        if latest_attempt[(user_id, quiz_id)][1] != attempt_id:
+            continue
+        tally[(user_id, skill_id)][0] += int(is_correct)
+        tally[(user_id, skill_id)][1] += 1
+        module_tally[(user_id, skill_id)][module_id][0] += int(is_correct)
+        module_tally[(user_id, skill_id)][module_id][1] += 1
+    for rep_id, skill_id, is_correct in ReinforcementAnswer.objects.filter(
+        reinforcement__rep_id__in=rep_ids
+    ).values_list("reinforcement__rep_id", "reinforcement__skill_id", "is_correct"):
+        tally[(rep_id, skill_id)][0] += int(is_correct)
+        tally[(rep_id, skill_id)][1] += 1
+
+    observed: dict[tuple[int, int], list[tuple[dt.datetime, int]]] = defaultdict(list)
+    for rep_id, skill_id, observed_at, rating in Observation.objects.filter(
+        rep_id__in=rep_ids
+    ).values_list("rep_id", "skill_id", "observed_at", "rating"):
+        observed[(rep_id, skill_id)].append((observed_at, rating))
+
+    memories = {
+        (memory.rep_id, memory.skill_id): memory
+        for memory in SkillMemory.objects.filter(rep_id__in=rep_ids)
+    }
+
+    keys = set(tally) | set(observed) | set(memories)
+    skills = Skill.objects.in_bulk({skill_id for _, skill_id in keys})
+    modules_by_skill: dict[int, list[Module]] = defaultdict(list)
+    for module in (
+        Module.objects.filter(skills__in=list(skills), course__status=Course.Status.PUBLISHED)
+        .select_related("course")
+        .prefetch_related(Prefetch("skills", Skill.objects.only("pk")))
+        .order_by("course__title", "position")
+        .distinct()
+    ):
+        for skill in module.skills.all():
+            if skill.pk in skills:
+                modules_by_skill[skill.pk].append(module)
+    completed: dict[int, dict[int, dt.datetime]] = defaultdict(dict)
+    for user_id, module_id, completed_at in ModuleCompletion.objects.filter(
+        user_id__in=rep_ids
+    ).values_list("user_id", "module_id", "completed_at"):
+        completed[user_id][module_id] = completed_at
+    focus = set(
+        CoachingPlan.focus_skills.through.objects.filter(
+            coachingplan__rep_id__in=rep_ids,
+            coachingplan__status=CoachingPlan.Status.ACTIVE,
+        ).values_list("coachingplan__rep_id", "skill_id")
+    )
+
+    rows = []
+    for rep_id, skill_id in keys:
+        rep, skill = reps[rep_id], skills[skill_id]
+        correct, total = tally.get((rep_id, skill_id), (0, 0))
+        knowledge = round(100 * correct / total) if total else None
+        summary = application_summary(observed.get((rep_id, skill_id), []), now=now)
+        application = round(summary.score) if summary.score is not None else None
+        memory = memories.get((rep_id, skill_id))
+        retention = retention_forecast(memory=memory, at=now) if memory and memory.state else None
+        stage = stage_for(knowledge=knowledge, application=application, retention=retention)
+        diagnosis = diagnosis_for(
+            knowledge=knowledge,
+            application=application,
+            spread=summary.spread,
+            trend=summary.trend,
+        )
+        modules = modules_by_skill.get(skill_id, [])
+        action = None
+        if diagnosis == Diagnosis.TRAINING_GAP:
+            action = _training_action(
+                modules=modules,
+                completed=set(completed[rep_id]),
+                scores=module_tally.get((rep_id, skill_id), {}),
+            )
+        elif diagnosis == Diagnosis.COACHING_GAP:
+            already = (rep_id, skill_id) in focus
+            action = RecommendedAction(
+                kind="coaching_focus",
+                label=(
+                    f"Keep {skill.name} as a focus: observe it at {_first_name(rep)}'s next session"
+                    if already
+                    else f"Make {skill.name} a focus of {_first_name(rep)}'s coaching plan"
+                ),
+            )
+        elif diagnosis == Diagnosis.PRACTICE_GAP:
+            action = _practice_action(modules=modules, completed=completed[rep_id])
+        rows.append(
+            SkillRow(
+                rep=rep,
+                skill=skill,
+                knowledge=knowledge,
+                answers=total,
+                application=application,
+                application_spread=summary.spread,
+                application_trend=summary.trend,
+                observations=summary.observations,
+                retention=retention,
+                next_due_at=memory.next_due_at if memory else None,
+                stage=stage,
+                diagnosis=diagnosis,
+                action=action,
+            )
+        )
+    rows.sort(key=lambda row: (row.rep.username, row.skill.name, row.skill.pk))
+    return rows
+
+
+def team_skill_matrix_cached(*, manager: User) -> list[SkillRow]:
+    """``team_skill_matrix`` as of now, from the team cache while nothing it reads changed
+    (``coaching.insights.cache``): what the dashboard and the team skills API serve."""
+    return team_cached(
+        owner=manager, kind="skills", build=lambda: team_skill_matrix(manager=manager)
+    )
+
+
+# --- a rep's reinforcements -------------------------------------------------------------------
+
+
+def reinforcements_pending_for(*, user: User, now: dt.datetime | None = None) -> QuerySet:
+    """The caller's own reinforcements open now (due, not expired), soonest to expire first."""
+    now = now or timezone.now()
+    return (
+        Reinforcement.objects.filter(
+            rep=user,
+            status=Reinforcement.Status.PENDING,
+            due_at__lte=now,
+            expires_at__gt=now,
+        )
+        .select_related("skill")
+        .order_by("expires_at", "pk")
+    )
+
+
+def reinforcement_for(*, user: User, reinforcement_id: int) -> Reinforcement:
+    """One of the caller's own reinforcements; Http404 for anyone else's, so ids leak nothing."""
+    reinforcement = (
+        Reinforcement.objects.select_related("skill").filter(pk=reinforcement_id, rep=user).first()
+    )
+    if reinforcement is None:
+        raise Http404("No such reinforcement.")
+    return reinforcement
+
+
+def reinforcement_questions(*, reinforcement: Reinforcement) -> list[Question]:
+    """Its questions in the order shown, ``choices`` prefetched in order; two queries.
+
+    Whether a choice is correct is on the rows: a form must not render it before the answers
+    are in (the feedback from ``reinforcement_answer`` says it).
+    """
+    questions = {
+        question.pk: question
+        for question in Question.objects.filter(pk__in=reinforcement.question_ids).prefetch_related(
+            Prefetch("choices", Choice.objects.order_by("position"))
+        )
+    }
+    return [questions[pk] for pk in reinforcement.question_ids if pk in questions]

@@ -1,0 +1,155 @@
+"""Acting on the skill matrix's recommendation for one rep and skill, in one click.
+
+- training gap: (re-)assign the course of the module that teaches the skill, due in a week;
+- coaching gap: make the skill a focus of the rep's coaching plan;
+- practice gap: book a session on the skill at the coach's next free slot, its agenda
+  carrying the module's practice task.
+
+Each goes through the service that owns the write, so its rules (who may, what is valid)
+hold here as everywhere else.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import User
+from accounts.permissions import can_coach
+from coaching.models import CoachingPlan, CoachingSession
+from coaching.insights.matrix import SkillRow
+from coaching.sessions.plans import coach_of, plan_for_rep, plan_update
+from coaching.sessions.slots import calendar_lock, coach_slot_find
+from coaching.sessions.services import session_book_manual
+from config.errors import Conflict, DomainError
+from lms.models import Course, Enrolment, Module
+from lms.services.enrolment import enrolment_assign
+
+ASSIGNMENT_DUE = dt.timedelta(days=7)
+
+
+@dataclass(frozen=True)
+class RecommendationOutcome:
+    kind: str
+    message: str  # what was done, for the person who clicked
+    enrolment: Enrolment | None = None
+    plan: CoachingPlan | None = None
+    session: CoachingSession | None = None
+
+
+def _first_name(rep: User) -> str:
+    return rep.first_name or rep.username
+
+
+def _assign(*, actor: User, row: SkillRow) -> RecommendationOutcome:
+    action = row.action
+    course = Course.objects.filter(pk=action.course_id).first()
+    if course is None:
+        raise DomainError("That course no longer exists.")
+    due = timezone.localdate() + ASSIGNMENT_DUE
+    enrolment = enrolment_assign(actor=actor, user=row.rep, course=course, due_date=due)
+    verb = "Re-assigned" if action.kind == "reassign_module" else "Assigned"
+    return RecommendationOutcome(
+        kind=action.kind,
+        message=f"{verb} “{course.title}” to {row.rep}, due {due:%a %d %b}.",
+        enrolment=enrolment,
+    )
+
+
+def _focus(*, actor: User, row: SkillRow) -> RecommendationOutcome:
+    plan = plan_for_rep(rep=row.rep)
+    current = set(plan.focus_skills.values_list("pk", flat=True))
+    name = f"{_first_name(row.rep)}'s coaching plan"
+    if row.skill.pk in current:
+        return RecommendationOutcome(
+            kind="coaching_focus",
+            message=f"{row.skill.name} is already a focus of {name}: observe it next session.",
+            plan=plan,
+        )
+    plan = plan_update(actor=actor, plan=plan, focus_skill_ids=[*current, row.skill.pk])
+    return RecommendationOutcome(
+        kind="coaching_focus",
+        message=f"{row.skill.name} is now a focus of {name}.",
+        plan=plan,
+    )
+
+
+def _practice(*, actor: User, row: SkillRow, now: dt.datetime) -> RecommendationOutcome:
+    rep, skill, action = row.rep, row.skill, row.action
+    booked = (
+        CoachingSession.objects.filter(
+            rep=rep, focus_skill=skill, status=CoachingSession.Status.SCHEDULED
+        )
+        .order_by("scheduled_for")
+        .first()
+    )
+    if booked is not None:
+        # One session on the skill is enough; it carries the task if it did not already.
+        if not (booked.agenda or {}).get("practice_task"):
+            booked.agenda = {**(booked.agenda or {}), "practice_task": action.text}
+            booked.save(update_fields=["agenda", "updated_at"])
+        return RecommendationOutcome(
+            kind="practice_task",
+            message=f"A session on {skill.name} with {rep} is already booked, with the task.",
+            session=booked,
+        )
+    # The rep's coach leads it; a rep without one is coached by the admin who acts.
+    coach = coach_of(rep) or actor
+    calendar_lock(coach)
+    slot = coach_slot_find(coach=coach, rep=rep, after=now)
+    module = Module.objects.select_related("course").filter(pk=action.module_id).first()
+    session = session_book_manual(
+        coach=coach,
+        rep=rep,
+        scheduled_for=slot.start,
+        focus_skill=skill,
+        note=f"Practice {skill.name}: {action.text}",
+    )
+    # The agenda in the follow-up's shape, so the session page shows the task as a task.
+    session.module = module
+    session.agenda = {
+        **session.agenda,
+        "practice_task": action.text,
+        "module": (
+            {"id": module.pk, "title": module.title, "course": module.course.title}
+            if module
+            else None
+        ),
+    }
+    session.save(update_fields=["module", "agenda", "updated_at"])
+    return RecommendationOutcome(
+        kind="practice_task",
+        message=f"Booked a practice session on {skill.name} with {rep}.",
+        session=session,
+    )
+
+
+@transaction.atomic
+def recommendation_act(
+    *, actor: User, row: SkillRow, kind: str, now: dt.datetime | None = None
+) -> RecommendationOutcome:
+    """Carry out ``row``'s recommended action, which the actor saw as ``kind``.
+
+    Raises DomainError when the actor may not coach the rep (or the underlying service
+    refuses: an unpublished course, no free slot), and Conflict when the recommendation is
+    no longer ``kind`` (the evidence changed since the page was shown).
+    """
+    if not can_coach(actor, row.rep) or actor.pk == row.rep.pk:
+        raise DomainError("Only the rep's coach or an admin can act on this.")
+    action = row.action
+    if action is None or action.kind != kind:
+        raise Conflict(
+            f"The recommendation for {row.rep} on {row.skill.name} has changed; "
+            "reload the dashboard to see the current one."
+        )
+    now = now or timezone.now()
+    if kind in ("assign_module", "reassign_module"):
+        return _assign(actor=actor, row=row)
+    if kind == "coaching_focus":
+        return _focus(actor=actor, row=row)
+    if kind == "practice_task":
+        return _practice(actor=actor, row=row, now=now)
+    raise DomainError(f"{kind!r} is not an action this can take.")

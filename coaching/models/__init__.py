@@ -1,0 +1,28 @@
+"""The coaching app's models, one module per sub-domain, one app label and migration history."""
+
+from coaching.models.memory import Reinforcement, ReinforcementAnswer, SkillMemory
+from coaching.models.reminders import CalendarFeed, Notification, Reminder, new_feed_token
+from coaching.models.sessions import (
+    RATING_VALIDATORS,
+    RUBRIC_ANCHORS,
+    CoachingPlan,
+    CoachingSession,
+    Commitment,
+    Observation,
+)
+
+__all__ = [
+    "RATING_VALIDATORS",
+    "RUBRIC_ANCHORS",
+    "CalendarFeed",
+    "CoachingPlan",
+    "CoachingSession",
+    "Commitment",
+    "Notification",
+    "Observation",
+    "Reinforcement",
+    "ReinforcementAnswer",
+    "Reminder",
+    "SkillMemory",
+    "new_feed_token",
+]

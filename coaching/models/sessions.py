@@ -1,0 +1,199 @@
+"""Coaching plans, sessions, observations and commitments (DESIGN §4)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+
+RATING_VALIDATORS = [MinValueValidator(1), MaxValueValidator(5)]
+
+# Written anchors for the 1-5 rubric, shown wherever a rating is given or read.
+RUBRIC_ANCHORS = {
+    1: "Not yet: does not attempt the skill, or attempts it in a way that hurts the call.",
+    2: "Emerging: attempts it when prompted; misses most openings.",
+    3: "Developing: uses it unprompted on some calls; uneven under pressure.",
+    4: "Proficient: uses it on most calls, adapts it to the buyer.",
+    5: "Role model: consistent under pressure; could coach a peer on it.",
+}
+
+
+class CoachingPlan(models.Model):
+    class Status(models.TextChoices):
+        ACTIVE = "active", "Active"
+        ARCHIVED = "archived", "Archived"
+
+    rep = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="coaching_plans"
+    )
+    coach = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="coached_plans",
+    )
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)
+    focus_skills = models.ManyToManyField("lms.Skill", blank=True, related_name="+")
+    goals = models.TextField(blank=True, help_text="The rep's own goals, in their words.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["rep"], condition=Q(status="active"), name="one_active_plan_per_rep"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Coaching plan for {self.rep}"
+
+
+class CoachingSession(models.Model):
+    class Status(models.TextChoices):
+        SCHEDULED = "scheduled", "Scheduled"
+        HELD = "held", "Held"
+        MISSED = "missed", "Missed"
+        CANCELLED = "cancelled", "Cancelled"
+
+    class Source(models.TextChoices):
+        AFTER_TRAINING = "after_training", "After training"
+        MANUAL = "manual", "Booked by hand"
+        DECAY = "decay", "Skill fading"
+
+    plan = models.ForeignKey(CoachingPlan, on_delete=models.CASCADE, related_name="sessions")
+    rep = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="coaching_sessions"
+    )
+    coach = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="coaching_sessions_led",
+    )
+    scheduled_for = models.DateTimeField()
+    duration_minutes = models.PositiveIntegerField(default=30)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.SCHEDULED)
+    source = models.CharField(max_length=16, choices=Source.choices, default=Source.MANUAL)
+    # One follow-up per completion: the unique one-to-one is the database's guarantee.
+    completion = models.OneToOneField(
+        "lms.ModuleCompletion",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="follow_up_session",
+    )
+    module = models.ForeignKey(
+        "lms.Module", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    focus_skill = models.ForeignKey(
+        "lms.Skill", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    agenda = models.JSONField(default=dict, blank=True)
+    late = models.BooleanField(
+        default=False, help_text="No slot fitted the follow-up window; booked after it."
+    )
+    reflection = models.TextField(
+        blank=True, help_text="The rep's preparation, before the session."
+    )
+    shared_notes = models.TextField(blank=True, help_text="Notes the rep sees.")
+    private_notes = models.TextField(blank=True, help_text="Only the coach (and admins) see these.")
+    held_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["scheduled_for"]
+        indexes = [
+            models.Index(fields=["coach", "scheduled_for"], name="session_coach_time"),
+            models.Index(fields=["rep", "scheduled_for"], name="session_rep_time"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Coaching for {self.rep} at {self.scheduled_for:%Y-%m-%d %H:%M}"
+
+
+class Observation(models.Model):
+    class Source(models.TextChoices):
+        LIVE = "live", "Live call"
+        CALL_REVIEW = "call_review", "Call review"
+        ROLE_PLAY = "role_play", "Role-play"
+        SESSION = "session", "Coaching session"
+
+    rep = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="observations"
+    )
+    observer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    session = models.ForeignKey(
+        CoachingSession,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="observations",
+    )
+    skill = models.ForeignKey("lms.Skill", on_delete=models.PROTECT, related_name="observations")
+    rating = models.PositiveSmallIntegerField(validators=RATING_VALIDATORS)
+    self_rating = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=RATING_VALIDATORS
+    )
+    evidence = models.TextField(blank=True)
+    source = models.CharField(max_length=16, choices=Source.choices, default=Source.SESSION)
+    observed_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-observed_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(rating__gte=1, rating__lte=5), name="observation_rating_range"
+            ),
+            models.CheckConstraint(
+                condition=Q(self_rating__isnull=True) | Q(self_rating__gte=1, self_rating__lte=5),
+                name="observation_self_rating_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.skill_id} rated {self.rating} for {self.rep}"
+
+    @property
+    def anchor(self) -> str:
+        return RUBRIC_ANCHORS[self.rating]
+
+
+class Commitment(models.Model):
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        KEPT = "kept", "Kept"
+        MISSED = "missed", "Missed"
+
+    rep = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="commitments"
+    )
+    session = models.ForeignKey(
+        CoachingSession,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="commitments",
+    )
+    text = models.TextField()
+    skill = models.ForeignKey(
+        "lms.Skill", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    due_date = models.DateField()
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.OPEN)
+    note = models.TextField(blank=True, help_text="The rep's note when marking it kept.")
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["due_date", "pk"]
+        indexes = [models.Index(fields=["status", "due_date"], name="commitment_status_due")]
+
+    def __str__(self) -> str:
+        return self.text[:80]

@@ -1,0 +1,269 @@
+"""Reminder delivery: the outbox that turns due reminder rows into notifications and email.
+
+A row moves ``pending`` → ``queued`` (claimed, with a lease) → ``sent``; or ``failed`` after
+``REMINDER_MAX_ATTEMPTS``; or ``cancelled``. The database is the source of truth: the broker only
+carries ids, so a lost message, a killed worker or a broker outage delays a reminder until its
+lease runs out and the dispatcher claims it again, but never loses it.
+
+Delivery works on batches of ids (one send task per batch): per batch, one query locks and
+loads the rows, one insert writes the in-app notifications, one mail connection carries the
+emails, and one UPDATE per outcome records the result. A channel that fails fails only its own
+reminder: it is left queued with a lease that grows with each attempt (the back-off), so the
+dispatcher retries it when the lease runs out.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import smtplib
+from collections import defaultdict
+from collections.abc import Iterable
+
+from django.conf import settings
+from django.core.mail import get_connection
+from django.db import connection, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from coaching.reminders import messages as delivery
+from coaching.models import Notification, Reminder
+
+logger = logging.getLogger(__name__)
+
+Status = Reminder.Status
+
+FINAL_STATUSES = frozenset({Status.SENT, Status.CANCELLED, Status.FAILED})
+# Outcomes of a delivery besides the statuses: no such row; a pending row not due yet (left
+# for the dispatcher); a row another delivery holds right now (it finishes it); a channel that
+# failed with attempts left (queued again, retried after its back-off).
+MISSING, NOT_DUE, BUSY, RETRYING = "missing", "not_due", "busy", "retrying"
+# The first retry waits this long; each further one twice as long, up to the lease.
+RETRY_FIRST_SECONDS = 5
+
+
+def _lease_until(now: dt.datetime) -> dt.datetime:
+    return now + dt.timedelta(seconds=settings.REMINDER_LEASE_SECONDS)
+
+
+def _retry_at(now: dt.datetime, attempts: int) -> dt.datetime:
+    delay = min(RETRY_FIRST_SECONDS * 2 ** max(attempts - 1, 0), settings.REMINDER_LEASE_SECONDS)
+    return now + dt.timedelta(seconds=delay)
+
+
+def reminders_claim_due(*, now: dt.datetime | None = None, batch_size: int = 500) -> list[int]:
+    """Claim up to ``batch_size`` reminders that are due, and return their ids.
+
+    Due means ``pending`` with ``due_at`` reached, or ``queued`` with a lease that ran out (its
+    send task was lost, or its last attempt failed and its back-off is over). Claimed rows
+    become ``queued`` with a fresh lease, in one transaction, so that concurrent dispatchers
+    never hand out the same row twice.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        due = Reminder.objects.filter(
+            Q(status=Status.PENDING, due_at__lte=now)
+            | Q(status=Status.QUEUED, lease_expires_at__lte=now)
+        ).order_by("due_at", "pk")
+        if connection.features.has_select_for_update_skip_locked:
+            # Rows another dispatcher (or a send in progress) holds are theirs: skip, don't wait.
+            due = due.select_for_update(skip_locked=True)
+        # Without SKIP LOCKED (SQLite) writers are serialised by the database's own write lock
+        # (transactions begin IMMEDIATE), so a plain read-then-update cannot interleave.
+        ids = list(due.values_list("pk", flat=True)[:batch_size])
+        if ids:
+            Reminder.objects.filter(pk__in=ids).update(
+                status=Status.QUEUED, lease_expires_at=_lease_until(now)
+            )
+    return ids
+
+
+def _locked(reminder_ids: list[int]):
+    rows = Reminder.objects.select_related(
+        "recipient",
+        "session__rep",
+        "session__coach",
+        "session__module",
+        "commitment__session",
+    ).filter(pk__in=reminder_ids)
+    if connection.features.has_select_for_update_skip_locked:
+        # A row locked by another delivery of the same id is theirs to finish: skip it rather
+        # than wait, so a duplicate message costs nothing and never blocks a batch.
+        return rows.select_for_update(of=("self",), skip_locked=True)
+    return rows.select_for_update(of=("self",))
+
+
+def _error_text(error: Exception) -> str:
+    return f"{error.__class__.__name__}: {error}"[:2000]
+
+
+def reminders_deliver(
+    *, reminder_ids: Iterable[int], now: dt.datetime | None = None
+) -> dict[int, str]:
+    """Deliver a batch of reminders through their channels; return each id's outcome.
+
+    Safe to call any number of times with the same ids: a reminder already sent, cancelled or
+    failed is left alone and reported with its status. The outcome is a final status, or
+    ``missing``, ``not_due`` (pending and not due: the dispatcher's), ``busy`` (another
+    delivery holds it) or ``retrying`` (its channel failed; it waits, queued, for its back-off).
+
+    Email leaves the process when the mail server accepts it, before the transaction that
+    marks the batch sent commits; a crash (or a failed COMMIT) in between sends those emails
+    again once their lease runs out. That is at-least-once, and the window is one COMMIT.
+    In-app notifications are written in the same transaction as the status (and the
+    one-to-one on the reminder refuses a second), so they are delivered exactly once.
+    """
+    now = now or timezone.now()
+    wanted = list(dict.fromkeys(reminder_ids))
+    outcomes: dict[int, str] = {}
+    if not wanted:
+        return outcomes
+    sent: list[int] = []
+    cancelled: dict[str, list[int]] = defaultdict(list)
+    failed: dict[int, str] = {}
+    with transaction.atomic():
+        reminders = list(_locked(wanted).order_by("pk"))
+        notifications, emails = [], []
+        for reminder in reminders:
+            if reminder.status in FINAL_STATUSES:
+                outcomes[reminder.pk] = reminder.status
+                continue
+            if reminder.status == Status.PENDING and reminder.due_at > now:
+                outcomes[reminder.pk] = NOT_DUE
+                continue
+            reason = delivery.reason_not_to_deliver(reminder, now=now)
+            if reason:
+                cancelled[reason].append(reminder.pk)
+                continue
+            try:
+                if reminder.channel == Reminder.Channel.IN_APP:
+                    notifications.append(delivery.reminder_notification(reminder, now=now))
+                    sent.append(reminder.pk)
+                else:
+                    emails.append((reminder.pk, delivery.reminder_email(reminder, now=now)))
+            except Exception as exc:  # a message that cannot be written fails its own row only
+                failed[reminder.pk] = _error_text(exc)
+        Notification.objects.bulk_create(notifications, ignore_conflicts=True)
+        sent.extend(_send_emails(emails, failed))
+        _record(
+            now=now,
+            sent=sent,
+            cancelled=cancelled,
+            failed=[
+                (reminder, failed[reminder.pk]) for reminder in reminders if reminder.pk in failed
+            ],
+            outcomes=outcomes,
+        )
+
+    absent = [pk for pk in wanted if pk not in outcomes]
+    if absent:
+        # Not loaded: either no such row, or another delivery holds its lock right now.
+        existing = set(Reminder.objects.filter(pk__in=absent).values_list("pk", flat=True))
+        for pk in absent:
+            outcomes[pk] = BUSY if pk in existing else MISSING
+    return outcomes
+
+
+# The mail server refused this one message: the others may still go.
+MESSAGE_REFUSED = (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused, smtplib.SMTPDataError)
+# The mail server cannot be reached or dropped us: every further message of the batch would
+# wait out the same timeout, so they fail at once, with the same error, and wait their back-off.
+SERVER_UNAVAILABLE = (
+    smtplib.SMTPServerDisconnected,
+    smtplib.SMTPConnectError,
+    smtplib.SMTPHeloError,
+    smtplib.SMTPAuthenticationError,
+    ConnectionError,
+    TimeoutError,
+)
+
+
+def _send_emails(emails: list[tuple[int, object]], failed: dict[int, str]) -> list[int]:
+    """Send each email on one shared connection; return the ids whose email went out."""
+    if not emails:
+        return []
+    sent = []
+    mail = get_connection(fail_silently=False)
+    try:
+        for position, (reminder_id, email) in enumerate(emails):
+            try:
+                mail.send_messages([email])
+            except Exception as exc:  # a failed message fails its own reminder only...
+                failed[reminder_id] = _error_text(exc)
+                if isinstance(exc, SERVER_UNAVAILABLE) and not isinstance(exc, MESSAGE_REFUSED):
+                    # ...unless the server is gone, which fails the rest of the batch with it.
+                    for rest_id, _ in emails[position + 1 :]:
+                        failed[rest_id] = failed[reminder_id]
+                    break
+                # The connection may be broken: the next message opens a fresh one.
+                mail.close()
+            else:
+                sent.append(reminder_id)
+    finally:
+        mail.close()
+    return sent
+
+
+def _record(
+    *,
+    now: dt.datetime,
+    sent: list[int],
+    cancelled: dict[str, list[int]],
+    failed: list[tuple[Reminder, str]],
+    outcomes: dict[int, str],
+) -> None:
+    if sent:
+        Reminder.objects.filter(pk__in=sent).update(
+            status=Status.SENT,
+            sent_at=now,
+            attempts=F("attempts") + 1,
+            lease_expires_at=None,
+            last_error="",
+        )
+        outcomes.update(dict.fromkeys(sent, Status.SENT))
+    for reason, ids in cancelled.items():
+        Reminder.objects.filter(pk__in=ids).update(
+            status=Status.CANCELLED, sent_at=None, lease_expires_at=None, last_error=reason
+        )
+        outcomes.update(dict.fromkeys(ids, Status.CANCELLED))
+    if failed:
+        outcomes.update(_record_failures(now=now, failed=failed))
+
+
+def _record_failures(*, now: dt.datetime, failed: list[tuple[Reminder, str]]) -> dict[int, str]:
+    """Count the attempt on each (locked) row; retry after a back-off, or give up after the
+    last attempt."""
+    outcomes = {}
+    for reminder, error in failed:
+        reminder.attempts += 1
+        reminder.last_error = error
+        if reminder.attempts >= settings.REMINDER_MAX_ATTEMPTS:
+            reminder.status = Status.FAILED
+            reminder.lease_expires_at = None
+            logger.error(
+                "Reminder %s failed after %s attempts: %s",
+                reminder.pk,
+                reminder.attempts,
+                reminder.last_error,
+            )
+        else:
+            # A queued row with a lease is the dispatcher's to claim again once it runs out.
+            reminder.status = Status.QUEUED
+            reminder.lease_expires_at = _retry_at(now, reminder.attempts)
+            logger.warning(
+                "Reminder %s attempt %s failed: %s",
+                reminder.pk,
+                reminder.attempts,
+                reminder.last_error,
+            )
+        outcomes[reminder.pk] = RETRYING if reminder.status == Status.QUEUED else reminder.status
+    Reminder.objects.bulk_update(
+        [reminder for reminder, _ in failed],
+        ["attempts", "last_error", "status", "lease_expires_at"],
+    )
+    return outcomes
+
+
+def reminder_deliver(*, reminder_id: int, now: dt.datetime | None = None) -> str:
+    """Deliver one reminder; its outcome as ``reminders_deliver`` reports it."""
+    return reminders_deliver(reminder_ids=[reminder_id], now=now)[reminder_id]

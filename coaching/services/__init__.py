@@ -1,1 +1,0 @@
-"""Coaching writes: follow-ups, sessions, commitments, plans and the reminder outbox."""

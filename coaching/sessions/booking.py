@@ -1,0 +1,49 @@
+"""The one place a coaching session comes into being: the row and its reminders together.
+
+Callers (the follow-up, a manager booking by hand, decay coaching) choose the time under
+``scheduling.calendar_lock`` and build the agenda; every booked session then gets the same
+reminder set, whoever booked it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from accounts.models import User
+from coaching.insights.cache import team_version_bump
+from coaching.models import CoachingPlan, CoachingSession
+from coaching.reminders.schedule import session_reminders_schedule
+from lms.models import Module, ModuleCompletion
+
+
+def session_create(
+    *,
+    plan: CoachingPlan,
+    rep: User,
+    coach: User | None,
+    scheduled_for: dt.datetime,
+    duration_minutes: int,
+    source: str,
+    agenda: dict[str, Any],
+    late: bool = False,
+    module: Module | None = None,
+    focus_skill_id: int | None = None,
+    completion: ModuleCompletion | None = None,
+) -> CoachingSession:
+    session = CoachingSession.objects.create(
+        plan=plan,
+        rep=rep,
+        coach=coach,
+        scheduled_for=scheduled_for,
+        duration_minutes=duration_minutes,
+        source=source,
+        agenda=agenda,
+        late=late,
+        module=module,
+        focus_skill_id=focus_skill_id,
+        completion=completion,
+    )
+    session_reminders_schedule(session=session)
+    team_version_bump(rep_ids=[rep.pk])
+    return session

@@ -1,0 +1,116 @@
+"""Commitments: what a rep promised at a session, kept or missed, and reviewed by the coach."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import User
+from coaching.insights.cache import team_version_bump
+from coaching.models import Commitment, Reminder
+from coaching.sessions.permissions import can_review_commitment
+from coaching.sessions.follow_up import agenda_commitments_refresh
+from coaching.sessions.plans import coach_of
+from coaching.reminders.schedule import reminder_schedule, reminders_cancel
+from config.errors import Conflict, DomainError
+
+
+def _lock(commitment: Commitment) -> Commitment:
+    # of=self: the session and its coach are outer joins, which PostgreSQL will not lock.
+    return (
+        Commitment.objects.select_for_update(of=("self",))
+        .select_related("rep__manager", "session__coach")
+        .get(pk=commitment.pk)
+    )
+
+
+def _resolve(commitment: Commitment, status: str, note: str | None = None) -> None:
+    commitment.status = status
+    commitment.resolved_at = None if status == Commitment.Status.OPEN else timezone.now()
+    fields = ["status", "resolved_at"]
+    if note is not None:
+        commitment.note = note.strip()
+        fields.append("note")
+    commitment.save(update_fields=fields)
+    team_version_bump(rep_ids=[commitment.rep_id])
+    if status != Commitment.Status.OPEN:
+        # Resolved: a reminder that it is due would be noise now.
+        reminders_cancel(reminders=commitment.reminders.filter(kind=Reminder.Kind.COMMITMENT_DUE))
+
+
+def commitment_coach(commitment: Commitment) -> User | None:
+    """Who follows the commitment up: the coach of its session, else the rep's coach."""
+    if commitment.session_id and commitment.session.coach_id:
+        return commitment.session.coach
+    return coach_of(commitment.rep)
+
+
+@transaction.atomic
+def commitment_mark_kept(*, rep: User, commitment: Commitment, note: str = "") -> Commitment:
+    """The rep ticks off a commitment they kept, with an optional note on how it went.
+
+    Raises DomainError when someone other than the rep tries, Conflict when it is no longer
+    open (kept already, or marked missed).
+    """
+    if rep.pk != commitment.rep_id:
+        raise DomainError("Only the rep can mark their commitment kept.")
+    commitment = _lock(commitment)
+    if commitment.status != Commitment.Status.OPEN:
+        raise Conflict(f"This commitment is {commitment.get_status_display().lower()} already.")
+    _resolve(commitment, Commitment.Status.KEPT, note)
+    agenda_commitments_refresh(rep=commitment.rep)
+    return commitment
+
+
+@transaction.atomic
+def commitments_mark_missed(*, today: dt.date | None = None) -> int:
+    """Mark missed every open commitment due before ``today``; tell the rep and the coach.
+
+    Each missed commitment joins the agenda of the rep's next session. Returns how many it
+    marked; running it again marks nothing twice.
+    """
+    today = today or timezone.localdate()
+    overdue = list(
+        Commitment.objects.select_for_update(of=("self",))
+        .select_related("rep__manager", "session__coach")
+        .filter(status=Commitment.Status.OPEN, due_date__lt=today)
+    )
+    reps: dict[int, User] = {}
+    for commitment in overdue:
+        _resolve(commitment, Commitment.Status.MISSED)
+        coach = commitment_coach(commitment)
+        for person in (commitment.rep, coach):
+            if person is None:
+                continue
+            reminder_schedule(
+                recipient=person,
+                kind=Reminder.Kind.COMMITMENT_MISSED,
+                due_at=timezone.now(),
+                key=f"commitment:{commitment.pk}:missed",
+                commitment=commitment,
+                payload={"due_date": commitment.due_date.isoformat()},
+            )
+        reps[commitment.rep_id] = commitment.rep
+    for rep in reps.values():
+        agenda_commitments_refresh(rep=rep)
+    return len(overdue)
+
+
+@transaction.atomic
+def commitment_review(*, actor: User, commitment: Commitment, status: str) -> Commitment:
+    """The coach settles a commitment's outcome: kept, missed, or open again.
+
+    Raises DomainError when the actor is not the coach of its session, the rep's manager or
+    an admin, or the status is not one of open, kept, missed.
+    """
+    if status not in Commitment.Status.values:
+        raise DomainError(f"{status!r} is not a commitment status.")
+    commitment = _lock(commitment)
+    if not can_review_commitment(actor, commitment):
+        raise DomainError("Only the rep's coach or an admin can review this commitment.")
+    if commitment.status != status:
+        _resolve(commitment, status)
+        agenda_commitments_refresh(rep=commitment.rep)
+    return commitment

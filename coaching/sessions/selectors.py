@@ -1,0 +1,241 @@
+"""Coaching reads shared by pages and the API, each scoped to the person asking.
+
+Querysets come from ``coaching.sessions.permissions.coaching_scope``, so what a list shows and what a
+detail allows never disagree. Fetch-and-authorise helpers (``*_for``) raise Http404 for what
+the caller may not see. Private notes travel on the session object: render them only when
+``can_see_private_notes(user, session)`` (importable from here too) says so.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.db.models import Max, Prefetch, Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from accounts.models import User
+from accounts.permissions import is_admin
+from coaching.models import CoachingPlan, CoachingSession, Commitment, Observation
+from coaching.sessions.permissions import can_see_private_notes as can_see_private_notes
+from coaching.sessions.permissions import coaching_scope
+from coaching.sessions.services import MAX_MINUTES
+
+HISTORY_LENGTH = 10
+
+
+def _sessions() -> QuerySet[CoachingSession]:
+    return CoachingSession.objects.select_related(
+        "rep", "coach", "module__course", "focus_skill", "plan"
+    )
+
+
+def sessions_visible_to(*, user: User) -> QuerySet[CoachingSession]:
+    """A rep's own sessions; a manager's, those they coach and their reports'; an admin, all.
+
+    Ordered by time, with rep, coach, module, focus skill and plan joined.
+    """
+    return _sessions().filter(coaching_scope(user, rep="rep", coach="coach"))
+
+
+def session_for(*, user: User, session_id: int) -> CoachingSession:
+    """One session with its observations and commitments, or Http404 when not visible."""
+    session = (
+        sessions_visible_to(user=user)
+        .select_related("completion")
+        .prefetch_related(
+            Prefetch("observations", Observation.objects.select_related("skill", "observer")),
+            Prefetch("commitments", Commitment.objects.select_related("skill")),
+        )
+        .filter(pk=session_id)
+        .first()
+    )
+    if session is None:
+        raise Http404("No such session.")
+    return session
+
+
+def sessions_without_coach(*, user: User | None = None) -> QuerySet[CoachingSession]:
+    """Scheduled sessions of reps with no manager, for an admin to take on or reassign.
+
+    Given a ``user`` who is not an admin, nothing.
+    """
+    if user is not None and not is_admin(user):
+        return CoachingSession.objects.none()
+    return _sessions().filter(coach__isnull=True, status=CoachingSession.Status.SCHEDULED)
+
+
+def plans_visible_to(*, user: User) -> QuerySet[CoachingPlan]:
+    return (
+        CoachingPlan.objects.filter(coaching_scope(user, rep="rep", coach="coach"))
+        .select_related("rep", "coach")
+        .prefetch_related("focus_skills")
+    )
+
+
+def plan_for(*, user: User, plan_id: int) -> CoachingPlan:
+    plan = plans_visible_to(user=user).filter(pk=plan_id).first()
+    if plan is None:
+        raise Http404("No such plan.")
+    return plan
+
+
+def commitments_visible_to(*, user: User) -> QuerySet[Commitment]:
+    return Commitment.objects.filter(
+        coaching_scope(user, rep="rep", coach="session__coach")
+    ).select_related("rep", "skill", "session__coach")
+
+
+def commitment_for(*, user: User, commitment_id: int) -> Commitment:
+    commitment = commitments_visible_to(user=user).filter(pk=commitment_id).first()
+    if commitment is None:
+        raise Http404("No such commitment.")
+    return commitment
+
+
+def observations_visible_to(*, user: User) -> QuerySet[Observation]:
+    return Observation.objects.filter(
+        coaching_scope(user, rep="rep", coach="observer")
+    ).select_related("rep", "observer", "skill", "session")
+
+
+# --- pages ------------------------------------------------------------------------------------
+
+
+@dataclass
+class WeekDay:
+    date: dt.date
+    sessions: list[CoachingSession] = field(default_factory=list)
+
+
+@dataclass
+class ManagerWeek:
+    manager: User
+    week_start: dt.date
+    days: list[WeekDay]  # seven days from week_start, in the manager's time zone
+    # Sessions that ended but are still not recorded as held, any week: the coach's to-do.
+    to_record: list[CoachingSession]
+    # The team's open commitments due this week, to check in on.
+    commitments_due: list[Commitment]
+
+    @property
+    def sessions(self) -> list[CoachingSession]:
+        return [session for day in self.days for session in day.sessions]
+
+
+def manager_week(*, manager: User, week_start: dt.date) -> ManagerWeek:
+    """A coach's week: their sessions (not cancelled) day by day in their time zone, the
+    sessions waiting to be recorded, and the team's commitments due that week. Three queries,
+    however many sessions there are.
+    """
+    tz = manager.tzinfo
+    start = dt.datetime.combine(week_start, dt.time(), tzinfo=tz)
+    end = dt.datetime.combine(week_start + dt.timedelta(days=7), dt.time(), tzinfo=tz)
+    responsible = Q(coach=manager) | Q(rep__manager=manager)
+    week_sessions = (
+        _sessions()
+        .filter(responsible, scheduled_for__gte=start, scheduled_for__lt=end)
+        .exclude(status=CoachingSession.Status.CANCELLED)
+    )
+    days = [WeekDay(date=week_start + dt.timedelta(days=n)) for n in range(7)]
+    for session in week_sessions:
+        offset = (timezone.localtime(session.scheduled_for, tz).date() - week_start).days
+        days[offset].sessions.append(session)
+    to_record = list(
+        _sessions().filter(
+            Q(coach=manager),
+            status=CoachingSession.Status.SCHEDULED,
+            scheduled_for__lt=timezone.now(),
+        )
+    )
+    commitments_due = list(
+        Commitment.objects.filter(
+            Q(session__coach=manager) | Q(rep__manager=manager),
+            status=Commitment.Status.OPEN,
+            due_date__gte=week_start,
+            due_date__lt=week_start + dt.timedelta(days=7),
+        ).select_related("rep", "skill")
+    )
+    return ManagerWeek(
+        manager=manager,
+        week_start=week_start,
+        days=days,
+        to_record=[s for s in to_record if s.scheduled_for + _length(s) <= timezone.now()],
+        commitments_due=commitments_due,
+    )
+
+
+def _length(session: CoachingSession) -> dt.timedelta:
+    return dt.timedelta(minutes=session.duration_minutes)
+
+
+@dataclass
+class RepCoachingOverview:
+    rep: User
+    plan: CoachingPlan | None  # focus skills prefetched
+    next_session: CoachingSession | None  # its ``agenda`` is what to prepare
+    upcoming: list[CoachingSession]  # scheduled, soonest first, next_session included
+    open_commitments: list[Commitment]
+    # Missed since the last session that was held: they come up at the next one.
+    missed_commitments: list[Commitment]
+    # Sessions that happened or did not (held, missed, cancelled), newest first, with their
+    # observations and commitments.
+    history: list[CoachingSession]
+
+
+def rep_coaching_overview(*, rep: User) -> RepCoachingOverview:
+    """Everything on the rep's "My coaching" page (and a manager's view of one rep): the plan,
+    the next session and its agenda, commitments to keep or discuss, recent history. Eight
+    queries, however much history there is. The caller checks the viewer may see ``rep``
+    (``accounts.selectors.person_for``); history carries private notes, which only
+    ``can_see_private_notes`` may reveal.
+    """
+    now = timezone.now()
+    plan = (
+        CoachingPlan.objects.filter(rep=rep, status=CoachingPlan.Status.ACTIVE)
+        .select_related("coach")
+        .prefetch_related("focus_skills")
+        .first()
+    )
+    upcoming = list(
+        _sessions().filter(
+            rep=rep,
+            status=CoachingSession.Status.SCHEDULED,
+            # A session that started but has not ended is still the next one.
+            scheduled_for__gt=now - dt.timedelta(minutes=MAX_MINUTES),
+        )
+    )
+    upcoming = [s for s in upcoming if s.scheduled_for + _length(s) > now]
+    history = list(
+        _sessions()
+        .filter(rep=rep)
+        .exclude(status=CoachingSession.Status.SCHEDULED)
+        .prefetch_related(
+            Prefetch("observations", Observation.objects.select_related("skill")),
+            Prefetch("commitments", Commitment.objects.select_related("skill")),
+        )
+        .order_by("-scheduled_for")[:HISTORY_LENGTH]
+    )
+    last_held = CoachingSession.objects.filter(
+        rep=rep, status=CoachingSession.Status.HELD
+    ).aggregate(last=Max("held_at"))["last"]
+    commitments = list(
+        Commitment.objects.filter(
+            rep=rep, status__in=[Commitment.Status.OPEN, Commitment.Status.MISSED]
+        ).select_related("skill", "session")
+    )
+    return RepCoachingOverview(
+        rep=rep,
+        plan=plan,
+        next_session=upcoming[0] if upcoming else None,
+        upcoming=upcoming,
+        open_commitments=[c for c in commitments if c.status == Commitment.Status.OPEN],
+        missed_commitments=[
+            c
+            for c in commitments
+            if c.status == Commitment.Status.MISSED
+            and (last_held is None or (c.resolved_at and c.resolved_at > last_held))
+        ],
+        history=history,
+    )

@@ -1,0 +1,129 @@
+"""Pages for what the outbox delivers: the notification bell and list, and the calendar feed.
+
+htmx requests get the page's inline partials (and the bell, swapped out of band, so its badge
+follows); plain requests get a redirect back to the full page, which works without JavaScript.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
+
+from coaching.reminders.calendar import (
+    calendar_feed_for,
+    calendar_feed_rotate,
+    calendar_feed_sessions,
+    sessions_calendar,
+)
+from coaching.reminders.messages import session_path
+from coaching.reminders.bell import (
+    notification_list_for,
+    notification_mark_read,
+    notification_unread_count,
+    notifications_mark_all_read,
+)
+
+PAGE = "coaching/notifications.html"
+# htmx's own answer for "stop polling": a signed-out tab stops asking for the count.
+HTMX_STOP_POLLING = 286
+
+
+def _absolute(path: str) -> str:
+    return settings.SITE_URL.rstrip("/") + path
+
+
+def _with_bell(request: HttpRequest, html: str) -> HttpResponse:
+    """The partial, plus the bell swapped out of band so its count stays true."""
+    bell = render_to_string(
+        "partials/bell.html",
+        {"count": notification_unread_count(user=request.user), "oob": True},
+        request=request,
+    )
+    return HttpResponse(html + bell)
+
+
+@login_required
+@require_GET
+def notification_list(request: HttpRequest) -> HttpResponse:
+    notifications = notification_list_for(user=request.user)
+    feed = calendar_feed_for(user=request.user)
+    feed_url = request.build_absolute_uri(reverse("coaching:calendar_feed", args=[feed.token]))
+    return render(
+        request,
+        PAGE,
+        {
+            "notifications": notifications,
+            "has_unread": any(n.read_at is None for n in notifications),
+            "feed_url": feed_url,
+        },
+    )
+
+
+@login_required
+@require_POST
+def notification_read(request: HttpRequest, pk: int) -> HttpResponse:
+    notification = notification_mark_read(user=request.user, notification_id=pk)
+    if request.htmx:
+        html = render_to_string(
+            f"{PAGE}#notification", {"notification": notification}, request=request
+        )
+        return _with_bell(request, html)
+    return redirect("coaching:notifications")
+
+
+@login_required
+@require_POST
+def notifications_read_all(request: HttpRequest) -> HttpResponse:
+    notifications_mark_all_read(user=request.user)
+    if request.htmx:
+        notifications = notification_list_for(user=request.user)
+        html = render_to_string(
+            f"{PAGE}#notification-list",
+            {"notifications": notifications, "has_unread": False},
+            request=request,
+        )
+        return _with_bell(request, html)
+    return redirect("coaching:notifications")
+
+
+@never_cache
+@require_GET
+def notification_count(request: HttpRequest) -> HttpResponse:
+    """The bell alone, for htmx to poll."""
+    if not request.user.is_authenticated:
+        return HttpResponse(status=HTMX_STOP_POLLING if request.htmx else 401)
+    return render(
+        request, "partials/bell.html", {"count": notification_unread_count(user=request.user)}
+    )
+
+
+@require_GET
+def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
+    """The private iCalendar feed. No sign-in: calendar programs can't; the token is the key."""
+    _, sessions = calendar_feed_sessions(token=token)
+    body = sessions_calendar(
+        sessions=sessions,
+        now=timezone.now(),
+        url_for=lambda session: _absolute(session_path(session)),
+    )
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = 'inline; filename="coaching.ics"'
+    response["Cache-Control"] = "private, no-store"
+    response["X-Robots-Tag"] = "noindex"
+    return response
+
+
+@login_required
+@require_POST
+def calendar_feed_reset(request: HttpRequest) -> HttpResponse:
+    calendar_feed_rotate(user=request.user)
+    messages.success(request, "Your calendar link was reset; the old link no longer works.")
+    return redirect(reverse("coaching:notifications") + "#calendar")

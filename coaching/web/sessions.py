@@ -1,0 +1,510 @@
+"""Coaching pages (DESIGN §8): parse, authorise through a selector, call a service, render.
+
+Every form posts without JavaScript too; with htmx the answer is the page's partial, swapped in
+place. What the viewer may not see is a 404 (the ``*_for`` selectors); what they may see but
+not do is a 403. A refusal from a service is shown on the form that asked. Times render in the
+viewer's time zone.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from accounts.permissions import can_view_person, is_admin
+from accounts.selectors import person_for, team_of
+from coaching.web.forms import (
+    BookSessionForm,
+    CancelForm,
+    CommitmentKeptForm,
+    CommitmentReviewForm,
+    FocusSkillsForm,
+    GoalsForm,
+    HoldForm,
+    ReflectionForm,
+    RescheduleForm,
+)
+from coaching.models import RUBRIC_ANCHORS, CoachingPlan, CoachingSession, Commitment
+from coaching.sessions.permissions import (
+    can_change_session,
+    can_hold_session,
+    can_review_commitment,
+    can_see_private_notes,
+    can_steer_plan,
+)
+from coaching.sessions.selectors import (
+    commitment_for,
+    manager_week,
+    plans_visible_to,
+    rep_coaching_overview,
+    session_for,
+    sessions_without_coach,
+)
+from coaching.sessions.commitments import commitment_mark_kept, commitment_review
+from coaching.sessions.plans import plan_update
+from coaching.sessions.services import (
+    session_book_manual,
+    session_cancel,
+    session_hold,
+    session_reflect,
+    session_reschedule,
+)
+from config.errors import Conflict, DomainError
+from lms.models import Skill
+
+MY_COACHING = "coaching/my_coaching.html"
+SESSION = "coaching/session.html"
+WEEK = "coaching/week.html"
+PLAN = "coaching/plan.html"
+
+
+def _render(request: HttpRequest, template: str, context: dict[str, Any]) -> HttpResponse:
+    """Render with the viewer's time zone current, so every date on the page is theirs."""
+    with timezone.override(request.user.tzinfo):
+        return render(request, template, context)
+
+
+def _back(request: HttpRequest, default: str) -> str:
+    """Where a plain form post returns to: the page it came from, if it is ours."""
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return default
+
+
+def _reviewable(user, commitments) -> set[int]:
+    return {c.pk for c in commitments if can_review_commitment(user, c)}
+
+
+# --- the rep's page ------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def my_coaching(request: HttpRequest) -> HttpResponse:
+    overview = rep_coaching_overview(rep=request.user)
+    return _render(request, MY_COACHING, {"overview": overview, "rubric": RUBRIC_ANCHORS})
+
+
+@login_required
+@require_POST
+def session_reflect_view(request: HttpRequest, session_id: int) -> HttpResponse:
+    session = session_for(user=request.user, session_id=session_id)
+    if request.user.pk != session.rep_id:
+        raise PermissionDenied("Only the rep writes their reflection.")
+    form = ReflectionForm(request.POST)
+    error = None
+    if form.is_valid():
+        try:
+            session = session_reflect(
+                rep=request.user, session=session, reflection=form.cleaned_data["reflection"]
+            )
+        except DomainError as refusal:
+            error = refusal.message
+    else:
+        error = "; ".join(form.errors.get("reflection", ["Check your reflection."]))
+    if request.htmx:
+        context = {
+            "session": session,
+            "saved": error is None,
+            "reflection_error": error,
+            "reflection_text": request.POST.get("reflection", "") if error else None,
+            "back": request.POST.get("next", ""),
+        }
+        return _render(request, f"{SESSION}#reflection", context)
+    if error:
+        messages.error(request, error)
+    else:
+        messages.success(request, "Your reflection is saved.")
+    return redirect(_back(request, reverse("coaching:session", args=[session.pk])))
+
+
+@login_required
+@require_POST
+def commitment_kept(request: HttpRequest, commitment_id: int) -> HttpResponse:
+    commitment = commitment_for(user=request.user, commitment_id=commitment_id)
+    if request.user.pk != commitment.rep_id:
+        raise PermissionDenied("Only the rep marks their commitment kept.")
+    form = CommitmentKeptForm(request.POST)
+    error = None
+    if form.is_valid():
+        try:
+            commitment = commitment_mark_kept(
+                rep=request.user, commitment=commitment, note=form.cleaned_data["note"]
+            )
+        except DomainError as refusal:
+            error = refusal.message
+    else:
+        error = "Keep the note shorter."
+    return _commitment_answer(request, commitment, error, "Marked kept.")
+
+
+@login_required
+@require_POST
+def commitment_review_view(request: HttpRequest, commitment_id: int) -> HttpResponse:
+    commitment = commitment_for(user=request.user, commitment_id=commitment_id)
+    if not can_review_commitment(request.user, commitment):
+        raise PermissionDenied("Only the rep's coach or an admin reviews a commitment.")
+    form = CommitmentReviewForm(request.POST)
+    error = None
+    if form.is_valid():
+        try:
+            commitment = commitment_review(
+                actor=request.user, commitment=commitment, status=form.cleaned_data["status"]
+            )
+        except DomainError as refusal:
+            error = refusal.message
+    else:
+        error = "Choose kept, missed or open."
+    return _commitment_answer(request, commitment, error, "Commitment updated.")
+
+
+def _commitment_answer(
+    request: HttpRequest, commitment: Commitment, error: str | None, done: str
+) -> HttpResponse:
+    if request.htmx:
+        context = {
+            "commitment": commitment,
+            "commitment_error": error,
+            "reviewable": _reviewable(request.user, [commitment]),
+        }
+        return _render(request, f"{MY_COACHING}#commitment-row", context)
+    if error:
+        messages.error(request, error)
+    else:
+        messages.success(request, done)
+    return redirect(_back(request, reverse("coaching:my_coaching")))
+
+
+# --- the manager's week --------------------------------------------------------------------------
+
+
+def _week_start(value: str | None, today: dt.date) -> dt.date:
+    try:
+        day = dt.date.fromisoformat(value) if value else today
+    except ValueError:
+        day = today
+    if not dt.date(1900, 1, 1) <= day <= dt.date(9998, 12, 31):
+        # The weeks either side are linked from the page; at the calendar's ends they overflow.
+        day = today
+    return day - dt.timedelta(days=day.weekday())
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def week(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    if not (user.is_manager or is_admin(user)):
+        raise Http404("No team.")
+    tz = user.tzinfo
+    week_start = _week_start(request.GET.get("week"), timezone.localdate(timezone=tz))
+    team = team_of(manager=user).order_by("first_name", "last_name", "username")
+    form = BookSessionForm(request.POST if request.method == "POST" else None, team=team, tz=tz)
+    booked = None
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            booked = session_book_manual(
+                coach=user,
+                rep=data["rep"],
+                scheduled_for=data["scheduled_for"],
+                duration_minutes=data["duration_minutes"],
+                focus_skill=data["focus_skill"],
+                note=data["note"],
+            )
+        except DomainError as refusal:
+            form.add_error(None, refusal.message)
+        else:
+            booked_day = timezone.localtime(booked.scheduled_for, tz).date()
+            week_start = _week_start(None, booked_day)
+            if not request.htmx:
+                messages.success(request, f"Booked a session with {booked.rep}.")
+                return redirect(f"{reverse('coaching:week')}?week={week_start.isoformat()}")
+            form = BookSessionForm(team=team, tz=tz)
+    context = {
+        "week": manager_week(manager=user, week_start=week_start),
+        "previous_week": week_start - dt.timedelta(days=7),
+        "next_week": week_start + dt.timedelta(days=7),
+        "today": timezone.localdate(timezone=tz),
+        "form": form,
+        "booked": booked,
+    }
+    return _render(request, f"{WEEK}#week" if request.htmx else WEEK, context)
+
+
+# --- one session ---------------------------------------------------------------------------------
+
+
+def _hold_skills(session: CoachingSession) -> list[Skill]:
+    """The skills to rate: the agenda's (module and missed ones), then the session's focus."""
+    agenda = session.agenda or {}
+    wanted: list[int] = []
+    for item in [*(agenda.get("skills") or []), *(agenda.get("missed_skills") or [])]:
+        if isinstance(item, dict) and isinstance(item.get("id"), int):
+            wanted.append(item["id"])
+    if session.focus_skill_id:
+        wanted.append(session.focus_skill_id)
+    order = list(dict.fromkeys(wanted))
+    found = {skill.pk: skill for skill in Skill.objects.filter(pk__in=order)}
+    return [found[pk] for pk in order if pk in found]
+
+
+def _hold_form(session: CoachingSession, data=None) -> HoldForm:
+    return HoldForm(
+        data,
+        skills=_hold_skills(session),
+        all_skills=list(Skill.objects.order_by("name")),
+    )
+
+
+def _session_page(
+    request: HttpRequest,
+    session: CoachingSession,
+    *,
+    hold_form: HoldForm | None = None,
+    reschedule_form: RescheduleForm | None = None,
+    cancel_form: CancelForm | None = None,
+    notice: str = "",
+    error: str = "",
+) -> HttpResponse:
+    user = request.user
+    scheduled = session.status == CoachingSession.Status.SCHEDULED
+    can_hold = can_hold_session(user, session) and session.status in (
+        CoachingSession.Status.SCHEDULED,
+        CoachingSession.Status.MISSED,
+    )
+    can_change = scheduled and can_change_session(user, session)
+    commitments = list(session.commitments.all())
+    context = {
+        "session": session,
+        "is_rep": user.pk == session.rep_id,
+        "show_private": can_see_private_notes(user, session),
+        "can_hold": can_hold,
+        "can_change": can_change,
+        "can_see_plan": can_view_person(user, session.rep),
+        "hold_form": (hold_form or _hold_form(session)) if can_hold else None,
+        "reschedule_form": reschedule_form
+        or RescheduleForm(tz=user.tzinfo, initial={"scheduled_for": session.scheduled_for}),
+        "cancel_form": cancel_form or CancelForm(),
+        "reviewable": _reviewable(user, commitments),
+        "back": reverse("coaching:session", args=[session.pk]),
+        "notice": notice,
+        "error": error,
+    }
+    return _render(request, f"{SESSION}#body" if request.htmx else SESSION, context)
+
+
+@login_required
+@require_GET
+def session_detail(request: HttpRequest, session_id: int) -> HttpResponse:
+    session = session_for(user=request.user, session_id=session_id)
+    return _session_page(request, session)
+
+
+def _after_change(request: HttpRequest, session_id: int, done: str) -> HttpResponse:
+    session = session_for(user=request.user, session_id=session_id)
+    if request.htmx:
+        return _session_page(request, session, notice=done)
+    messages.success(request, done)
+    return redirect("coaching:session", session_id=session_id)
+
+
+def _conflict(request: HttpRequest, session_id: int, clash: Conflict) -> HttpResponse:
+    """The session changed under the form (held or cancelled in another tab): show it as it is
+    now, with the reason."""
+    session = session_for(user=request.user, session_id=session_id)
+    if request.htmx:
+        return _session_page(request, session, error=clash.message)
+    messages.error(request, clash.message)
+    return redirect("coaching:session", session_id=session_id)
+
+
+@login_required
+@require_POST
+def session_hold_view(request: HttpRequest, session_id: int) -> HttpResponse:
+    session = session_for(user=request.user, session_id=session_id)
+    if not can_hold_session(request.user, session):
+        raise PermissionDenied("Only the session's coach or an admin can record it as held.")
+    form = _hold_form(session, request.POST)
+    if form.is_valid():
+        try:
+            session_hold(
+                actor=request.user,
+                session=session,
+                notes=form.cleaned_data["notes"],
+                private_notes=form.cleaned_data["private_notes"],
+                observations=form.observations(),
+                commitments=form.commitments(),
+            )
+        except Conflict as clash:
+            return _conflict(request, session_id, clash)
+        except DomainError as refusal:
+            form.add_error(None, refusal.message)
+        else:
+            return _after_change(request, session_id, "Session recorded as held.")
+    return _session_page(request, session, hold_form=form)
+
+
+@login_required
+@require_POST
+def session_reschedule_view(request: HttpRequest, session_id: int) -> HttpResponse:
+    session = session_for(user=request.user, session_id=session_id)
+    if not can_change_session(request.user, session):
+        raise PermissionDenied("Only the rep, their coach or an admin can move this session.")
+    form = RescheduleForm(request.POST, tz=request.user.tzinfo)
+    if form.is_valid():
+        try:
+            session_reschedule(
+                actor=request.user,
+                session=session,
+                scheduled_for=form.cleaned_data["scheduled_for"],
+            )
+        except Conflict as clash:
+            return _conflict(request, session_id, clash)
+        except DomainError as refusal:
+            form.add_error(None, refusal.message)
+        else:
+            return _after_change(request, session_id, "Session moved.")
+    return _session_page(request, session, reschedule_form=form)
+
+
+@login_required
+@require_POST
+def session_cancel_view(request: HttpRequest, session_id: int) -> HttpResponse:
+    session = session_for(user=request.user, session_id=session_id)
+    if not can_change_session(request.user, session):
+        raise PermissionDenied("Only the rep, their coach or an admin can cancel this session.")
+    form = CancelForm(request.POST)
+    if form.is_valid():
+        try:
+            session_cancel(actor=request.user, session=session, reason=form.cleaned_data["reason"])
+        except Conflict as clash:
+            return _conflict(request, session_id, clash)
+        except DomainError as refusal:
+            form.add_error(None, refusal.message)
+        else:
+            return _after_change(request, session_id, "Session cancelled.")
+    return _session_page(request, session, cancel_form=form)
+
+
+# --- the plan ------------------------------------------------------------------------------------
+
+
+def _plan_page(
+    request: HttpRequest,
+    rep_id: int,
+    *,
+    goals_form: GoalsForm | None = None,
+    focus_form: FocusSkillsForm | None = None,
+    partial: bool = False,
+) -> HttpResponse:
+    user = request.user
+    rep = person_for(user=user, person_id=rep_id)
+    overview = rep_coaching_overview(rep=rep)
+    plan = overview.plan
+    may_write_goals = plan is not None and user.pk == rep.pk
+    may_steer = plan is not None and can_steer_plan(user, plan)
+    if may_write_goals and goals_form is None:
+        goals_form = GoalsForm(initial={"goals": plan.goals})
+    if may_steer and focus_form is None:
+        focus_form = FocusSkillsForm(initial={"focus_skills": list(plan.focus_skills.all())})
+    commitments = [
+        *overview.open_commitments,
+        *overview.missed_commitments,
+        *(c for s in overview.history for c in s.commitments.all()),
+    ]
+    context = {
+        "rep": rep,
+        "overview": overview,
+        "plan": plan,
+        "goals_form": goals_form if may_write_goals else None,
+        "focus_form": focus_form if may_steer else None,
+        "reviewable": _reviewable(user, commitments),
+        "back": reverse("coaching:plan", args=[rep.pk]),
+    }
+    return _render(request, f"{PLAN}#summary" if partial else PLAN, context)
+
+
+def _active_plan(request: HttpRequest, rep_id: int) -> CoachingPlan:
+    plan = (
+        plans_visible_to(user=request.user)
+        .filter(rep_id=rep_id, status=CoachingPlan.Status.ACTIVE)
+        .first()
+    )
+    if plan is None:
+        raise Http404("No active plan.")
+    return plan
+
+
+@login_required
+@require_GET
+def plan_detail(request: HttpRequest, rep_id: int) -> HttpResponse:
+    return _plan_page(request, rep_id)
+
+
+@login_required
+@require_POST
+def plan_goals(request: HttpRequest, rep_id: int) -> HttpResponse:
+    plan = _active_plan(request, rep_id)
+    if request.user.pk != plan.rep_id:
+        raise PermissionDenied("Only the rep writes their own goals.")
+    form = GoalsForm(request.POST)
+    if form.is_valid():
+        try:
+            plan_update(actor=request.user, plan=plan, goals=form.cleaned_data["goals"])
+        except DomainError as refusal:
+            form.add_error(None, refusal.message)
+        else:
+            if not request.htmx:
+                messages.success(request, "Your goals are saved.")
+                return redirect("coaching:plan", rep_id=rep_id)
+            return _plan_page(request, rep_id, partial=True)
+    return _plan_page(request, rep_id, goals_form=form, partial=bool(request.htmx))
+
+
+@login_required
+@require_POST
+def plan_focus(request: HttpRequest, rep_id: int) -> HttpResponse:
+    plan = _active_plan(request, rep_id)
+    if not can_steer_plan(request.user, plan):
+        raise PermissionDenied("Only the rep's coach or an admin chooses the focus skills.")
+    form = FocusSkillsForm(request.POST)
+    if form.is_valid():
+        try:
+            plan_update(
+                actor=request.user,
+                plan=plan,
+                focus_skill_ids=[skill.pk for skill in form.cleaned_data["focus_skills"]],
+            )
+        except DomainError as refusal:
+            form.add_error(None, refusal.message)
+        else:
+            if not request.htmx:
+                messages.success(request, "Focus skills saved.")
+                return redirect("coaching:plan", rep_id=rep_id)
+            return _plan_page(request, rep_id, partial=True)
+    return _plan_page(request, rep_id, focus_form=form, partial=bool(request.htmx))
+
+
+# --- admins ------------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def no_coach(request: HttpRequest) -> HttpResponse:
+    if not is_admin(request.user):
+        raise Http404("No such page.")
+    sessions = sessions_without_coach(user=request.user)
+    return _render(request, "coaching/no_coach.html", {"sessions": sessions})

@@ -1,0 +1,58 @@
+from django.urls import path
+
+from coaching.web import dashboard, refreshers, sessions
+from coaching.web import notifications as feeds
+
+app_name = "coaching"
+
+urlpatterns: list = [
+    # The team dashboard and the organisation view (coaching/web/dashboard.py).
+    path("dashboard/", dashboard.dashboard, name="dashboard"),
+    path(
+        "dashboard/act/<int:rep_id>/<int:skill_id>/",
+        dashboard.recommendation_act_view,
+        name="dashboard_act",
+    ),
+    path("org/", dashboard.org, name="org"),
+    path("org.csv", dashboard.org_csv, name="org_csv"),
+    # Coaching pages (coaching/sessions.py).
+    path("", sessions.my_coaching, name="my_coaching"),
+    path("week/", sessions.week, name="week"),
+    path("no-coach/", sessions.no_coach, name="no_coach"),
+    path("sessions/<int:session_id>/", sessions.session_detail, name="session"),
+    path("sessions/<int:session_id>/hold/", sessions.session_hold_view, name="session_hold"),
+    path(
+        "sessions/<int:session_id>/reschedule/",
+        sessions.session_reschedule_view,
+        name="session_reschedule",
+    ),
+    path("sessions/<int:session_id>/cancel/", sessions.session_cancel_view, name="session_cancel"),
+    path(
+        "sessions/<int:session_id>/reflection/",
+        sessions.session_reflect_view,
+        name="session_reflect",
+    ),
+    path("commitments/<int:commitment_id>/kept/", sessions.commitment_kept, name="commitment_kept"),
+    path(
+        "commitments/<int:commitment_id>/review/",
+        sessions.commitment_review_view,
+        name="commitment_review",
+    ),
+    path("plans/<int:rep_id>/", sessions.plan_detail, name="plan"),
+    path("plans/<int:rep_id>/goals/", sessions.plan_goals, name="plan_goals"),
+    path("plans/<int:rep_id>/focus/", sessions.plan_focus, name="plan_focus"),
+    # The rep's home and reinforcement answers (coaching/refreshers.py).
+    path("home/", refreshers.rep_home, name="rep_home"),
+    path(
+        "reinforcements/<int:reinforcement_id>/",
+        refreshers.reinforcement_page,
+        name="reinforcement",
+    ),
+    # Notifications and the calendar feed (coaching/web/notifications.py).
+    path("notifications/", feeds.notification_list, name="notifications"),
+    path("notifications/count", feeds.notification_count, name="notification_count"),
+    path("notifications/read-all", feeds.notifications_read_all, name="notifications_read_all"),
+    path("notifications/<int:pk>/read", feeds.notification_read, name="notification_read"),
+    path("calendar/reset", feeds.calendar_feed_reset, name="calendar_feed_reset"),
+    path("calendar/<str:token>.ics", feeds.calendar_feed, name="calendar_feed"),
+]
