@@ -11,8 +11,8 @@ from __future__ import annotations
 from celery import shared_task
 from django.utils import timezone
 
-from coaching.reminders import messages as delivery
 from coaching.models import Reminder
+from coaching.reminders import messages as delivery
 
 
 @shared_task(ignore_result=True)

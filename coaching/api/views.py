@@ -33,6 +33,7 @@ from coaching.api.serializers import (
     SessionSerializer,
 )
 from coaching.models import CoachingPlan, CoachingSession, Commitment
+from coaching.sessions.commitments import commitment_mark_kept, commitment_review
 from coaching.sessions.permissions import (
     can_change_session,
     can_hold_session,
@@ -45,7 +46,6 @@ from coaching.sessions.selectors import (
     session_for,
     sessions_visible_to,
 )
-from coaching.sessions.commitments import commitment_mark_kept, commitment_review
 from coaching.sessions.services import (
     session_book_manual,
     session_cancel,

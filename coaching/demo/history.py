@@ -29,9 +29,9 @@ from django.utils import timezone
 
 from accounts.models import User
 from coaching.models import CoachingSession, Observation, Reminder
-from coaching.skills.memory import memory_rebuild
 from coaching.reminders.schedule import reminders_cancel
 from coaching.sessions.services import session_hold
+from coaching.skills.memory import memory_rebuild
 from config.errors import DomainError
 from lms.models import (
     Choice,

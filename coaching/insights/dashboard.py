@@ -29,7 +29,7 @@ from accounts.models import User
 from accounts.permissions import can_coach, is_admin
 from accounts.selectors import team_of
 from coaching.insights.cache import team_cached
-from coaching.web.charts import retention_chart_svg
+from coaching.insights.matrix import SkillRow, team_skill_matrix, team_skill_matrix_cached
 from coaching.models import (
     CoachingSession,
     Commitment,
@@ -38,7 +38,6 @@ from coaching.models import (
     ReinforcementAnswer,
     SkillMemory,
 )
-from coaching.insights.matrix import SkillRow, team_skill_matrix, team_skill_matrix_cached
 from coaching.skills.memory import (
     memory_card,
     memory_scheduler,
@@ -47,6 +46,7 @@ from coaching.skills.memory import (
     retention_forecast,
 )
 from coaching.skills.rules import Diagnosis, Stage
+from coaching.web.charts import retention_chart_svg
 from lms.models import AttemptAnswer, ModuleCompletion, Skill
 
 # Completions, and commitments resolved, this far back count towards the KPIs.

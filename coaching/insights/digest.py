@@ -19,8 +19,8 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.selectors import team_of
 from coaching.models import CoachingSession, Commitment, Reminder, SkillMemory
-from coaching.skills.memory import retention_forecast
 from coaching.reminders.schedule import reminder_schedule
+from coaching.skills.memory import retention_forecast
 from lms.models import Skill
 
 DIGEST_AHEAD = dt.timedelta(days=7)

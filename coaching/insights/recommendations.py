@@ -19,11 +19,11 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.permissions import can_coach
-from coaching.models import CoachingPlan, CoachingSession
 from coaching.insights.matrix import SkillRow
+from coaching.models import CoachingPlan, CoachingSession
 from coaching.sessions.plans import coach_of, plan_for_rep, plan_update
-from coaching.sessions.slots import calendar_lock, coach_slot_find
 from coaching.sessions.services import session_book_manual
+from coaching.sessions.slots import calendar_lock, coach_slot_find
 from config.errors import Conflict, DomainError
 from lms.models import Course, Enrolment, Module
 from lms.services.enrolment import enrolment_assign

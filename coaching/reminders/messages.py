@@ -20,9 +20,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
-from coaching.reminders import calendar
-from coaching.models import CoachingSession, Commitment, Notification, Reminder
 from coaching.insights.digest import ManagerDigest, digest_for_manager
+from coaching.models import CoachingSession, Commitment, Notification, Reminder
+from coaching.reminders import calendar
 
 Kind = Reminder.Kind
 

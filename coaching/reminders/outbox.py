@@ -26,8 +26,8 @@ from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from coaching.reminders import messages as delivery
 from coaching.models import Notification, Reminder
+from coaching.reminders import messages as delivery
 
 logger = logging.getLogger(__name__)
 

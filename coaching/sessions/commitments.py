@@ -10,10 +10,10 @@ from django.utils import timezone
 from accounts.models import User
 from coaching.insights.cache import team_version_bump
 from coaching.models import Commitment, Reminder
-from coaching.sessions.permissions import can_review_commitment
-from coaching.sessions.follow_up import agenda_commitments_refresh
-from coaching.sessions.plans import coach_of
 from coaching.reminders.schedule import reminder_schedule, reminders_cancel
+from coaching.sessions.follow_up import agenda_commitments_refresh
+from coaching.sessions.permissions import can_review_commitment
+from coaching.sessions.plans import coach_of
 from config.errors import Conflict, DomainError
 
 

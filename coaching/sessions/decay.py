@@ -28,19 +28,19 @@ from accounts.models import User
 from coaching.models import CoachingSession, Reinforcement, ReinforcementAnswer, SkillMemory
 from coaching.sessions.booking import session_create
 from coaching.sessions.follow_up import agenda_commitments
-from coaching.skills.memory import retention_forecast
 from coaching.sessions.plans import plan_for_rep
-from coaching.skills.refreshers import (
-    is_missed,
-    reinforcements_due,
-    reinforcements_expire,
-    teaching_modules,
-)
 from coaching.sessions.slots import (
     NoSlotFound,
     SlotRules,
     calendar_lock,
     coach_slot_find,
+)
+from coaching.skills.memory import retention_forecast
+from coaching.skills.refreshers import (
+    is_missed,
+    reinforcements_due,
+    reinforcements_expire,
+    teaching_modules,
 )
 from lms.models import Module, ModuleCompletion, Skill
 

@@ -20,11 +20,6 @@ from django.utils import timezone
 from accounts.models import User
 from coaching.insights.cache import team_version_bump
 from coaching.models import CoachingSession, Commitment, Observation, Reminder
-from coaching.sessions.permissions import can_book_session, can_change_session, can_hold_session
-from coaching.sessions.booking import session_create
-from coaching.sessions.follow_up import agenda_commitments, agenda_commitments_refresh
-from coaching.skills.memory import memory_from_observation
-from coaching.sessions.plans import plan_for_rep
 from coaching.reminders.schedule import (
     SESSION_TIMED_KINDS,
     reminder_schedule,
@@ -32,7 +27,12 @@ from coaching.reminders.schedule import (
     session_reminders_cancel,
     session_reminders_move,
 )
+from coaching.sessions.booking import session_create
+from coaching.sessions.follow_up import agenda_commitments, agenda_commitments_refresh
+from coaching.sessions.permissions import can_book_session, can_change_session, can_hold_session
+from coaching.sessions.plans import plan_for_rep
 from coaching.sessions.slots import calendar_lock
+from coaching.skills.memory import memory_from_observation
 from config.errors import Conflict, DomainError
 from lms.models import Skill
 

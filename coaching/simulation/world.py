@@ -46,13 +46,13 @@ from accounts.models import User
 from coaching import receivers
 from coaching.models import CoachingSession, Commitment, Reinforcement, Reminder, SkillMemory
 from coaching.reminders import schedule as reminder_services
+from coaching.reminders.outbox import reminders_claim_due, reminders_deliver
+from coaching.reminders.schedule import reminders_cancel
 from coaching.sessions.commitments import commitment_mark_kept, commitments_mark_missed
 from coaching.sessions.decay import skill_upkeep_run
-from coaching.skills.memory import retention_forecast
-from coaching.reminders.outbox import reminders_claim_due, reminders_deliver
-from coaching.skills.refreshers import reinforcement_answer
-from coaching.reminders.schedule import reminders_cancel
 from coaching.sessions.services import session_hold, sessions_mark_missed
+from coaching.skills.memory import retention_forecast
+from coaching.skills.refreshers import reinforcement_answer
 from coaching.tasks import DISPATCH_BATCH_SIZE, SEND_BATCH_SIZE
 from config.errors import DomainError
 from lms.course_files import course_file_load

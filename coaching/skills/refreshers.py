@@ -24,8 +24,8 @@ from django.utils import timezone
 
 from accounts.models import User
 from coaching.models import Reinforcement, ReinforcementAnswer, Reminder, SkillMemory
-from coaching.skills.memory import memory_review, rating_for_answers, retention_forecast
 from coaching.reminders.schedule import CHANNELS, reminder_schedule, reminders_cancel
+from coaching.skills.memory import memory_review, rating_for_answers, retention_forecast
 from config.errors import Conflict, DomainError
 from lms.models import AttemptAnswer, Choice, Course, Module, ModuleCompletion, Question, Skill
 

@@ -17,6 +17,12 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
+from coaching.reminders.bell import (
+    notification_list_for,
+    notification_mark_read,
+    notification_unread_count,
+    notifications_mark_all_read,
+)
 from coaching.reminders.calendar import (
     calendar_feed_for,
     calendar_feed_rotate,
@@ -24,12 +30,6 @@ from coaching.reminders.calendar import (
     sessions_calendar,
 )
 from coaching.reminders.messages import session_path
-from coaching.reminders.bell import (
-    notification_list_for,
-    notification_mark_read,
-    notification_unread_count,
-    notifications_mark_all_read,
-)
 
 PAGE = "coaching/notifications.html"
 # htmx's own answer for "stop polling": a signed-out tab stops asking for the count.

@@ -15,13 +15,13 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
-from coaching.models import Reinforcement, SkillMemory
-from coaching.sessions.selectors import rep_coaching_overview
 from coaching.insights.matrix import (
     reinforcement_for,
     reinforcement_questions,
     reinforcements_pending_for,
 )
+from coaching.models import Reinforcement, SkillMemory
+from coaching.sessions.selectors import rep_coaching_overview
 from coaching.skills.memory import rating_for_answers, retention_forecast
 from coaching.skills.refreshers import (
     QuestionFeedback,

@@ -23,6 +23,31 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.permissions import can_view_person, is_admin
 from accounts.selectors import person_for, team_of
+from coaching.models import RUBRIC_ANCHORS, CoachingPlan, CoachingSession, Commitment
+from coaching.sessions.commitments import commitment_mark_kept, commitment_review
+from coaching.sessions.permissions import (
+    can_change_session,
+    can_hold_session,
+    can_review_commitment,
+    can_see_private_notes,
+    can_steer_plan,
+)
+from coaching.sessions.plans import plan_update
+from coaching.sessions.selectors import (
+    commitment_for,
+    manager_week,
+    plans_visible_to,
+    rep_coaching_overview,
+    session_for,
+    sessions_without_coach,
+)
+from coaching.sessions.services import (
+    session_book_manual,
+    session_cancel,
+    session_hold,
+    session_reflect,
+    session_reschedule,
+)
 from coaching.web.forms import (
     BookSessionForm,
     CancelForm,
@@ -33,31 +58,6 @@ from coaching.web.forms import (
     HoldForm,
     ReflectionForm,
     RescheduleForm,
-)
-from coaching.models import RUBRIC_ANCHORS, CoachingPlan, CoachingSession, Commitment
-from coaching.sessions.permissions import (
-    can_change_session,
-    can_hold_session,
-    can_review_commitment,
-    can_see_private_notes,
-    can_steer_plan,
-)
-from coaching.sessions.selectors import (
-    commitment_for,
-    manager_week,
-    plans_visible_to,
-    rep_coaching_overview,
-    session_for,
-    sessions_without_coach,
-)
-from coaching.sessions.commitments import commitment_mark_kept, commitment_review
-from coaching.sessions.plans import plan_update
-from coaching.sessions.services import (
-    session_book_manual,
-    session_cancel,
-    session_hold,
-    session_reflect,
-    session_reschedule,
 )
 from config.errors import Conflict, DomainError
 from lms.models import Skill

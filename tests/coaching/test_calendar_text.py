@@ -15,6 +15,7 @@ from django.conf import settings
 from icalendar import Calendar, Event, vCalAddress, vText
 
 from accounts.models import User
+from coaching.models import CoachingSession
 from coaching.reminders.calendar import (
     PRODID,
     agenda_lines,
@@ -25,7 +26,6 @@ from coaching.reminders.calendar import (
     session_uid,
     sessions_calendar,
 )
-from coaching.models import CoachingSession
 from lms.models import Module
 
 NOW = dt.datetime(2030, 1, 10, 9, 30, 15, 123456, tzinfo=dt.UTC)

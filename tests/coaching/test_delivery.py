@@ -11,8 +11,8 @@ from django.utils import timezone
 from icalendar import Calendar
 
 from coaching import tasks
-from coaching.reminders.calendar import calendar_feed_for, calendar_feed_rotate
 from coaching.models import CoachingSession, Notification, Reminder
+from coaching.reminders.calendar import calendar_feed_for, calendar_feed_rotate
 from coaching.reminders.outbox import reminders_claim_due
 from tests.coaching.outbox_support import remind, session_between
 from tests.factories import ManagerFactory, ModuleFactory, RepFactory

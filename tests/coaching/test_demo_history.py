@@ -5,8 +5,8 @@ from django.utils import timezone
 
 from accounts.demo import demo_people_seed
 from coaching.demo.history import DEMO_HISTORY, demo_history_seed
-from coaching.models import CoachingSession, Observation, Reminder, SkillMemory
 from coaching.insights.matrix import team_skill_matrix
+from coaching.models import CoachingSession, Observation, Reminder, SkillMemory
 from coaching.skills.rules import Diagnosis, Stage
 from config.errors import DomainError
 from lms.demo import demo_courses_seed

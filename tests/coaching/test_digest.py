@@ -10,10 +10,10 @@ from django.core import mail
 from fsrs import Rating
 
 from coaching import tasks
-from coaching.models import CoachingSession, Commitment, Notification, Reminder
 from coaching.insights.digest import digest_for_manager, digests_schedule
-from coaching.skills.memory import memory_review
+from coaching.models import CoachingSession, Commitment, Notification, Reminder
 from coaching.reminders.outbox import reminders_claim_due
+from coaching.skills.memory import memory_review
 from config.celery_app import app as celery_app
 from tests.coaching.factories import CommitmentFactory, freeze, session_with
 from tests.factories import AdminFactory, ManagerFactory, RepFactory, SkillFactory

@@ -8,11 +8,11 @@ from django.conf import settings
 from django.db import connection, transaction
 
 from coaching.models import CoachingPlan, CoachingSession, Commitment, Reminder
-from coaching.sessions.selectors import sessions_without_coach
-from coaching.sessions import follow_up as follow_up_services
 from coaching.reminders import schedule as reminders
+from coaching.sessions import follow_up as follow_up_services
 from coaching.sessions.follow_up import follow_up_book
 from coaching.sessions.plans import plan_archive, plan_for_rep, plan_update
+from coaching.sessions.selectors import sessions_without_coach
 from config.errors import Conflict, DomainError
 from lms.models import ModuleCompletion
 from lms.services import attempt_start, attempt_submit, lesson_complete, module_completion_check

@@ -7,6 +7,11 @@ import pytest
 from django.http import Http404
 from fsrs import Rating
 
+from coaching.insights.matrix import (
+    reinforcement_for,
+    reinforcement_questions,
+    reinforcements_pending_for,
+)
 from coaching.models import (
     CoachingSession,
     Reinforcement,
@@ -14,13 +19,10 @@ from coaching.models import (
     Reminder,
     SkillMemory,
 )
-from coaching.insights.matrix import (
-    reinforcement_for,
-    reinforcement_questions,
-    reinforcements_pending_for,
-)
 from coaching.sessions import decay as decay_service
 from coaching.sessions.decay import decay_coaching_propose, skill_upkeep_run
+from coaching.sessions.services import session_cancel
+from coaching.sessions.slots import NoSlotFound
 from coaching.skills.memory import memory_review, retention_forecast
 from coaching.skills.refreshers import (
     reinforcement_answer,
@@ -28,8 +30,6 @@ from coaching.skills.refreshers import (
     reinforcements_due,
     reinforcements_expire,
 )
-from coaching.sessions.slots import NoSlotFound
-from coaching.sessions.services import session_cancel
 from config.errors import Conflict, DomainError
 from lms.models import Choice, Course, Question
 from tests.coaching.factories import (

@@ -7,8 +7,8 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.http import Http404
 
-from coaching.sessions import selectors
 from coaching.models import CoachingSession
+from coaching.sessions import selectors
 from coaching.sessions.permissions import (
     can_change_session,
     can_hold_session,

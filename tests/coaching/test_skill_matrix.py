@@ -6,10 +6,10 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from fsrs import Rating
 
-from coaching.models import Observation, Reinforcement, ReinforcementAnswer
 from coaching.insights.matrix import team_skill_matrix
-from coaching.skills.memory import memory_review, retention_forecast
+from coaching.models import Observation, Reinforcement, ReinforcementAnswer
 from coaching.sessions.plans import plan_for_rep
+from coaching.skills.memory import memory_review, retention_forecast
 from coaching.skills.rules import Diagnosis, Stage
 from lms.services import attempt_start, attempt_submit
 from tests.coaching.factories import complete_module, wrong_answers

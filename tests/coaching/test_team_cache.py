@@ -19,8 +19,8 @@ from accounts.services import user_upsert
 from coaching.insights.cache import team_bucket_offset
 from coaching.models import CoachingSession, Observation
 from coaching.sessions.commitments import commitment_mark_kept
-from coaching.skills.memory import memory_review
 from coaching.sessions.services import session_book_manual, session_hold
+from coaching.skills.memory import memory_review
 from lms.services import attempt_start, attempt_submit
 from tests.coaching.factories import (
     CommitmentFactory,

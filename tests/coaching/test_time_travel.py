@@ -17,10 +17,10 @@ from django.conf import settings
 from django.core import mail
 from django.db.models import Min
 
-from coaching.reminders.messages import BEFORE_START, UPCOMING_SESSION_KINDS
 from coaching.models import CoachingSession, Commitment, Notification, Reminder
-from coaching.sessions.commitments import commitments_mark_missed
+from coaching.reminders.messages import BEFORE_START, UPCOMING_SESSION_KINDS
 from coaching.reminders.outbox import reminder_deliver, reminders_claim_due
+from coaching.sessions.commitments import commitments_mark_missed
 from coaching.sessions.services import (
     session_book_manual,
     session_cancel,
