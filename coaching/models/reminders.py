@@ -1,4 +1,4 @@
-"""The reminder outbox's rows, the in-app notifications it delivers, and calendar feeds (DESIGN §5)."""
+"""The reminder outbox's rows, the in-app notifications it delivers, calendar feeds (DESIGN §5)."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """Coaching reads shared by pages and the API, each scoped to the person asking.
 
-Querysets come from ``coaching.sessions.permissions.coaching_scope``, so what a list shows and what a
-detail allows never disagree. Fetch-and-authorise helpers (``*_for``) raise Http404 for what
+Querysets come from ``coaching.sessions.permissions.coaching_scope``, so what a list shows and
+what a detail allows never disagree. Fetch-and-authorise helpers (``*_for``) raise Http404 for what
 the caller may not see. Private notes travel on the session object: render them only when
 ``can_see_private_notes(user, session)`` (importable from here too) says so.
 """
