@@ -102,6 +102,10 @@ class CoachingSession(models.Model):
     shared_notes = models.TextField(blank=True, help_text="Notes the rep sees.")
     private_notes = models.TextField(blank=True, help_text="Only the coach (and admins) see these.")
     held_at = models.DateTimeField(null=True, blank=True)
+    sequence = models.PositiveIntegerField(
+        default=0,
+        help_text="The iCalendar SEQUENCE, raised on every change the attendees must see.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -187,12 +187,13 @@ def session_reschedule(
     )
     previous = session.scheduled_for
     session.scheduled_for = scheduled_for
+    session.sequence += 1
     if session.completion_id is not None:
         deadline = session.completion.completed_at + dt.timedelta(
             hours=settings.COACHING_FOLLOW_UP_HOURS
         )
         session.late = scheduled_for > deadline
-    session.save(update_fields=["scheduled_for", "late", "updated_at"])
+    session.save(update_fields=["scheduled_for", "late", "sequence", "updated_at"])
     team_version_bump(rep_ids=[session.rep_id])
     session_reminders_move(session=session)
     stamp = scheduled_for.astimezone(dt.UTC).strftime("%Y%m%dT%H%M")
@@ -224,7 +225,8 @@ def session_cancel(*, actor: User, session: CoachingSession, reason: str = "") -
     session = _lock(session)
     _ensure_scheduled(session, "cancelled")
     session.status = CoachingSession.Status.CANCELLED
-    session.save(update_fields=["status", "updated_at"])
+    session.sequence += 1
+    session.save(update_fields=["status", "sequence", "updated_at"])
     team_version_bump(rep_ids=[session.rep_id])
     session_reminders_cancel(session=session)
     session_notice(
@@ -400,7 +402,17 @@ def session_hold(
     session.held_at = now
     session.shared_notes = notes.strip()
     session.private_notes = private_notes.strip()
-    session.save(update_fields=["status", "held_at", "shared_notes", "private_notes", "updated_at"])
+    session.sequence += 1
+    session.save(
+        update_fields=[
+            "status",
+            "held_at",
+            "shared_notes",
+            "private_notes",
+            "sequence",
+            "updated_at",
+        ]
+    )
     team_version_bump(rep_ids=[rep.pk])
     recorded = Observation.objects.bulk_create(
         Observation(
@@ -447,7 +459,8 @@ def sessions_mark_missed(*, now: dt.datetime | None = None) -> int:
         if session.scheduled_for + dt.timedelta(minutes=session.duration_minutes) + grace > now:
             continue
         session.status = CoachingSession.Status.MISSED
-        session.save(update_fields=["status", "updated_at"])
+        session.sequence += 1
+        session.save(update_fields=["status", "sequence", "updated_at"])
         team_version_bump(rep_ids=[session.rep_id])
         session_reminders_cancel(session=session)
         session_notice(

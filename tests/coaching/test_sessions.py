@@ -564,3 +564,44 @@ def test_a_session_without_a_coach_is_missed_with_word_to_the_rep_only(clock):
     assert session.coach is None
     assert sessions_mark_missed(now=NOW) == 1
     assert {r.recipient for r in Reminder.objects.filter(kind="session_missed")} == {rep}
+
+
+# --- the calendar SEQUENCE ----------------------------------------------------------------------
+
+
+def _sequence(session):
+    session.refresh_from_db()
+    return session.sequence
+
+
+def test_a_new_session_starts_at_sequence_zero(session):
+    assert _sequence(session) == 0
+
+
+def test_every_move_raises_the_sequence_and_a_no_op_move_does_not(session, manager):
+    session_reschedule(actor=manager, session=session, scheduled_for=FRIDAY_14)
+    assert _sequence(session) == 1
+    session_reschedule(actor=manager, session=session, scheduled_for=FRIDAY_14)
+    assert _sequence(session) == 1
+    session_reschedule(actor=manager, session=session, scheduled_for=THURSDAY_10)
+    assert _sequence(session) == 2
+
+
+def test_cancelling_raises_the_sequence(session, manager):
+    session_reschedule(actor=manager, session=session, scheduled_for=FRIDAY_14)
+    session_cancel(actor=manager, session=session)
+    assert _sequence(session) == 2
+
+
+def test_holding_raises_the_sequence_and_a_reflection_does_not(session, manager, rep):
+    session_reflect(rep=rep, session=session, reflection="Ready")
+    assert _sequence(session) == 0
+    session_hold(actor=manager, session=session, notes="")
+    assert _sequence(session) == 1
+
+
+def test_marking_missed_raises_the_sequence_once(session):
+    later = THURSDAY_10 + GRACE + 24 * H
+    sessions_mark_missed(now=later)
+    sessions_mark_missed(now=later)
+    assert _sequence(session) == 1
