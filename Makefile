@@ -1,22 +1,33 @@
 # Two commands set everything up on a fresh machine with Python 3.11:
 #   make run    create the virtualenv, install, migrate, seed the demo, start web + worker + beat
 #   make test   the whole suite
+# `make run` installs only what the product runs on (requirements/base.txt); `make test`, `make lint`
+# and `make format` add the test and lint tools (requirements/dev.txt).
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 MANAGE := $(BIN)/python manage.py
 PORT ?= 8000
 PYTEST_WORKERS ?= auto
+PIP_COMPILE := CUSTOM_COMPILE_COMMAND="make lock" $(BIN)/pip-compile
 
-.PHONY: run test install migrate seed lint format check bench clean
+.PHONY: run test install install-dev migrate seed lint format check bench lock upgrade-deps clean
 
-$(BIN)/.installed: requirements.txt
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -r requirements.txt
+
+$(BIN)/.installed-base: requirements/base.txt | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -r requirements/base.txt
 	touch $@
 
-install: $(BIN)/.installed
+$(BIN)/.installed-dev: requirements/dev.txt requirements/base.txt | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -r requirements/dev.txt
+	touch $@ $(BIN)/.installed-base
+
+install: $(BIN)/.installed-base
+
+install-dev: $(BIN)/.installed-dev
 
 migrate: install
 	$(MANAGE) migrate --noinput
@@ -36,14 +47,17 @@ run: seed
 	$(MANAGE) runserver 127.0.0.1:$(PORT) --noreload & \
 	wait
 
-test: install
+test: install-dev
 	$(BIN)/pytest -n $(PYTEST_WORKERS) --create-db $(PYTEST_ARGS)
 
-lint: install
+lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+	$(BIN)/mypy
+	$(BIN)/djlint templates --lint
 
-format: install
+format: install-dev
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
@@ -56,5 +70,16 @@ check: install
 bench: install
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
+# Recompile the pins after editing requirements/*.in, keeping every version that still fits.
+lock: install-dev
+	$(PIP_COMPILE) requirements/base.in -o requirements/base.txt
+	$(PIP_COMPILE) requirements/dev.in -o requirements/dev.txt
+
+# Every pin to its newest allowed version: one command, one reviewable diff of the two lock files.
+upgrade-deps: install-dev
+	$(PIP_COMPILE) --upgrade requirements/base.in -o requirements/base.txt
+	$(PIP_COMPILE) --upgrade requirements/dev.in -o requirements/dev.txt
+	$(BIN)/python -m pip install --quiet -r requirements/dev.txt
+
 clean:
-	rm -rf var .pytest_cache .ruff_cache
+	rm -rf var .pytest_cache .ruff_cache .mypy_cache
