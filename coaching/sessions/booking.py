@@ -11,7 +11,7 @@ import datetime as dt
 from typing import Any
 
 from accounts.models import User
-from coaching.insights.cache import team_version_bump
+from coaching.changes import team_version_bump
 from coaching.models import CoachingPlan, CoachingSession
 from coaching.reminders.schedule import session_reminders_schedule
 from lms.models import Module, ModuleCompletion

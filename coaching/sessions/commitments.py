@@ -8,7 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
-from coaching.insights.cache import team_version_bump
+from coaching.changes import team_version_bump
 from coaching.models import Commitment, Reminder
 from coaching.reminders.schedule import reminder_schedule, reminders_cancel
 from coaching.sessions.follow_up import agenda_commitments_refresh

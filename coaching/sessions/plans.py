@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from django.db import IntegrityError, transaction
 
 from accounts.models import User
-from coaching.insights.cache import team_version_bump
+from coaching.changes import team_version_bump
 from coaching.models import CoachingPlan
 from coaching.sessions.permissions import can_steer_plan
 from config.errors import Conflict, DomainError

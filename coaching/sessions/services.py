@@ -18,7 +18,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import User
-from coaching.insights.cache import team_version_bump
+from coaching.changes import team_version_bump
 from coaching.models import CoachingSession, Commitment, Observation, Reminder
 from coaching.reminders.schedule import (
     SESSION_TIMED_KINDS,

@@ -17,7 +17,7 @@ from django.utils import timezone
 from fsrs import Card, Rating, Scheduler
 
 from accounts.models import User
-from coaching.insights.cache import team_version_bump
+from coaching.changes import team_version_bump
 from coaching.models import Observation, Reinforcement, ReinforcementAnswer, SkillMemory
 from lms.models import AttemptAnswer, ModuleCompletion, QuizAttempt, Skill
 
