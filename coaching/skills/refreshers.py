@@ -27,6 +27,7 @@ from coaching.models import Reinforcement, ReinforcementAnswer, Reminder, SkillM
 from coaching.reminders.schedule import CHANNELS, reminder_schedule, reminders_cancel
 from coaching.skills.memory import memory_review, rating_for_answers, retention_forecast
 from config.errors import Conflict, DomainError
+from lms.grading import QuestionFeedback, answers_grade, answers_parse, score_percent
 from lms.models import AttemptAnswer, Choice, Course, Module, ModuleCompletion, Question, Skill
 
 logger = logging.getLogger(__name__)
@@ -246,15 +247,6 @@ def reinforcements_due(*, now: dt.datetime | None = None) -> list[Reinforcement]
 
 
 @dataclass
-class QuestionFeedback:
-    question: Question
-    is_correct: bool
-    chosen_ids: list[int]
-    correct_ids: list[int]
-    explanation: str
-
-
-@dataclass
 class ReinforcementFeedback:
     reinforcement: Reinforcement
     score: int
@@ -264,18 +256,6 @@ class ReinforcementFeedback:
     items: list[QuestionFeedback] = field(default_factory=list)
     retention: float = 0.0  # forecast recall right after answering
     next_due_at: dt.datetime | None = None
-
-
-def _parse_answers(question_ids: list[int], answers: Iterable[dict]) -> dict[int, set[int]]:
-    selected: dict[int, set[int]] = {}
-    for answer in answers:
-        question_id = answer.get("question")
-        if question_id not in question_ids:
-            raise DomainError(f"Question {question_id} is not part of this reinforcement.")
-        if question_id in selected:
-            raise DomainError(f"Question {question_id} is answered twice.")
-        selected[question_id] = {int(pk) for pk in answer.get("choices") or []}
-    return selected
 
 
 @transaction.atomic
@@ -308,45 +288,35 @@ def reinforcement_answer(
     question_ids = [pk for pk in reinforcement.question_ids if pk in questions]
     if not question_ids:
         raise DomainError("This reinforcement's questions no longer exist.")
-    selected = _parse_answers(question_ids, answers)
-    allowed: dict[int, set[int]] = defaultdict(set)
-    correct_ids: dict[int, set[int]] = defaultdict(set)
+    allowed: dict[int, list[int]] = defaultdict(list)
+    correct_ids: dict[int, list[int]] = defaultdict(list)
     for question_id, choice_id, is_correct in Choice.objects.filter(
         question_id__in=question_ids
     ).values_list("question_id", "pk", "is_correct"):
-        allowed[question_id].add(choice_id)
+        allowed[question_id].append(choice_id)
         if is_correct:
-            correct_ids[question_id].add(choice_id)
-    for question_id, chosen in selected.items():
-        stray = chosen - allowed[question_id]
-        if stray:
-            raise DomainError(f"Choice {min(stray)} does not belong to question {question_id}.")
-
-    items, rows = [], []
-    for question_id in question_ids:
-        chosen = selected.get(question_id, set())
-        is_correct = bool(chosen) and chosen == correct_ids[question_id]
-        rows.append(
+            correct_ids[question_id].append(choice_id)
+    selected = answers_parse(
+        allowed={pk: allowed[pk] for pk in question_ids},
+        answers=answers,
+        part_of="reinforcement",
+    )
+    graded = answers_grade(question_ids=question_ids, selected=selected, correct=correct_ids)
+    ReinforcementAnswer.objects.bulk_create(
+        [
             ReinforcementAnswer(
                 reinforcement=reinforcement,
-                question_id=question_id,
-                choice_ids=sorted(chosen),
-                is_correct=is_correct,
+                question_id=answer.question_id,
+                choice_ids=answer.chosen_ids,
+                is_correct=answer.is_correct,
             )
-        )
-        items.append(
-            QuestionFeedback(
-                question=questions[question_id],
-                is_correct=is_correct,
-                chosen_ids=sorted(chosen),
-                correct_ids=sorted(correct_ids[question_id]),
-                explanation=questions[question_id].explanation,
-            )
-        )
-    ReinforcementAnswer.objects.bulk_create(rows)
+            for answer in graded
+        ]
+    )
+    items = [QuestionFeedback.of(questions[answer.question_id], answer) for answer in graded]
     correct = sum(item.is_correct for item in items)
     total = len(items)
-    reinforcement.score = round(100 * correct / total)
+    reinforcement.score = score_percent(right=correct, total=total)
     reinforcement.status = Reinforcement.Status.ANSWERED
     reinforcement.answered_at = now
     reinforcement.save(update_fields=["score", "status", "answered_at"])

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import random
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from config.errors import Conflict, DomainError
+from lms.grading import answers_grade, answers_parse, score_percent
 from lms.models import AttemptAnswer, ModuleCompletion, Question, Quiz, QuizAttempt
 from lms.services.completion import module_completion_check
 from lms.services.enrolment import enrolment_self
@@ -75,25 +76,8 @@ def attempt_start(*, user: User, quiz: Quiz) -> QuizAttempt:
     )
 
 
-def _parse_answers(attempt: QuizAttempt, answers: Iterable[dict]) -> dict[int, set[int]]:
-    allowed = {item["question"]: set(item["choices"]) for item in attempt.layout}
-    selected: dict[int, set[int]] = {}
-    for answer in answers:
-        question_id = answer.get("question")
-        if question_id not in allowed:
-            raise DomainError(f"Question {question_id} is not part of this attempt.")
-        if question_id in selected:
-            raise DomainError(f"Question {question_id} is answered twice.")
-        choice_ids = set(answer.get("choices") or [])
-        stray = choice_ids - allowed[question_id]
-        if stray:
-            raise DomainError(f"Choice {min(stray)} does not belong to question {question_id}.")
-        selected[question_id] = choice_ids
-    return selected
-
-
 @transaction.atomic
-def attempt_submit(*, attempt: QuizAttempt, answers: Iterable[dict]) -> AttemptResult:
+def attempt_submit(*, attempt: QuizAttempt, answers: Iterable[Mapping]) -> AttemptResult:
     """Grade an attempt once; a question counts only when exactly its correct choices are picked.
 
     ``answers`` is ``[{"question": id, "choices": [id, ...]}, ...]``; unanswered questions are
@@ -111,40 +95,34 @@ def attempt_submit(*, attempt: QuizAttempt, answers: Iterable[dict]) -> AttemptR
     )
     if attempt.is_submitted:
         raise Conflict("This attempt has already been submitted.")
-    selected = _parse_answers(attempt, answers)
+    selected = answers_parse(
+        allowed={item["question"]: item["choices"] for item in attempt.layout},
+        answers=answers,
+        part_of="attempt",
+    )
     # Graded against the choices the rep was shown: a correct choice added after the start
     # could never have been picked, so it must not make the question unanswerable.
     shown = {choice_id for item in attempt.layout for choice_id in item["choices"]}
     questions = list(
         Question.objects.filter(pk__in=attempt.question_ids).prefetch_related("choices")
     )
-    correct_by_question: dict[int, set[int]] = {qid: set() for qid in attempt.question_ids}
-    for question in questions:
-        correct_by_question[question.pk] = {
-            choice.pk
-            for choice in question.choices.all()
-            if choice.is_correct and choice.pk in shown
-        }
-
-    rows, missed = [], []
-    for question_id in attempt.question_ids:
-        chosen = selected.get(question_id, set())
-        is_correct = bool(chosen) and chosen == correct_by_question[question_id]
-        if not is_correct:
-            missed.append(question_id)
-        rows.append(
-            AttemptAnswer(
-                attempt=attempt,
-                question_id=question_id,
-                choice_ids=sorted(chosen),
-                is_correct=is_correct,
-            )
+    correct = {
+        question.pk: [c.pk for c in question.choices.all() if c.is_correct and c.pk in shown]
+        for question in questions
+    }
+    graded = answers_grade(question_ids=attempt.question_ids, selected=selected, correct=correct)
+    rows = [
+        AttemptAnswer(
+            attempt=attempt,
+            question_id=answer.question_id,
+            choice_ids=answer.chosen_ids,
+            is_correct=answer.is_correct,
         )
+        for answer in graded
+    ]
     AttemptAnswer.objects.bulk_create(rows)
-    total = len(attempt.question_ids)
-    right = total - len(missed)
-    # Halves round up, as people read a percentage (round() would send 62.5 to 62, 87.5 to 88).
-    score = (200 * right + total) // (2 * total) if total else 0
+    missed = [answer.question_id for answer in graded if not answer.is_correct]
+    score = score_percent(right=len(graded) - len(missed), total=len(graded))
     attempt.score = score
     attempt.passed = score >= attempt.quiz.pass_mark
     attempt.submitted_at = timezone.now()
