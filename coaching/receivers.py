@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
+
 from coaching.sessions.follow_up import follow_up_book
 from coaching.skills.memory import memory_from_attempt
 from lms.models import ModuleCompletion, QuizAttempt
@@ -15,11 +17,14 @@ from lms.models import ModuleCompletion, QuizAttempt
 
 def follow_up_on_module_completed(
     sender: type, *, completion: ModuleCompletion, attempt: QuizAttempt | None = None, **kwargs: Any
-) -> dict[str, int]:
+) -> dict[str, int] | None:
     """Receiver of ``lms.signals.module_completed``, inside the completion's transaction.
 
-    Answers with the session it booked, which the quiz submit reports to the rep.
+    Answers with the session it booked, which the quiz submit reports to the rep; nothing when
+    ``COACHING_FOLLOW_UPS`` is off.
     """
+    if not settings.COACHING_FOLLOW_UPS:
+        return None
     session = follow_up_book(completion=completion, attempt=attempt)
     return {"follow_up_session": session.pk}
 

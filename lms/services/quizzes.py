@@ -41,10 +41,12 @@ def attempts_left(*, user: User, quiz: Quiz) -> int:
 
 
 @transaction.atomic
-def attempt_start(*, user: User, quiz: Quiz) -> QuizAttempt:
+def attempt_start(*, user: User, quiz: Quiz, rng: random.Random | None = None) -> QuizAttempt:
     """Start (or resume) an attempt with its questions and choice order frozen.
 
-    An unsubmitted attempt is returned again rather than spending another try.
+    An unsubmitted attempt is returned again rather than spending another try. ``rng`` draws
+    the questions and orders the choices (the system's randomness unless given; a seeded one
+    makes the draw repeatable).
     Raises DomainError when the course is not published, the quiz has no questions, or no
     attempts are left.
     """
@@ -61,14 +63,15 @@ def attempt_start(*, user: User, quiz: Quiz) -> QuizAttempt:
     questions = list(quiz.questions.prefetch_related("choices"))
     if not questions:
         raise DomainError("This quiz has no questions yet.")
+    rng = rng or _random
     if quiz.questions_per_attempt and quiz.questions_per_attempt < len(questions):
-        drawn = {q.pk for q in _random.sample(questions, quiz.questions_per_attempt)}
+        drawn = {q.pk for q in rng.sample(questions, quiz.questions_per_attempt)}
         questions = [q for q in questions if q.pk in drawn]
     layout = []
     for question in questions:
         choice_ids = [c.pk for c in question.choices.all()]
         if quiz.shuffle_choices:
-            _random.shuffle(choice_ids)
+            rng.shuffle(choice_ids)
         layout.append({"question": question.pk, "choices": choice_ids})
     number = QuizAttempt.objects.filter(user=user, quiz=quiz).count() + 1
     return QuizAttempt.objects.create(
