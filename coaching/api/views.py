@@ -54,7 +54,6 @@ from coaching.sessions.services import (
     session_reschedule,
 )
 from config.errors import DomainError
-from lms.api.views import WriteApi, WriteThrottle
 
 NOT_FOUND = {404: ErrorSerializer}
 REFUSED = {400: ErrorSerializer}
@@ -93,8 +92,6 @@ class SessionListCreateApi(generics.ListAPIView):
     """Sessions the caller may see, soonest first; managers and admins book by hand."""
 
     serializer_class = SessionSerializer
-    throttle_classes = [WriteThrottle]
-    write_throttle_scope = "write"
 
     def get_queryset(self) -> QuerySet[CoachingSession]:
         if _schema_generation(self):
@@ -167,7 +164,7 @@ class SessionDetailApi(APIView):
         return _detail(request, session_id)
 
 
-class SessionHoldApi(WriteApi):
+class SessionHoldApi(APIView):
     @extend_schema(
         operation_id="coaching_sessions_hold",
         request=SessionHoldInputSerializer,
@@ -188,7 +185,7 @@ class SessionHoldApi(WriteApi):
         return _detail(request, session_id)
 
 
-class SessionRescheduleApi(WriteApi):
+class SessionRescheduleApi(APIView):
     @extend_schema(
         operation_id="coaching_sessions_reschedule",
         request=SessionRescheduleInputSerializer,
@@ -209,7 +206,7 @@ class SessionRescheduleApi(WriteApi):
         return _detail(request, session_id)
 
 
-class SessionCancelApi(WriteApi):
+class SessionCancelApi(APIView):
     @extend_schema(
         operation_id="coaching_sessions_cancel",
         request=SessionCancelInputSerializer,
@@ -226,7 +223,7 @@ class SessionCancelApi(WriteApi):
         return _detail(request, session_id)
 
 
-class SessionReflectionApi(WriteApi):
+class SessionReflectionApi(APIView):
     @extend_schema(
         operation_id="coaching_sessions_reflection",
         request=SessionReflectionInputSerializer,
@@ -272,7 +269,7 @@ class CommitmentListApi(generics.ListAPIView):
         return super().get(request, *args, **kwargs)
 
 
-class CommitmentDetailApi(WriteApi):
+class CommitmentDetailApi(APIView):
     @extend_schema(
         operation_id="coaching_commitments_retrieve",
         responses={200: CommitmentSerializer, **NOT_FOUND},

@@ -1,4 +1,8 @@
-"""Training API (DESIGN §7): parse, authorise through a selector, call a service, render."""
+"""Training API (DESIGN §7): parse, authorise through a selector, call a service, render.
+
+Every write spends the caller's ``write`` budget through the default throttle
+(``config.throttle.ApiWriteThrottle``); reads are never throttled.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,6 @@ from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema, ext
 from rest_framework import generics, status
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from accounts.selectors import people_visible_to
@@ -44,23 +47,6 @@ from lms.services import (
     enrolment_self,
     lesson_complete,
 )
-
-
-class WriteThrottle(ScopedRateThrottle):
-    """The shared ``write`` rate, counted on writes only so reading a list is never throttled."""
-
-    scope_attr = "write_throttle_scope"
-
-    def allow_request(self, request: Request, view: APIView) -> bool:
-        if request.method in ("GET", "HEAD", "OPTIONS"):
-            return True
-        return super().allow_request(request, view)
-
-
-class WriteApi(APIView):
-    throttle_classes = [WriteThrottle]
-    write_throttle_scope = "write"
-
 
 NOT_FOUND = {404: ErrorSerializer}
 REFUSED = {400: ErrorSerializer}
@@ -103,8 +89,6 @@ class EnrolmentListCreateApi(generics.ListAPIView):
     """The caller's enrolments (a manager's also their team's, an admin's everyone's)."""
 
     serializer_class = EnrolmentSerializer
-    throttle_classes = [WriteThrottle]
-    write_throttle_scope = "write"
 
     def get_queryset(self) -> QuerySet[Enrolment]:
         if _schema_generation(self):
@@ -144,7 +128,7 @@ class EnrolmentListCreateApi(generics.ListAPIView):
 # --- lessons -----------------------------------------------------------------------------------
 
 
-class LessonCompleteApi(WriteApi):
+class LessonCompleteApi(APIView):
     @extend_schema(
         operation_id="lessons_complete",
         request=None,
@@ -166,7 +150,7 @@ class LessonCompleteApi(WriteApi):
 # --- quiz attempts -----------------------------------------------------------------------------
 
 
-class AttemptStartApi(WriteApi):
+class AttemptStartApi(APIView):
     @extend_schema(
         operation_id="attempts_start",
         request=None,
@@ -206,7 +190,7 @@ class AttemptDetailApi(APIView):
         return Response(serializer(sheet).data)
 
 
-class AttemptSubmitApi(WriteApi):
+class AttemptSubmitApi(APIView):
     @extend_schema(
         operation_id="attempts_submit",
         request=AttemptSubmitInputSerializer,
