@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import zoneinfo
+from typing import ClassVar
 
 from django.contrib.auth.models import AbstractUser
 from django.contrib.auth.models import UserManager as DjangoUserManager
@@ -16,7 +17,8 @@ def validate_timezone(value: str) -> None:
         raise ValidationError(f"{value!r} is not a known time zone, such as Europe/London.")
 
 
-class UserManager(DjangoUserManager.from_queryset(UserQuerySet)):
+# django-stubs follows ``from_queryset`` on a plain Manager but not on the generic UserManager.
+class UserManager(DjangoUserManager.from_queryset(UserQuerySet)):  # type: ignore[misc]
     pass
 
 
@@ -42,7 +44,7 @@ class User(AbstractUser):
         help_text="IANA name, such as Europe/London; sessions are booked in working hours here.",
     )
 
-    objects = UserManager()
+    objects: ClassVar[UserManager] = UserManager()
 
     class Meta:
         ordering = ["username"]
