@@ -4,7 +4,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from coaching.simulation.world import DEFAULT_START, simulation_run, simulation_table
+from coaching.simulation.report import simulation_table
+from coaching.simulation.run import DEFAULT_START, simulation_run
 from config.errors import DomainError
 
 
