@@ -1,25 +1,32 @@
-"""Thin Celery tasks for coaching: the reminder dispatcher, the send task, periodic sweeps."""
+"""Thin Celery tasks for coaching: the reminder dispatcher, the send task, periodic sweeps.
+
+A commit that writes a reminder due at once wakes the dispatcher through
+``coaching.reminders.wake``.
+"""
 
 from __future__ import annotations
 
-import logging
+from functools import partial
 
 from celery import shared_task
 from django.db import DatabaseError, transaction
 from django.utils import timezone
 
-from coaching.reminders.outbox import reminders_claim_due, reminders_deliver
+from coaching.insights.digest import digests_schedule
+from coaching.reminders.outbox import (
+    DISPATCH_BATCH_SIZE,
+    SEND_BATCH_SIZE,
+    reminders_claim_due,
+    reminders_deliver,
+)
+from coaching.reminders.wake import DISPATCHER_TASK
+from coaching.sessions.commitments import commitments_mark_missed
+from coaching.sessions.decay import skill_upkeep_run
+from coaching.sessions.services import sessions_mark_missed
 
-logger = logging.getLogger(__name__)
-
-DISPATCH_BATCH_SIZE = 1000
 # A bound on one run, so a flood of due reminders cannot keep one dispatcher busy forever;
 # whatever is left is claimed by the next beat a few seconds later.
 DISPATCH_MAX_BATCHES = 20
-# Ids per send task: large enough that the per-task costs (the message, the transaction, the
-# mail connection) are shared (100 per task delivered 25 % fewer a second than 500 in the
-# benchmark), small enough that a batch finishes well within the lease.
-SEND_BATCH_SIZE = 500
 
 
 def _enqueue_sends(ids: list[int]) -> None:
@@ -29,7 +36,8 @@ def _enqueue_sends(ids: list[int]) -> None:
             send_reminders.apply_async((ids[start : start + SEND_BATCH_SIZE],), producer=producer)
 
 
-@shared_task(ignore_result=True)
+# Named as the wake (``coaching.reminders.wake``) sends it, by name, from below the tasks.
+@shared_task(name=DISPATCHER_TASK, ignore_result=True)
 def dispatch_due_reminders() -> int:
     """Claim due reminders in batches and hand them to ``send_reminders``, with no ETA.
 
@@ -41,32 +49,11 @@ def dispatch_due_reminders() -> int:
     for _ in range(DISPATCH_MAX_BATCHES):
         ids = reminders_claim_due(now=timezone.now(), batch_size=DISPATCH_BATCH_SIZE)
         if ids:
-            transaction.on_commit(lambda ids=ids: _enqueue_sends(ids))
+            transaction.on_commit(partial(_enqueue_sends, ids))
         claimed += len(ids)
         if len(ids) < DISPATCH_BATCH_SIZE:
             break
     return claimed
-
-
-def wake_dispatcher() -> bool:
-    """Run the dispatcher now rather than at its next beat; False when the broker is down.
-
-    Called after a commit that wrote a reminder due at once, so it must never raise into the
-    caller nor keep them waiting: one connection attempt with no retries, and on failure a
-    warning. The reminder is a row already; the next beat claims it. The connection comes from
-    the app's pool and stays open for the next wake: opening one per wake cost a broker
-    handshake on every booking request.
-    """
-    app = dispatch_due_reminders.app
-    try:
-        with app.connection_or_acquire() as conn:
-            # A pooled connection left on its own would retry for the whole connect timeout.
-            conn.ensure_connection(max_retries=0, timeout=2)
-            dispatch_due_reminders.apply_async(retry=False, connection=conn)
-    except Exception:
-        logger.warning("Could not wake the reminder dispatcher; beat will run it.", exc_info=True)
-        return False
-    return True
 
 
 # A channel that fails is retried by the outbox itself (the row waits, queued, for its
@@ -90,39 +77,25 @@ def send_reminders(reminder_ids: list[int]) -> dict[int, str]:
     return reminders_deliver(reminder_ids=reminder_ids)
 
 
-@shared_task(**_SEND_OPTIONS)
-def send_reminder(reminder_id: int) -> str:
-    """One reminder: kept so that messages enqueued before batches existed still deliver."""
-    return reminders_deliver(reminder_ids=[reminder_id])[reminder_id]
-
-
 @shared_task(ignore_result=True)
-def mark_missed_sessions() -> object:
+def mark_missed_sessions() -> int:
     """Sessions long past their time and never marked held become missed."""
-    from coaching.sessions.services import sessions_mark_missed
-
     return sessions_mark_missed(now=timezone.now())
 
 
 @shared_task(ignore_result=True)
-def mark_missed_commitments() -> object:
+def mark_missed_commitments() -> int:
     """Open commitments past their due date become missed."""
-    from coaching.sessions.commitments import commitments_mark_missed
-
     return commitments_mark_missed(today=timezone.localdate())
 
 
 @shared_task(ignore_result=True)
-def skill_upkeep() -> object:
+def skill_upkeep() -> dict[str, int]:
     """Expire, open and escalate reinforcements; propose coaching for fading skills."""
-    from coaching.sessions.decay import skill_upkeep_run
-
     return skill_upkeep_run()
 
 
 @shared_task(ignore_result=True)
-def weekly_digests() -> object:
+def weekly_digests() -> int:
     """Write this week's digest reminder for every manager; the outbox delivers them."""
-    from coaching.insights.digest import digests_schedule
-
     return digests_schedule(now=timezone.now())

@@ -1,39 +1,27 @@
-"""Reminder channels: what each reminder says, and how it reaches its recipient.
+"""What each reminder says, and whether it still has anything to say when it comes due.
 
-Called by the outbox (``coaching.reminders.outbox.reminders_deliver``) with the reminders' rows
-locked, inside the transaction that marks them sent: it builds each notification and email
-here, and writes and sends them a batch at a time. Text is written in the recipient's own time
-zone; session reminders sent by email carry an iCalendar invite (REQUEST or CANCEL).
+Text is written in the recipient's own time zone. How a message reaches its recipient (an in-app
+notification, an email with its invite) is ``coaching.reminders.channels``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from dataclasses import dataclass, field
-from email.policy import Compat32
+from typing import Protocol, cast
 
-from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
-from coaching.insights.digest import ManagerDigest, digest_for_manager
-from coaching.models import CoachingSession, Commitment, Notification, Reminder
-from coaching.reminders import calendar
+from coaching.models import CoachingSession, Commitment, Reminder
+from coaching.models.agenda import agenda_sections
+from coaching.reminders.content import reminder_content
+from coaching.reminders.links import commitment_path, session_path, site_url
+from coaching.reminders.schedule import SESSION_BEFORE_START
 
 Kind = Reminder.Kind
 
-# Email about these kinds carries an invite that adds, moves or removes the calendar event.
-INVITE_METHODS = {
-    Kind.SESSION_BOOKED: "REQUEST",
-    Kind.SESSION_RESCHEDULED: "REQUEST",
-    Kind.SESSION_CANCELLED: "CANCEL",
-}
-# Reminders timed against the session's start: stale once the session has moved away from them.
-BEFORE_START = {Kind.SESSION_24H: dt.timedelta(hours=24), Kind.SESSION_1H: dt.timedelta(hours=1)}
 # Reminders that point at a session still to come: pointless once it is over or called off.
 UPCOMING_SESSION_KINDS = {
     Kind.SESSION_BOOKED,
@@ -48,28 +36,31 @@ STALE_AFTER = dt.timedelta(minutes=1)
 DIGEST_STALE_AFTER = dt.timedelta(days=7)
 
 
+class DigestContent(Protocol):
+    """What the weekly digest's provider computes (``insights``' ManagerDigest), as far as its
+    message needs it; its email template reads the rest."""
+
+    @property
+    def summary(self) -> str: ...
+
+    @property
+    def is_empty(self) -> bool: ...
+
+
 @dataclass
 class Message:
     title: str
     body: str
     url: str = ""
     agenda: list[tuple[str, list[str]]] = field(default_factory=list)
+    # A weekly digest's content, computed once for the message and the email that carries it.
+    digest: DigestContent | None = None
 
     @property
     def absolute_url(self) -> str:
         if not self.url or self.url.startswith(("http://", "https://")):
             return self.url
-        return settings.SITE_URL.rstrip("/") + self.url
-
-
-def session_path(session: CoachingSession) -> str:
-    return reverse("coaching:session", args=[session.pk])
-
-
-def commitment_path(commitment: Commitment) -> str:
-    if commitment.session_id:
-        return session_path(commitment.session)
-    return reverse("coaching:my_coaching")
+        return site_url(self.url)
 
 
 def local_time(value: dt.datetime, user: User) -> str:
@@ -87,9 +78,9 @@ def _counterpart(session: CoachingSession, recipient: User) -> str:
 def _session_message(reminder: Reminder, session: CoachingSession) -> Message:
     recipient = reminder.recipient
     when = local_time(session.scheduled_for, recipient)
-    topic = f" on {session.module.title}" if session.module_id else ""
+    topic = f" on {session.module.title}" if session.module is not None else ""
     who = _counterpart(session, recipient)
-    texts = {
+    texts: dict[str, tuple[str, str]] = {
         Kind.SESSION_BOOKED: (
             f"Coaching session booked for {when}",
             f"A coaching session{topic} {who} is booked for {when}.",
@@ -128,7 +119,7 @@ def _session_message(reminder: Reminder, session: CoachingSession) -> Message:
     if reminder.kind == Kind.SESSION_CANCELLED and payload.get("reason"):
         body = f"{body} Reason given: {payload['reason']}"
     cancelled = reminder.kind == Kind.SESSION_CANCELLED
-    agenda = [] if cancelled else calendar.agenda_sections(session.agenda)
+    agenda = [] if cancelled else agenda_sections(session.agenda)
     return Message(title=title, body=body, url=session_path(session), agenda=agenda)
 
 
@@ -143,7 +134,7 @@ def _commitment_message(reminder: Reminder, commitment: Commitment) -> Message:
     return Message(title=title, body=body, url=commitment_path(commitment))
 
 
-GENERIC_TEXTS = {
+GENERIC_TEXTS: dict[str, tuple[str, str]] = {
     Kind.REINFORCEMENT_DUE: (
         "Time for a two-minute refresher",
         "A few questions keep what you learnt from fading.",
@@ -151,7 +142,7 @@ GENERIC_TEXTS = {
 }
 
 
-def _digest_message(digest: ManagerDigest) -> Message:
+def _digest_message(digest: DigestContent) -> Message:
     if digest.is_empty:
         body = "Nothing needs you this week: no sessions ahead, nothing overdue, no skill fading."
     else:
@@ -160,26 +151,22 @@ def _digest_message(digest: ManagerDigest) -> Message:
         title=f"Your coaching week: {digest.summary}",
         body=body,
         url=reverse("coaching:dashboard"),
+        digest=digest,
     )
 
 
-def reminder_digest(reminder: Reminder, *, now: dt.datetime) -> ManagerDigest | None:
-    """The digest a weekly-digest reminder carries, read at delivery so it is current."""
-    if reminder.kind != Kind.WEEKLY_DIGEST:
-        return None
-    return digest_for_manager(manager=reminder.recipient, now=now)
-
-
 def reminder_message(reminder: Reminder, *, now: dt.datetime | None = None) -> Message:
-    """What the reminder says to its recipient. ``payload`` title/body/url override the text."""
-    if reminder.session_id:
+    """What the reminder says to its recipient. ``payload`` title/body/url override the text.
+
+    A weekly digest is computed here, at delivery, so it says what is true when it goes out.
+    """
+    if reminder.session is not None:
         message = _session_message(reminder, reminder.session)
-    elif reminder.commitment_id:
+    elif reminder.commitment is not None:
         message = _commitment_message(reminder, reminder.commitment)
     elif reminder.kind == Kind.WEEKLY_DIGEST:
-        message = _digest_message(
-            digest_for_manager(manager=reminder.recipient, now=now or timezone.now())
-        )
+        digest = reminder_content(reminder, now=now or timezone.now())
+        message = _digest_message(cast(DigestContent, digest))
     else:
         title, body = GENERIC_TEXTS.get(
             reminder.kind, (reminder.get_kind_display(), reminder.get_kind_display())
@@ -214,7 +201,7 @@ def reason_not_to_deliver(reminder: Reminder, *, now: dt.datetime) -> str:
                 return f"The session is {session.get_status_display().lower()}."
             if session.scheduled_for <= now:
                 return "The session has already started."
-            offset = BEFORE_START.get(reminder.kind)
+            offset = SESSION_BEFORE_START.get(reminder.kind)
             # A reminder claimed just before its session moved still names the old time; the
             # move wrote a fresh one for the new time, so this one must not go out.
             if offset and abs(session.scheduled_for - offset - reminder.due_at) > STALE_AFTER:
@@ -233,101 +220,3 @@ def reason_not_to_deliver(reminder: Reminder, *, now: dt.datetime) -> str:
         ):
             return f"The commitment is {commitment.get_status_display().lower()}."
     return ""
-
-
-def reminder_notification(reminder: Reminder, *, now: dt.datetime) -> Notification:
-    """The in-app notification for ``reminder``, unsaved: the outbox writes a batch at once."""
-    message = reminder_message(reminder, now=now)
-    return Notification(
-        recipient_id=reminder.recipient_id,
-        reminder=reminder,
-        title=message.title,
-        body=message.body,
-        url=message.url,
-    )
-
-
-class _HeaderPolicy(Compat32):
-    """Python's default email policy (compat32), minus its costliest step where that step
-    changes nothing: a header value that is ASCII, on one line and short enough not to fold is
-    written as it is, instead of through ``email.header.Header``, which would return it
-    unchanged at about twice the cost of the whole rest of writing the message."""
-
-    def _fold(self, name, value, sanitize):
-        if (
-            isinstance(value, str)
-            and value.isascii()
-            and value.isprintable()
-            and value == value.strip()
-            and "  " not in value
-            and len(name) + len(value) + 2 <= self.max_line_length
-        ):
-            return f"{name}: {value}{self.linesep}"
-        return super()._fold(name, value, sanitize)
-
-
-HEADER_POLICY = _HeaderPolicy()
-
-
-class ReminderEmail(EmailMultiAlternatives):
-    """An email whose multipart boundaries are chosen when it is built, written with
-    ``HEADER_POLICY``.
-
-    Left to itself, Python's email generator picks a random boundary per part while writing the
-    message and compiles a fresh regular expression to check it against the body: most of the
-    cost of writing a reminder email. "=_" cannot occur in quoted-printable or base64 text and a
-    uuid cannot plausibly occur anywhere else, so no check is needed.
-    """
-
-    def message(self, *args, **kwargs):
-        mime = super().message(*args, **kwargs)
-        for part in mime.walk():
-            if part.is_multipart() and part.get_boundary() is None:
-                part.set_boundary(f"=_{uuid.uuid4().hex}")
-        # The generator writes every part with the top-level message's policy.
-        mime.policy = HEADER_POLICY
-        return mime
-
-
-def reminder_email(reminder: Reminder, *, now: dt.datetime) -> EmailMultiAlternatives:
-    """The email for ``reminder``: text and HTML bodies, and an invite for session changes."""
-    message = reminder_message(reminder, now=now)
-    digest = reminder_digest(reminder, now=now)
-    context = {
-        "recipient": reminder.recipient,
-        "message": message,
-        "reminder": reminder,
-        "digest": digest,
-        "site_url": settings.SITE_URL.rstrip("/"),
-        "settings_url": settings.SITE_URL.rstrip("/") + reverse("coaching:notifications"),
-    }
-    template = "email/digest" if digest is not None else "email/reminder"
-    email = ReminderEmail(
-        subject=message.title,
-        body=render_to_string(f"{template}.txt", context),
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[reminder.recipient.email],
-        # Lets support trace a message back to its reminder row.
-        headers={"X-Reminder-Id": str(reminder.pk)},
-    )
-    email.attach_alternative(render_to_string(f"{template}.html", context), "text/html")
-    method = INVITE_METHODS.get(reminder.kind)
-    wants_invite = (reminder.payload or {}).get("calendar_invite", True) is not False
-    if method and reminder.session_id and wants_invite:
-        email.attach(
-            calendar.session_invite_part(
-                session=reminder.session, method=method, now=now, url=message.absolute_url
-            )
-        )
-    return email
-
-
-def deliver(reminder: Reminder, *, now: dt.datetime) -> None:
-    """Deliver one reminder on its own, outside the outbox (the benchmark's baseline does)."""
-    if reminder.channel == Reminder.Channel.IN_APP:
-        # The one-to-one on the reminder refuses a second notification.
-        Notification.objects.bulk_create(
-            [reminder_notification(reminder, now=now)], ignore_conflicts=True
-        )
-    else:
-        reminder_email(reminder, now=now).send(fail_silently=False)

@@ -21,13 +21,14 @@ from collections import defaultdict
 from collections.abc import Iterable
 
 from django.conf import settings
-from django.core.mail import get_connection
+from django.core.mail import EmailMessage, get_connection
 from django.db import connection, transaction
-from django.db.models import F, Q
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from coaching.models import Notification, Reminder
-from coaching.reminders import messages as delivery
+from coaching.reminders.channels import Invites, reminder_email, reminder_notification
+from coaching.reminders.messages import reason_not_to_deliver
 
 logger = logging.getLogger(__name__)
 
@@ -40,6 +41,12 @@ FINAL_STATUSES = frozenset({Status.SENT, Status.CANCELLED, Status.FAILED})
 MISSING, NOT_DUE, BUSY, RETRYING = "missing", "not_due", "busy", "retrying"
 # The first retry waits this long; each further one twice as long, up to the lease.
 RETRY_FIRST_SECONDS = 5
+# Rows one claim takes.
+DISPATCH_BATCH_SIZE = 1000
+# Ids per delivery (one send task): large enough that the per-batch costs (the message, the
+# transaction, the mail connection) are shared (100 per batch delivered 25 % fewer a second
+# than 500 in the benchmark), small enough that a batch finishes well within the lease.
+SEND_BATCH_SIZE = 500
 
 
 def _lease_until(now: dt.datetime) -> dt.datetime:
@@ -78,7 +85,7 @@ def reminders_claim_due(*, now: dt.datetime | None = None, batch_size: int = 500
     return ids
 
 
-def _locked(reminder_ids: list[int]):
+def _locked(reminder_ids: list[int]) -> QuerySet[Reminder]:
     rows = Reminder.objects.select_related(
         "recipient",
         "session__rep",
@@ -123,7 +130,9 @@ def reminders_deliver(
     failed: dict[int, str] = {}
     with transaction.atomic():
         reminders = list(_locked(wanted).order_by("pk"))
-        notifications, emails = [], []
+        notifications: list[Notification] = []
+        emails: list[tuple[int, EmailMessage]] = []
+        invites: Invites = {}
         for reminder in reminders:
             if reminder.status in FINAL_STATUSES:
                 outcomes[reminder.pk] = reminder.status
@@ -131,16 +140,17 @@ def reminders_deliver(
             if reminder.status == Status.PENDING and reminder.due_at > now:
                 outcomes[reminder.pk] = NOT_DUE
                 continue
-            reason = delivery.reason_not_to_deliver(reminder, now=now)
+            reason = reason_not_to_deliver(reminder, now=now)
             if reason:
                 cancelled[reason].append(reminder.pk)
                 continue
             try:
                 if reminder.channel == Reminder.Channel.IN_APP:
-                    notifications.append(delivery.reminder_notification(reminder, now=now))
+                    notifications.append(reminder_notification(reminder, now=now))
                     sent.append(reminder.pk)
                 else:
-                    emails.append((reminder.pk, delivery.reminder_email(reminder, now=now)))
+                    email = reminder_email(reminder, now=now, invites=invites)
+                    emails.append((reminder.pk, email))
             except Exception as exc:  # a message that cannot be written fails its own row only
                 failed[reminder.pk] = _error_text(exc)
         Notification.objects.bulk_create(notifications, ignore_conflicts=True)
@@ -178,7 +188,7 @@ SERVER_UNAVAILABLE = (
 )
 
 
-def _send_emails(emails: list[tuple[int, object]], failed: dict[int, str]) -> list[int]:
+def _send_emails(emails: list[tuple[int, EmailMessage]], failed: dict[int, str]) -> list[int]:
     """Send each email on one shared connection; return the ids whose email went out."""
     if not emails:
         return []

@@ -9,23 +9,31 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from accounts.models import User
 from coaching.models import CoachingSession, Commitment, Reminder
+from coaching.reminders.wake import dispatcher_wake
 
 CHANNELS = (Reminder.Channel.IN_APP, Reminder.Channel.EMAIL)
+
+# Reminders timed against the session's start, and how long before it each is due. The one
+# statement of the rule: writing puts them there, delivery drops one that no longer sits there.
+SESSION_BEFORE_START: dict[str, dt.timedelta] = {
+    Reminder.Kind.SESSION_24H: dt.timedelta(hours=24),
+    Reminder.Kind.SESSION_1H: dt.timedelta(hours=1),
+}
 
 
 def _kick_dispatcher() -> None:
     # After the commit: never raises, a broker outage only delays until the next beat.
-    from coaching.tasks import wake_dispatcher
-
-    wake_dispatcher()
+    dispatcher_wake()
 
 
 def _wake_after_commit() -> None:
@@ -137,7 +145,7 @@ def reminder_schedule(
     return [stored[row.dedupe_key] for row in rows]
 
 
-def reminders_cancel(*, reminders) -> int:
+def reminders_cancel(*, reminders: QuerySet[Reminder]) -> int:
     """Cancel what has not gone out yet; sent reminders stay sent."""
     return reminders.filter(status__in=[Reminder.Status.PENDING, Reminder.Status.QUEUED]).update(
         status=Reminder.Status.CANCELLED, lease_expires_at=None
@@ -147,15 +155,11 @@ def reminders_cancel(*, reminders) -> int:
 # --- a session's reminder set -----------------------------------------------------------------
 #
 # Reminders whose due time follows the session's time: written at booking, moved when the
-# session moves, cancelled when it is cancelled or held. Offsets are from the start, except
-# the hold-overdue nudge, which follows the end.
-SESSION_BEFORE_START = {
-    Reminder.Kind.SESSION_24H: dt.timedelta(hours=24),
-    Reminder.Kind.SESSION_1H: dt.timedelta(hours=1),
-}
+# session moves, cancelled when it is cancelled or held. Offsets are from the start
+# (``SESSION_BEFORE_START``), except the hold-overdue nudge, which follows the end.
 SESSION_TIMED_KINDS = (*SESSION_BEFORE_START, Reminder.Kind.SESSION_HOLD_OVERDUE)
 # The occasion in each dedupe key: session:12:24h, session:12:1h, session:12:hold_overdue.
-SESSION_TIMED_OCCASIONS = {
+SESSION_TIMED_OCCASIONS: dict[str, str] = {
     Reminder.Kind.SESSION_24H: "24h",
     Reminder.Kind.SESSION_1H: "1h",
     Reminder.Kind.SESSION_HOLD_OVERDUE: "hold_overdue",
@@ -252,7 +256,9 @@ def session_reminders_move(*, session: CoachingSession) -> None:
     reminders_write(rows=rows)
 
 
-def session_reminders_cancel(*, session: CoachingSession, kinds=None) -> int:
+def session_reminders_cancel(
+    *, session: CoachingSession, kinds: Iterable[str] | None = None
+) -> int:
     """Cancel the session's reminders that have not gone out (of ``kinds``, or all of them)."""
     reminders = session.reminders.all()
     if kinds is not None:

@@ -6,7 +6,6 @@ follows); plain requests get a redirect back to the full page, which works witho
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -16,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
+from django_htmx.http import HttpResponseStopPolling
 
 from coaching.reminders.bell import (
     notification_list_for,
@@ -29,15 +29,9 @@ from coaching.reminders.calendar import (
     calendar_feed_sessions,
     sessions_calendar,
 )
-from coaching.reminders.messages import session_path
+from coaching.reminders.links import session_path, site_url
 
 PAGE = "coaching/notifications.html"
-# htmx's own answer for "stop polling": a signed-out tab stops asking for the count.
-HTMX_STOP_POLLING = 286
-
-
-def _absolute(path: str) -> str:
-    return settings.SITE_URL.rstrip("/") + path
 
 
 def _with_bell(request: HttpRequest, html: str) -> HttpResponse:
@@ -99,7 +93,8 @@ def notifications_read_all(request: HttpRequest) -> HttpResponse:
 def notification_count(request: HttpRequest) -> HttpResponse:
     """The bell alone, for htmx to poll."""
     if not request.user.is_authenticated:
-        return HttpResponse(status=HTMX_STOP_POLLING if request.htmx else 401)
+        # A signed-out tab stops asking for the count.
+        return HttpResponseStopPolling() if request.htmx else HttpResponse(status=401)
     return render(
         request, "partials/bell.html", {"count": notification_unread_count(user=request.user)}
     )
@@ -112,7 +107,7 @@ def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
     body = sessions_calendar(
         sessions=sessions,
         now=timezone.now(),
-        url_for=lambda session: _absolute(session_path(session)),
+        url_for=lambda session: site_url(session_path(session)),
     )
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = 'inline; filename="coaching.ics"'

@@ -7,6 +7,7 @@ from email import message_from_bytes
 
 import pytest
 from django.core import mail
+from django.db.models import F
 from django.utils import timezone
 from icalendar import Calendar
 
@@ -57,9 +58,11 @@ def session(people):
 
 
 def deliver_due(now: dt.datetime | None = None) -> list[str]:
-    """One dispatcher tick, with the send tasks run here."""
+    """One dispatcher tick, with the send task run here."""
     now = now or timezone.now()
-    return [tasks.send_reminder.apply(args=[pk]).get() for pk in reminders_claim_due(now=now)]
+    ids = reminders_claim_due(now=now)
+    outcomes = tasks.send_reminders.apply(args=[ids]).get() if ids else {}
+    return [outcomes[pk] for pk in ids]
 
 
 def invite_of(message) -> Calendar | None:
@@ -93,7 +96,6 @@ def test_each_part_of_an_email_gets_its_own_boundary_and_parses_back_whole(peopl
         ]
     assert len(boundaries) == 4
     assert len(set(boundaries)) == 4
-    assert all(boundary.startswith("=_") for boundary in boundaries)
 
 
 def test_a_booking_email_has_text_html_and_an_invite_for_the_session(people, session):
@@ -134,9 +136,8 @@ def test_moving_and_cancelling_send_the_same_event_with_a_higher_sequence(people
     deliver_due()
 
     session.scheduled_for = SESSION_AT + dt.timedelta(days=1)
-    session.updated_at = session.created_at + dt.timedelta(minutes=5)
     CoachingSession.objects.filter(pk=session.pk).update(
-        scheduled_for=session.scheduled_for, updated_at=session.updated_at
+        scheduled_for=session.scheduled_for, sequence=F("sequence") + 1
     )
     remind(
         rep,
@@ -148,8 +149,7 @@ def test_moving_and_cancelling_send_the_same_event_with_a_higher_sequence(people
     )
     deliver_due()
     CoachingSession.objects.filter(pk=session.pk).update(
-        status=CoachingSession.Status.CANCELLED,
-        updated_at=session.created_at + dt.timedelta(minutes=9),
+        status=CoachingSession.Status.CANCELLED, sequence=F("sequence") + 1
     )
     remind(rep, kind=Kind.SESSION_CANCELLED, session=session, channels=(EMAIL,), key="off",
            payload={"reason": "Customer visit"})  # fmt: skip

@@ -12,6 +12,7 @@ from fsrs import Rating
 from coaching import tasks
 from coaching.insights.digest import digest_for_manager, digests_schedule
 from coaching.models import CoachingSession, Commitment, Notification, Reminder
+from coaching.reminders import content
 from coaching.reminders.outbox import reminders_claim_due
 from coaching.skills.memory import memory_review
 from config.celery_app import app as celery_app
@@ -177,8 +178,10 @@ def test_the_weekly_task_schedules_the_digests_and_beat_runs_it_on_monday_mornin
 
 
 def deliver_due(now: dt.datetime) -> list[str]:
-    """One dispatcher tick, with the send tasks run here."""
-    return [tasks.send_reminder.apply(args=[pk]).get() for pk in reminders_claim_due(now=now)]
+    """One dispatcher tick, with the send task run here."""
+    ids = reminders_claim_due(now=now)
+    outcomes = tasks.send_reminders.apply(args=[ids]).get() if ids else {}
+    return [outcomes[pk] for pk in ids]
 
 
 def test_the_outbox_delivers_the_digest_as_email_with_text_and_html_and_in_app(
@@ -229,3 +232,22 @@ def test_a_digest_that_missed_its_week_is_not_sent_late(team, monkeypatch):
     assert deliver_due(later) == [Status.CANCELLED] * 4
     assert mail.outbox == []
     assert not Notification.objects.filter(recipient=maria).exists()
+
+
+@pytest.mark.usefixtures("team")
+def test_each_digest_message_computes_the_digest_once(monkeypatch):
+    freeze(monkeypatch, NOW)
+    registered = content._providers[Reminder.Kind.WEEKLY_DIGEST]
+    computed: list[int] = []
+
+    def counting(reminder, now):
+        computed.append(reminder.pk)
+        return registered(reminder, now)
+
+    monkeypatch.setitem(content._providers, Reminder.Kind.WEEKLY_DIGEST, counting)
+    digests_schedule(now=NOW)
+
+    assert deliver_due(NOW) == [Status.SENT] * 4
+    # One in-app notification and one email per manager, each computed once.
+    assert sorted(computed) == sorted(r.pk for r in digest_rows())
+    assert len(mail.outbox) == 2

@@ -20,6 +20,7 @@ from coaching.reminders.outbox import (
     reminders_deliver,
 )
 from coaching.reminders.schedule import reminders_cancel
+from coaching.reminders.wake import dispatcher_wake
 from config.celery_app import app as celery_app
 from tests.coaching.outbox_support import RefusingEmailBackend, remind, session_between
 from tests.factories import ManagerFactory, RepFactory
@@ -102,7 +103,7 @@ def test_the_dispatcher_and_send_task_deliver_each_channel_once_however_often_th
         assert tasks.dispatch_due_reminders.apply().get() == 2
     # A redelivered message, a duplicate from a re-claim, a second dispatcher: all no-ops.
     for reminder in (in_app, email, in_app, email):
-        assert tasks.send_reminder.apply(args=[reminder.pk]).get() == Status.SENT
+        assert tasks.send_reminders.apply(args=[[reminder.pk]]).get() == {reminder.pk: Status.SENT}
     with django_capture_on_commit_callbacks(execute=True):
         assert tasks.dispatch_due_reminders.apply().get() == 0
 
@@ -243,12 +244,12 @@ def test_a_batch_costs_the_same_queries_however_many_reminders_it_carries(
 
 
 def test_the_send_tasks_retry_only_what_rolls_a_whole_batch_back():
-    for task in (tasks.send_reminders, tasks.send_reminder):
-        assert task.acks_late is True
-        assert task.reject_on_worker_lost is True
-        assert task.max_retries is not None and task.max_retries <= 10
-        assert task.retry_backoff and task.retry_backoff_max <= 5 * 60
-        assert DatabaseError in task.autoretry_for
+    task = tasks.send_reminders
+    assert task.acks_late is True
+    assert task.reject_on_worker_lost is True
+    assert task.max_retries is not None and task.max_retries <= 10
+    assert task.retry_backoff and task.retry_backoff_max <= 5 * 60
+    assert DatabaseError in task.autoretry_for
 
 
 def test_cancelled_reminders_are_never_sent(rep, eager_tasks):
@@ -262,7 +263,8 @@ def test_cancelled_reminders_are_never_sent(rep, eager_tasks):
     reminders_cancel(reminders=Reminder.objects.filter(pk__in=claimed))
 
     for reminder in before_claim + after_claim:
-        assert tasks.send_reminder.apply(args=[reminder.pk]).get() == Status.CANCELLED
+        outcome = tasks.send_reminders.apply(args=[[reminder.pk]]).get()
+        assert outcome == {reminder.pk: Status.CANCELLED}
     assert not Notification.objects.exists()
     assert mail.outbox == []
     assert not Reminder.objects.filter(status=Status.SENT).exists()
@@ -439,3 +441,11 @@ def test_a_mail_server_that_is_gone_fails_the_rest_of_the_batch_without_trying_e
     for email in Reminder.objects.filter(pk__in=[e.pk for e in emails]):
         assert (email.status, email.attempts) == (Status.QUEUED, 1)
         assert "SMTPServerDisconnected: mail server went away" in email.last_error
+
+
+def test_the_wake_sends_the_dispatcher_by_the_name_the_task_is_registered_under(monkeypatch):
+    sent: list[str] = []
+    monkeypatch.setattr(celery_app, "send_task", lambda name, **options: sent.append(name))
+    assert dispatcher_wake() is True
+    assert sent == [tasks.dispatch_due_reminders.name]
+    assert sent[0] in celery_app.tasks

@@ -9,6 +9,7 @@ from django.test.utils import CaptureQueriesContext
 
 from coaching.models import Reminder
 from coaching.reminders import schedule as reminders
+from coaching.reminders.outbox import reminders_claim_due, reminders_deliver
 from coaching.reminders.schedule import (
     reminder_schedule,
     reminders_write,
@@ -159,3 +160,24 @@ def test_writing_nothing_queries_nothing(kicks):
     with CaptureQueriesContext(connection) as queries:
         reminders_write(rows=[])
     assert len(queries) == 0 and kicks == []
+
+
+def test_the_before_start_offsets_are_one_rule_for_writing_and_for_delivery(
+    session, kicks, monkeypatch
+):
+    """The due time delivery checks a before-start reminder against is the one it was written
+    with: with the 24 h offset changed in its one place, the reminder is still sent."""
+    assert {
+        Reminder.Kind.SESSION_24H: dt.timedelta(hours=24),
+        Reminder.Kind.SESSION_1H: dt.timedelta(hours=1),
+    } == reminders.SESSION_BEFORE_START
+    offset = dt.timedelta(hours=30)
+    monkeypatch.setitem(reminders.SESSION_BEFORE_START, Reminder.Kind.SESSION_24H, offset)
+    session_reminders_schedule(session=session)
+    early = Reminder.objects.filter(session=session, kind=Reminder.Kind.SESSION_24H)
+    due_at = session.scheduled_for - offset
+    assert {reminder.due_at for reminder in early} == {due_at}
+
+    outcomes = reminders_deliver(reminder_ids=reminders_claim_due(now=due_at), now=due_at)
+
+    assert {outcomes[reminder.pk] for reminder in early} == {Status.SENT}

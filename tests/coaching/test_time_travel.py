@@ -18,8 +18,9 @@ from django.core import mail
 from django.db.models import Min
 
 from coaching.models import CoachingSession, Commitment, Notification, Reminder
-from coaching.reminders.messages import BEFORE_START, UPCOMING_SESSION_KINDS
+from coaching.reminders.messages import UPCOMING_SESSION_KINDS
 from coaching.reminders.outbox import reminder_deliver, reminders_claim_due
+from coaching.reminders.schedule import SESSION_BEFORE_START as BEFORE_START
 from coaching.sessions.commitments import commitments_mark_missed
 from coaching.sessions.services import (
     session_book_manual,
