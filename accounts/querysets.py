@@ -1,14 +1,22 @@
+"""Plain, chainable filters on people: ``User.objects.active_reps()``."""
+
 from __future__ import annotations
 
 from django.db import models
 
 
 class UserQuerySet(models.QuerySet):
-    def reps(self):
-        return self.filter(role="rep")
-
-    def managers(self):
-        return self.filter(role="manager")
-
-    def active(self):
+    def active(self) -> UserQuerySet:
         return self.filter(is_active=True)
+
+    def reps(self) -> UserQuerySet:
+        return self.filter(role=self.model.Role.REP)
+
+    def managers(self) -> UserQuerySet:
+        return self.filter(role=self.model.Role.MANAGER)
+
+    def active_reps(self) -> UserQuerySet:
+        return self.active().reps()
+
+    def active_managers(self) -> UserQuerySet:
+        return self.active().managers()

@@ -11,7 +11,7 @@ from accounts.permissions import can_view_person, is_admin
 
 def people_visible_to(*, user: User) -> QuerySet[User]:
     """The people whose progress and coaching ``user`` may see: self, team, or everyone."""
-    people = User.objects.filter(is_active=True)
+    people = User.objects.active()
     if is_admin(user):
         return people
     if user.is_manager:
@@ -22,13 +22,13 @@ def people_visible_to(*, user: User) -> QuerySet[User]:
 def team_of(*, manager: User) -> QuerySet[User]:
     """A manager's direct reports (everyone but admins, for an admin)."""
     if is_admin(manager):
-        return User.objects.filter(is_active=True).exclude(role=User.Role.ADMIN)
-    return User.objects.filter(is_active=True, manager=manager)
+        return User.objects.active().exclude(role=User.Role.ADMIN)
+    return User.objects.active().filter(manager=manager)
 
 
 def person_for(*, user: User, person_id: int) -> User:
     """Fetch a person and check ``user`` may see them; 404 otherwise so ids leak nothing."""
-    person = User.objects.filter(pk=person_id, is_active=True).first()
+    person = User.objects.active().filter(pk=person_id).first()
     if person is None or not can_view_person(user, person):
         raise Http404("No such person.")
     return person

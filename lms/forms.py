@@ -7,7 +7,7 @@ from django.db.models import QuerySet
 
 from accounts.models import User
 from lms.models import Course, Question
-from lms.selectors import AttemptSheet
+from lms.selectors.quizzes import AttemptSheet
 
 
 def _question_field(question_id: int) -> str:
@@ -74,7 +74,7 @@ class AssignTeamForm(forms.Form):
     """An admin assigns one course to every direct report of a manager at once."""
 
     manager = forms.ModelChoiceField(
-        queryset=User.objects.managers().active().order_by("first_name", "username"),
+        queryset=User.objects.active_managers().order_by("first_name", "username"),
         label="Team of",
         empty_label="Choose…",
         error_messages={"invalid_choice": "Choose a manager: their direct reports get the course."},

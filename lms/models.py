@@ -8,7 +8,7 @@ from django.db import models
 from django.db.models import Q
 
 from lms.content import render_markdown
-from lms.querysets import CourseQuerySet, EnrolmentQuerySet
+from lms.querysets import CourseQuerySet, QuizAttemptQuerySet
 
 
 class Skill(models.Model):
@@ -185,8 +185,6 @@ class Enrolment(models.Model):
     due_date = models.DateField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
-    objects = EnrolmentQuerySet.as_manager()
-
     class Meta:
         ordering = ["due_date", "created_at"]
         constraints = [
@@ -227,6 +225,8 @@ class QuizAttempt(models.Model):
     submitted_at = models.DateTimeField(null=True, blank=True)
     score = models.PositiveIntegerField(null=True, blank=True)
     passed = models.BooleanField(null=True, blank=True)
+
+    objects = QuizAttemptQuerySet.as_manager()
 
     class Meta:
         ordering = ["-started_at"]

@@ -1,15 +1,31 @@
+"""Plain, chainable filters (``Course.objects.published()``, ``QuizAttempt.objects.passed()``)
+and the query expressions the selectors share."""
+
 from __future__ import annotations
 
 from django.db import models
-from django.utils import timezone
+from django.db.models import Count, IntegerField, Subquery
+from django.db.models.functions import Coalesce
 
 
 class CourseQuerySet(models.QuerySet):
-    def published(self):
-        return self.filter(status="published")
+    def published(self) -> CourseQuerySet:
+        return self.filter(status=self.model.Status.PUBLISHED)
 
 
-class EnrolmentQuerySet(models.QuerySet):
-    def overdue(self, *, today=None):
-        today = today or timezone.localdate()
-        return self.filter(due_date__lt=today)
+class QuizAttemptQuerySet(models.QuerySet):
+    def submitted(self) -> QuizAttemptQuerySet:
+        return self.filter(submitted_at__isnull=False)
+
+    def open(self) -> QuizAttemptQuerySet:
+        """Started and not submitted yet."""
+        return self.filter(submitted_at__isnull=True)
+
+    def passed(self) -> QuizAttemptQuerySet:
+        return self.filter(passed=True)
+
+
+def count_of(queryset: models.QuerySet, *, group_by: str) -> Coalesce:
+    """A correlated ``COUNT`` of ``queryset`` (already filtered on ``OuterRef``), 0 when empty."""
+    counted = queryset.order_by().values(group_by).annotate(n=Count("pk")).values("n")
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)

@@ -16,9 +16,14 @@ from django_htmx.http import HttpResponseClientRedirect, push_url
 
 from accounts.permissions import is_admin
 from config.errors import DomainError
-from lms import selectors, services
+from lms import services
 from lms.content import video_embed_url
 from lms.forms import AssignCourseForm, AssignTeamForm, AttemptForm
+from lms.selectors.access import course_for, lesson_to_complete_for, quiz_for
+from lms.selectors.courses import course_outline_for, lesson_reading_for
+from lms.selectors.learning import learning_for
+from lms.selectors.quizzes import attempt_page_for, quiz_standing_for
+from lms.selectors.team import team_for, team_training_for
 
 FOLLOW_UP_BOOKED = "A coaching session with your manager has been booked to follow this up."
 
@@ -32,14 +37,14 @@ def _refused(request: HttpRequest, message: str, url: str) -> HttpResponse:
 @login_required
 @require_GET
 def my_learning(request: HttpRequest) -> HttpResponse:
-    learning = selectors.learning_for(user=request.user)
+    learning = learning_for(user=request.user)
     return render(request, "lms/my_learning.html", {"learning": learning})
 
 
 @login_required
 @require_POST
 def course_start(request: HttpRequest, course_id: int) -> HttpResponse:
-    course = selectors.course_for(user=request.user, course_id=course_id)
+    course = course_for(user=request.user, course_id=course_id)
     try:
         services.enrolment_self(user=request.user, course=course)
     except DomainError as error:
@@ -51,14 +56,14 @@ def course_start(request: HttpRequest, course_id: int) -> HttpResponse:
 @login_required
 @require_GET
 def course_detail(request: HttpRequest, course_id: int) -> HttpResponse:
-    outline = selectors.course_outline_for(user=request.user, course_id=course_id)
+    outline = course_outline_for(user=request.user, course_id=course_id)
     return render(request, "lms/course.html", {"outline": outline})
 
 
 @login_required
 @require_GET
 def lesson_detail(request: HttpRequest, lesson_id: int) -> HttpResponse:
-    reading = selectors.lesson_reading_for(user=request.user, lesson_id=lesson_id)
+    reading = lesson_reading_for(user=request.user, lesson_id=lesson_id)
     context = {"reading": reading, "video_embed": video_embed_url(reading.lesson.video_url)}
     return render(request, "lms/lesson.html", context)
 
@@ -66,14 +71,14 @@ def lesson_detail(request: HttpRequest, lesson_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def lesson_mark_complete(request: HttpRequest, lesson_id: int) -> HttpResponse:
-    lesson = selectors.lesson_to_complete_for(user=request.user, lesson_id=lesson_id)
+    lesson = lesson_to_complete_for(user=request.user, lesson_id=lesson_id)
     try:
         completion = services.lesson_complete(user=request.user, lesson=lesson).completion
     except DomainError as error:
         return _refused(request, error.message, reverse("lms:lesson", args=[lesson.pk]))
     follow_up = completion.follow_up.get("follow_up_session")
     if request.htmx:
-        reading = selectors.lesson_reading_for(user=request.user, lesson_id=lesson.pk)
+        reading = lesson_reading_for(user=request.user, lesson_id=lesson.pk)
         context = {
             "reading": reading,
             "module_just_completed": completion.created,
@@ -89,14 +94,14 @@ def lesson_mark_complete(request: HttpRequest, lesson_id: int) -> HttpResponse:
 @login_required
 @require_GET
 def quiz_detail(request: HttpRequest, quiz_id: int) -> HttpResponse:
-    standing = selectors.quiz_standing_for(user=request.user, quiz_id=quiz_id)
+    standing = quiz_standing_for(user=request.user, quiz_id=quiz_id)
     return render(request, "lms/quiz.html", {"standing": standing})
 
 
 @login_required
 @require_POST
 def quiz_start(request: HttpRequest, quiz_id: int) -> HttpResponse:
-    quiz = selectors.quiz_for(user=request.user, quiz_id=quiz_id)
+    quiz = quiz_for(user=request.user, quiz_id=quiz_id)
     try:
         attempt = services.attempt_start(user=request.user, quiz=quiz)
     except DomainError as error:
@@ -104,7 +109,7 @@ def quiz_start(request: HttpRequest, quiz_id: int) -> HttpResponse:
     url = reverse("lms:attempt", args=[attempt.pk])
     if request.htmx:
         # "Try again" swaps the fresh questions in where the result was.
-        page = selectors.attempt_page_for(user=request.user, attempt_id=attempt.pk)
+        page = attempt_page_for(user=request.user, attempt_id=attempt.pk)
         return push_url(render(request, "lms/attempt.html#questions", {"page": page}), url)
     return redirect(url)
 
@@ -112,14 +117,14 @@ def quiz_start(request: HttpRequest, quiz_id: int) -> HttpResponse:
 @login_required
 @require_GET
 def attempt_detail(request: HttpRequest, attempt_id: int) -> HttpResponse:
-    page = selectors.attempt_page_for(user=request.user, attempt_id=attempt_id)
+    page = attempt_page_for(user=request.user, attempt_id=attempt_id)
     return render(request, "lms/attempt.html", {"page": page})
 
 
 @login_required
 @require_POST
 def attempt_submit(request: HttpRequest, attempt_id: int) -> HttpResponse:
-    page = selectors.attempt_page_for(user=request.user, attempt_id=attempt_id)
+    page = attempt_page_for(user=request.user, attempt_id=attempt_id)
     here = reverse("lms:attempt", args=[attempt_id])
     form = AttemptForm(request.POST, sheet=page.sheet)
     if not form.is_valid():
@@ -130,7 +135,7 @@ def attempt_submit(request: HttpRequest, attempt_id: int) -> HttpResponse:
         return _refused(request, error.message, here)
     follow_up = result.follow_up.get("follow_up_session")
     if request.htmx:
-        page = selectors.attempt_page_for(user=request.user, attempt_id=attempt_id)
+        page = attempt_page_for(user=request.user, attempt_id=attempt_id)
         context = {"page": page, "follow_up_session": follow_up}
         return render(request, "lms/attempt.html#result", context)
     if follow_up:
@@ -141,7 +146,7 @@ def attempt_submit(request: HttpRequest, attempt_id: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def team_training(request: HttpRequest) -> HttpResponse:
-    team = selectors.team_for(user=request.user)
+    team = team_for(user=request.user)
     form = AssignCourseForm(request.POST if request.method == "POST" else None, team=team)
     assigned = None
     if form.is_valid():
@@ -160,7 +165,7 @@ def team_training(request: HttpRequest) -> HttpResponse:
                 return redirect("lms:team")
             form = AssignCourseForm(team=team)
     context = {
-        "members": selectors.team_training_for(user=request.user),
+        "members": team_training_for(user=request.user),
         "form": form,
         "assigned": assigned,
         "team_form": AssignTeamForm(prefix="team") if is_admin(request.user) else None,

@@ -11,7 +11,7 @@ from rest_framework import serializers
 from config.api import ErrorSerializer as ErrorSerializer
 from config.api import IdField, StrictInputSerializer
 from lms.models import Course, Enrolment, Lesson, Module, ModuleCompletion, Question, Skill
-from lms.selectors import courses_visible_to
+from lms.selectors.access import courses_visible_to
 
 # --- courses -----------------------------------------------------------------------------------
 

@@ -29,17 +29,10 @@ from lms.api.serializers import (
     LessonCompletionSerializer,
 )
 from lms.models import Course, Enrolment, ModuleCompletion
-from lms.selectors import (
-    CourseListItem,
-    attempt_for,
-    attempt_sheet,
-    completion_list_for,
-    course_detail_for,
-    course_list_for,
-    enrolment_list_for,
-    lesson_to_complete_for,
-    quiz_for,
-)
+from lms.selectors.access import attempt_for, lesson_to_complete_for, quiz_for
+from lms.selectors.courses import CourseListItem, course_detail_for, course_list_for
+from lms.selectors.learning import completion_list_for, enrolment_list_for
+from lms.selectors.quizzes import attempt_sheet
 from lms.services import (
     attempt_start,
     attempt_submit,

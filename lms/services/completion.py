@@ -34,9 +34,11 @@ def _module_state(
     Every lesson must be read and the quiz, if there is one, passed. ``attempt`` is one the
     caller holds already; when it is the best passing one, it is the one returned.
     """
-    passing = QuizAttempt.objects.filter(
-        user=user, quiz__module=OuterRef("pk"), passed=True
-    ).order_by("-score", "submitted_at")
+    passing = (
+        QuizAttempt.objects.passed()
+        .filter(user=user, quiz__module=OuterRef("pk"))
+        .order_by("-score", "submitted_at")
+    )
     unread = Lesson.objects.filter(module=OuterRef("pk")).exclude(
         Exists(LessonProgress.objects.filter(user=user, lesson=OuterRef("pk")))
     )

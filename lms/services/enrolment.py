@@ -60,7 +60,7 @@ def enrolment_assign_team(
     if not is_admin(actor):
         raise DomainError("Only an admin can assign a course to a whole team.")
     # Direct reports only: for an admin, team_of() would widen this to the whole organisation.
-    members = manager.direct_reports.filter(is_active=True).order_by("pk")
+    members = manager.direct_reports.active().order_by("pk")
     return [
         enrolment_assign(actor=actor, user=member, course=course, due_date=due_date)
         for member in members

@@ -14,6 +14,7 @@ from accounts.models import User
 from config.errors import Conflict, DomainError
 from lms.grading import answers_grade, answers_parse, score_percent
 from lms.models import AttemptAnswer, ModuleCompletion, Question, Quiz, QuizAttempt
+from lms.selectors.quizzes import attempts_left
 from lms.services.completion import module_completion_check
 from lms.services.enrolment import enrolment_self
 
@@ -35,11 +36,6 @@ class AttemptResult:
     answers: list[AttemptAnswer] = field(default_factory=list)
 
 
-def attempts_left(*, user: User, quiz: Quiz) -> int:
-    used = QuizAttempt.objects.filter(user=user, quiz=quiz, submitted_at__isnull=False).count()
-    return max(quiz.max_attempts - used, 0)
-
-
 @transaction.atomic
 def attempt_start(*, user: User, quiz: Quiz, rng: random.Random | None = None) -> QuizAttempt:
     """Start (or resume) an attempt with its questions and choice order frozen.
@@ -53,9 +49,7 @@ def attempt_start(*, user: User, quiz: Quiz, rng: random.Random | None = None) -
     # Lock the person's row so two tabs starting at once agree on the attempt number.
     User.objects.select_for_update().filter(pk=user.pk).first()
     enrolment_self(user=user, course=quiz.module.course)
-    open_attempt = QuizAttempt.objects.filter(
-        user=user, quiz=quiz, submitted_at__isnull=True
-    ).first()
+    open_attempt = QuizAttempt.objects.open().filter(user=user, quiz=quiz).first()
     if open_attempt is not None:
         return open_attempt
     if attempts_left(user=user, quiz=quiz) <= 0:
@@ -146,18 +140,4 @@ def attempt_submit(*, attempt: QuizAttempt, answers: Iterable[Mapping]) -> Attem
         missed_question_ids=missed,
         questions=questions,
         answers=rows,
-    )
-
-
-def missed_questions(*, user: User, module_id: int) -> list[Question]:
-    """Questions of a module's quiz that the person has got wrong in any attempt, in quiz order."""
-    return list(
-        Question.objects.filter(
-            quiz__module_id=module_id,
-            answers__attempt__user=user,
-            answers__is_correct=False,
-        )
-        .select_related("skill")
-        .distinct()
-        .order_by("position")
     )

@@ -1,0 +1,68 @@
+"""The training of the people someone oversees: direct reports, or everyone for an admin."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet
+from django.http import Http404
+
+from accounts.models import User
+from accounts.permissions import is_admin
+from accounts.selectors import team_of
+from lms.models import Enrolment, Lesson, LessonProgress, Quiz, QuizAttempt
+from lms.querysets import count_of
+from lms.selectors.learning import CourseProgress, enrolment_list_for
+
+
+def _with_step_counts(enrolments: QuerySet[Enrolment]) -> QuerySet[Enrolment]:
+    """Each enrolment with its course's steps and how many of them its learner has done:
+    ``lesson_count``, ``lessons_done``, ``quiz_count``, ``quizzes_passed``."""
+    course, learner = OuterRef("course"), OuterRef("user")
+    passed_by_learner = QuizAttempt.objects.passed().filter(
+        quiz=OuterRef("pk"), user=OuterRef(OuterRef("user"))
+    )
+    return enrolments.annotate(
+        lesson_count=count_of(
+            Lesson.objects.filter(module__course=course), group_by="module__course"
+        ),
+        lessons_done=count_of(
+            LessonProgress.objects.filter(user=learner, lesson__module__course=course),
+            group_by="lesson__module__course",
+        ),
+        quiz_count=count_of(Quiz.objects.filter(module__course=course), group_by="module__course"),
+        quizzes_passed=count_of(
+            Quiz.objects.filter(Exists(passed_by_learner), module__course=course),
+            group_by="module__course",
+        ),
+    )
+
+
+def team_for(*, user: User) -> QuerySet[User]:
+    """The people whose training ``user`` oversees: direct reports, everyone for an admin.
+    A rep has no team: 404."""
+    if not (is_admin(user) or user.is_manager):
+        raise Http404("No team.")
+    return team_of(manager=user)
+
+
+@dataclass(frozen=True)
+class MemberTraining:
+    person: User
+    courses: list[CourseProgress]
+
+
+def team_training_for(*, user: User) -> list[MemberTraining]:
+    """Each person in ``user``'s team with their enrolments and progress; 404 for a rep.
+    Two queries for the table, however many people and courses."""
+    enrolments = _with_step_counts(enrolment_list_for(user=user))
+    people = team_for(user=user).prefetch_related(
+        Prefetch("enrolments", queryset=enrolments, to_attr="training")
+    )
+    return [
+        MemberTraining(
+            person=person,
+            courses=[CourseProgress.of_annotated(enrolment) for enrolment in person.training],
+        )
+        for person in people
+    ]
