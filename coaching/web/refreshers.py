@@ -31,7 +31,8 @@ from coaching.skills.refreshers import (
 from config.errors import DomainError
 from lms.forms import AttemptForm
 from lms.models import Question
-from lms.selectors import AttemptItem, AttemptSheet, learning_for
+from lms.selectors.learning import learning_for
+from lms.selectors.quizzes import AttemptItem, AttemptSheet
 
 REINFORCEMENT = "coaching/reinforcement.html"
 REP_HOME = "coaching/rep_home.html"
