@@ -49,28 +49,21 @@ def _kick_dispatcher_once_on_commit() -> None:
     transaction.on_commit(_wake_after_commit)
 
 
-def _reminder_rows(
-    *,
-    recipient: User,
-    kind: str,
-    due_at: dt.datetime,
-    key: str,
-    channels: tuple[str, ...] = CHANNELS,
-    session: CoachingSession | None = None,
-    commitment: Commitment | None = None,
-    payload: dict[str, Any] | None = None,
+def _per_channel(
+    occasion: Reminder, *, key: str, channels: tuple[str, ...] = CHANNELS
 ) -> list[Reminder]:
-    """Unsaved rows of one occasion, one per channel; the dedupe key adds recipient and channel."""
+    """Unsaved rows of ``occasion`` (a reminder with no channel yet), one per channel; the
+    dedupe key adds recipient and channel to ``key``."""
     return [
         Reminder(
-            recipient=recipient,
-            kind=kind,
+            recipient=occasion.recipient,
+            kind=occasion.kind,
             channel=channel,
-            due_at=due_at,
-            dedupe_key=f"{key}:{recipient.pk}:{channel}",
-            session=session,
-            commitment=commitment,
-            payload=payload or {},
+            due_at=occasion.due_at,
+            dedupe_key=f"{key}:{occasion.recipient.pk}:{channel}",
+            session=occasion.session,
+            commitment=occasion.commitment,
+            payload=occasion.payload,
         )
         for channel in channels
     ]
@@ -130,16 +123,15 @@ def reminder_schedule(
     ``key`` names the occasion (``session:12:24h``); the dedupe key adds recipient and channel.
     Returns the rows as stored, in the order of ``channels``.
     """
-    rows = _reminder_rows(
+    occasion = Reminder(
         recipient=recipient,
         kind=kind,
         due_at=due_at,
-        key=key,
-        channels=channels,
         session=session,
         commitment=commitment,
-        payload=payload,
+        payload=payload or {},
     )
+    rows = _per_channel(occasion, key=key, channels=channels)
     reminders_write(rows=rows)
     stored = Reminder.objects.in_bulk([row.dedupe_key for row in rows], field_name="dedupe_key")
     return [stored[row.dedupe_key] for row in rows]
@@ -183,6 +175,30 @@ def _session_timed_recipients(session: CoachingSession, kind: str) -> list[User]
     return _session_parties(session)
 
 
+def _session_rows(
+    session: CoachingSession,
+    *,
+    kind: str,
+    due_at: dt.datetime,
+    recipients: list[User],
+    key: str,
+    channels: tuple[str, ...] = CHANNELS,
+    payload: dict[str, Any] | None = None,
+) -> list[Reminder]:
+    """Unsaved rows of one occasion of the session, for each recipient on each channel."""
+    return [
+        row
+        for person in recipients
+        for row in _per_channel(
+            Reminder(
+                recipient=person, kind=kind, due_at=due_at, session=session, payload=payload or {}
+            ),
+            key=f"session:{session.pk}:{key}",
+            channels=channels,
+        )
+    ]
+
+
 def session_reminders_schedule(*, session: CoachingSession, calendar_invite: bool = True) -> None:
     """Write a newly booked session's reminders.
 
@@ -192,30 +208,25 @@ def session_reminders_schedule(*, session: CoachingSession, calendar_invite: boo
     With no coach, only the rep's reminders are written.
     """
     now = timezone.now()
-    rows = [
-        row
-        for person in _session_parties(session)
-        for row in _reminder_rows(
-            recipient=person,
-            kind=Reminder.Kind.SESSION_BOOKED,
-            due_at=now,
-            key=f"session:{session.pk}:booked",
-            session=session,
-            payload={"calendar_invite": calendar_invite},
-        )
-    ]
+    rows = _session_rows(
+        session,
+        kind=Reminder.Kind.SESSION_BOOKED,
+        due_at=now,
+        recipients=_session_parties(session),
+        key="booked",
+        payload={"calendar_invite": calendar_invite},
+    )
     for kind in SESSION_TIMED_KINDS:
         due_at = _session_timed_due(session, kind)
         if due_at <= now:
             continue
-        for person in _session_timed_recipients(session, kind):
-            rows += _reminder_rows(
-                recipient=person,
-                kind=kind,
-                due_at=due_at,
-                key=f"session:{session.pk}:{SESSION_TIMED_OCCASIONS[kind]}",
-                session=session,
-            )
+        rows += _session_rows(
+            session,
+            kind=kind,
+            due_at=due_at,
+            recipients=_session_timed_recipients(session, kind),
+            key=SESSION_TIMED_OCCASIONS[kind],
+        )
     reminders_write(rows=rows)
 
 
@@ -245,13 +256,13 @@ def session_reminders_move(*, session: CoachingSession) -> None:
         for person in _session_timed_recipients(session, kind):
             channels = tuple(c for c in CHANNELS if (person.pk, c) not in covered)
             if channels:
-                rows += _reminder_rows(
-                    recipient=person,
+                rows += _session_rows(
+                    session,
                     kind=kind,
                     due_at=due_at,
-                    key=f"session:{session.pk}:{SESSION_TIMED_OCCASIONS[kind]}:{stamp}",
+                    recipients=[person],
+                    key=f"{SESSION_TIMED_OCCASIONS[kind]}:{stamp}",
                     channels=channels,
-                    session=session,
                 )
     reminders_write(rows=rows)
 
@@ -279,18 +290,13 @@ def session_notice(
     ``occasion`` makes the dedupe key (``session:12:cancelled``), so repeating the same event
     writes nothing new.
     """
-    now = timezone.now()
     reminders_write(
-        rows=[
-            row
-            for person in recipients
-            for row in _reminder_rows(
-                recipient=person,
-                kind=kind,
-                due_at=now,
-                key=f"session:{session.pk}:{occasion}",
-                session=session,
-                payload=payload,
-            )
-        ]
+        rows=_session_rows(
+            session,
+            kind=kind,
+            due_at=timezone.now(),
+            recipients=recipients,
+            key=occasion,
+            payload=payload,
+        )
     )

@@ -123,15 +123,11 @@ def test_rows_of_different_due_times_move_and_new_ones_join_in_one_write(clock, 
     reminder_schedule(recipient=rep, kind=Reminder.Kind.WEEKLY_DIGEST, due_at=soon, key="a")
     reminder_schedule(recipient=rep, kind=Reminder.Kind.WEEKLY_DIGEST, due_at=soon, key="b")
     rows = [
-        *reminders._reminder_rows(
-            recipient=rep, kind=Reminder.Kind.WEEKLY_DIGEST, due_at=later, key="a"
-        ),
-        *reminders._reminder_rows(
-            recipient=rep, kind=Reminder.Kind.WEEKLY_DIGEST, due_at=soon, key="b"
-        ),
-        *reminders._reminder_rows(
-            recipient=manager, kind=Reminder.Kind.WEEKLY_DIGEST, due_at=later, key="c"
-        ),
+        row
+        for recipient, due_at, key in ((rep, later, "a"), (rep, soon, "b"), (manager, later, "c"))
+        for row in reminders._per_channel(
+            Reminder(recipient=recipient, kind=Reminder.Kind.WEEKLY_DIGEST, due_at=due_at), key=key
+        )
     ]
 
     reminders_write(rows=rows)
