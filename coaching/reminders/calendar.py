@@ -50,7 +50,7 @@ def _organizer(session: CoachingSession) -> vCalAddress:
     coach = session.coach
     if coach is not None and coach.email:
         return _address(coach, role="CHAIR")
-    name, email = parseaddr(str(settings.DEFAULT_FROM_EMAIL))
+    name, email = parseaddr(settings.DEFAULT_FROM_EMAIL)
     return vCalAddress.new(email, cn=name or "Coaching")
 
 

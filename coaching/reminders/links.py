@@ -12,12 +12,12 @@ from coaching.models import CoachingSession, Commitment
 
 def site_url(path: str = "") -> str:
     """``path`` on the product's public address (``SITE_URL``), for email and calendars."""
-    return str(settings.SITE_URL).rstrip("/") + path
+    return settings.SITE_URL.rstrip("/") + path
 
 
 def site_host() -> str:
     """The product's host name, the right-hand side of the ids it gives out (UID, Message-ID)."""
-    return urlsplit(str(settings.SITE_URL)).hostname or "localhost"
+    return urlsplit(settings.SITE_URL).hostname or "localhost"
 
 
 def session_path(session: CoachingSession) -> str:
