@@ -1,0 +1,153 @@
+"""What every authoring page shares: clean text, positions that authors may leave blank or
+reorder freely, and a page that previews a row as a rep sees it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin
+from django.core.exceptions import PermissionDenied
+from django.forms.models import BaseInlineFormSet
+from django.http import HttpRequest
+from django.template.response import TemplateResponse
+from django.urls import URLPattern, URLResolver, path
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+
+from lms.services.authoring import positions_make_room
+
+
+class AuthoringForm(forms.ModelForm):
+    """Browsers send CRLF line endings; content is stored with plain newlines, as files have it."""
+
+    def clean(self):
+        cleaned = super().clean()
+        for name, value in cleaned.items():
+            if isinstance(value, str) and "\r" in value:
+                cleaned[name] = value.replace("\r\n", "\n").replace("\r", "\n")
+        return cleaned
+
+
+class LinesField(forms.CharField):
+    """A list of short texts edited as one item per line; blank lines are dropped."""
+
+    widget = forms.Textarea(attrs={"rows": 5, "cols": 80})
+
+    def prepare_value(self, value):
+        if isinstance(value, list | tuple):
+            return "\n".join(str(item) for item in value)
+        return value
+
+    def to_python(self, value):
+        text = super().to_python(value) or ""
+        return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+class PositionedInlineFormSet(BaseInlineFormSet):
+    """Rows left without a position go to the end, in the order they were added."""
+
+    def clean(self):
+        super().clean()
+        taken, blanks = [], []
+        for form in self.forms:
+            if not hasattr(form, "cleaned_data") or self._should_delete_form(form):
+                continue
+            if form.empty_permitted and not form.has_changed():
+                continue
+            position = form.cleaned_data.get("position")
+            if position is None:
+                blanks.append(form)
+            else:
+                taken.append(position)
+        next_position = max(taken, default=0)
+        for form in blanks:
+            next_position += 1
+            form.cleaned_data["position"] = next_position
+            form.instance.position = next_position
+
+
+class PositionedInline:
+    """Inline rows ordered by a position that authors may leave blank or change freely."""
+
+    formset = PositionedInlineFormSet
+    form = AuthoringForm
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "position":
+            return forms.IntegerField(
+                required=False,
+                min_value=1,
+                label="Position",
+                help_text="Blank puts it last.",
+                widget=forms.NumberInput(attrs={"style": "width: 4em"}),
+            )
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+
+def share_choices(formfield):
+    """Evaluate a select's options once for all inline rows instead of once per row."""
+    if formfield is not None and hasattr(formfield, "queryset"):
+        formfield.choices = list(formfield.choices)
+    return formfield
+
+
+class PositionsAdmin(admin.ModelAdmin):
+    """Saves reordered inline rows without two ever holding the same position."""
+
+    form = AuthoringForm
+
+    def save_formset(self, request, form, formset, change):
+        if any(field.name == "position" for field in formset.model._meta.fields):
+            positions_make_room(
+                model=formset.model,
+                pks=[
+                    row.instance.pk
+                    for row in formset.initial_forms
+                    if row.instance.pk
+                    and (formset._should_delete_form(row) or "position" in row.changed_data)
+                ],
+            )
+        super().save_formset(request, form, formset, change)
+
+
+def link(url: str, text: str) -> SafeString:
+    return format_html('<a href="{}">{}</a>', url, text)
+
+
+class PreviewAdmin(PositionsAdmin):
+    """An admin with a page that shows one row as a rep sees it, at ``preview_route`` (taking
+    the row's ``pk``) under the URL name ``preview_name``."""
+
+    preview_route: str
+    preview_name: str
+    preview_template: str
+
+    def get_urls(self) -> list[URLPattern | URLResolver]:
+        return [
+            path(
+                self.preview_route,
+                self.admin_site.admin_view(self.preview_view),
+                name=self.preview_name,
+            ),
+            *super().get_urls(),
+        ]
+
+    def preview_view(self, request: HttpRequest, pk: int) -> TemplateResponse:
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        subject, context = self.preview_context(pk)
+        return TemplateResponse(
+            request,
+            self.preview_template,
+            {
+                **self.admin_site.each_context(request),
+                "opts": self.opts,
+                "title": f"Preview: {subject}",
+                **context,
+            },
+        )
+
+    def preview_context(self, pk: int) -> tuple[str, dict[str, Any]]:
+        """What the page previews (for its title) and the template's context; 404 if no row."""
+        raise NotImplementedError
