@@ -13,6 +13,7 @@ from icalendar import Calendar
 
 from coaching import tasks
 from coaching.models import CoachingSession, Notification, Reminder
+from coaching.reminders import calendar
 from coaching.reminders.calendar import calendar_feed_for, calendar_feed_rotate
 from coaching.reminders.outbox import reminders_claim_due
 from tests.coaching.outbox_support import remind, session_between
@@ -128,6 +129,26 @@ def test_a_booking_email_has_text_html_and_an_invite_for_the_session(people, ses
     attendees = event["ATTENDEE"]
     attendees = [str(a) for a in (attendees if isinstance(attendees, list) else [attendees])]
     assert sorted(attendees) == sorted([f"mailto:{rep.email}", f"mailto:{coach.email}"])
+
+
+def test_coach_and_rep_hearing_of_one_change_in_one_batch_share_one_invite(
+    people, session, monkeypatch
+):
+    written = []
+    session_invite = calendar.session_invite
+
+    def counting(**kwargs):
+        written.append(kwargs["method"])
+        return session_invite(**kwargs)
+
+    monkeypatch.setattr(calendar, "session_invite", counting)
+    for person in people:
+        remind(person, kind=Kind.SESSION_BOOKED, session=session, channels=(EMAIL,), key="b")
+    assert deliver_due() == [Status.SENT] * 2
+
+    assert written == ["REQUEST"]
+    first, second = (invite_of(message) for message in mail.outbox)
+    assert first.to_ical() == second.to_ical()
 
 
 def test_moving_and_cancelling_send_the_same_event_with_a_higher_sequence(people, session):
