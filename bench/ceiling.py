@@ -1,8 +1,8 @@
 """The ceiling: a view that does nothing, behind the full middleware stack; and the floor of a
 signed-in page: the same view for a signed-in person, which costs their session and user rows.
 
-Served only when the benchmark starts the server with ``BENCH_CEILING=1`` (config/urls.py), so
-every other figure can be read as a share of what Django alone manages on the same machine.
+Routed by the benchmark's own URL conf (bench/urls.py, through bench/settings.py), so every other
+figure can be read as a share of what Django alone manages on the same machine.
 """
 
 from __future__ import annotations

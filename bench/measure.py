@@ -21,7 +21,8 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from bench.build import Org, ReadySubmit, due_reminders_insert, due_reminders_remove
+from bench.org import Org
+from bench.prepare import ReadySubmit, due_reminders_insert, due_reminders_remove
 from bench.stack import BenchError, redis_queue_length
 from coaching.models import Reminder
 

@@ -29,6 +29,10 @@ class BenchError(Exception):
     """Something the benchmark needs is missing; the message says what and how to fix it."""
 
 
+def log(message: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
+
+
 # --- checks -----------------------------------------------------------------------------------
 
 

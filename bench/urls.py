@@ -1,10 +1,11 @@
-"""Routes that exist only while the benchmark runs (``BENCH_CEILING=1``)."""
+"""The product's routes and the benchmark's baseline beside them (bench/ceiling.py)."""
 
-from django.urls import path
+from django.urls import include, path
 
 from bench.ceiling import ceiling, signed_in
 
 urlpatterns = [
-    path("ceiling", ceiling, name="bench-ceiling"),
-    path("signed-in", signed_in, name="bench-signed-in"),
+    path("bench/ceiling", ceiling, name="bench-ceiling"),
+    path("bench/signed-in", signed_in, name="bench-signed-in"),
+    path("", include("config.urls")),
 ]

@@ -1,5 +1,3 @@
-import os
-
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
@@ -22,7 +20,3 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
 ]
-
-if os.environ.get("BENCH_CEILING"):
-    # The benchmark's baseline (bench/ceiling.py), routed only while the benchmark runs.
-    urlpatterns += [path("bench/", include("bench.urls"))]
