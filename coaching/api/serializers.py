@@ -14,8 +14,8 @@ from django.utils import timezone
 from rest_framework import serializers
 
 from coaching.models import CoachingPlan, CoachingSession, Commitment, Observation
+from coaching.models.sessions import TEXT_MAX
 from coaching.sessions.permissions import can_see_private_notes
-from coaching.web.forms import TEXT_MAX
 from config.api import IdField, StrictInputSerializer
 from lms.api.serializers import ErrorSerializer as ErrorSerializer
 from lms.api.serializers import SkillSerializer

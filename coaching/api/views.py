@@ -37,6 +37,8 @@ from coaching.sessions.commitments import commitment_mark_kept, commitment_revie
 from coaching.sessions.permissions import (
     can_change_session,
     can_hold_session,
+    can_mark_commitment_kept,
+    can_reflect_on_session,
     can_review_commitment,
 )
 from coaching.sessions.selectors import (
@@ -232,7 +234,7 @@ class SessionReflectionApi(APIView):
     )
     def post(self, request: Request, session_id: int) -> Response:
         session = session_for(user=request.user, session_id=session_id)
-        if request.user.pk != session.rep_id:
+        if not can_reflect_on_session(request.user, session):
             raise PermissionDenied("Only the rep writes their reflection.")
         payload = SessionReflectionInputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
@@ -299,7 +301,7 @@ class CommitmentDetailApi(APIView):
         payload = CommitmentUpdateInputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         wanted = payload.validated_data["status"]
-        if user.pk == commitment.rep_id:
+        if can_mark_commitment_kept(user, commitment):
             if wanted != Commitment.Status.KEPT:
                 raise PermissionDenied(
                     "You can mark your commitment kept; your coach reviews the rest."

@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
+from coaching.models.querysets import (
+    CoachingPlanQuerySet,
+    CoachingSessionQuerySet,
+    CommitmentQuerySet,
+)
+
 RATING_VALIDATORS = [MinValueValidator(1), MaxValueValidator(5)]
+# The longest text anyone writes into coaching (notes, reflections, commitments, evidence), on a
+# page or through the API.
+TEXT_MAX = 5000
 
 # Written anchors for the 1-5 rubric, shown wherever a rating is given or read.
 RUBRIC_ANCHORS = {
@@ -38,6 +49,8 @@ class CoachingPlan(models.Model):
     focus_skills = models.ManyToManyField("lms.Skill", blank=True, related_name="+")
     goals = models.TextField(blank=True, help_text="The rep's own goals, in their words.")
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = CoachingPlanQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]
@@ -109,6 +122,8 @@ class CoachingSession(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = CoachingSessionQuerySet.as_manager()
+
     class Meta:
         ordering = ["scheduled_for"]
         indexes = [
@@ -118,6 +133,11 @@ class CoachingSession(models.Model):
 
     def __str__(self) -> str:
         return f"Coaching for {self.rep} at {self.scheduled_for:%Y-%m-%d %H:%M}"
+
+    @property
+    def ends_at(self) -> dt.datetime:
+        """When the session ends; ``querysets.SESSION_ENDS_AT`` is the same rule for filters."""
+        return self.scheduled_for + dt.timedelta(minutes=self.duration_minutes)
 
 
 class Observation(models.Model):
@@ -194,6 +214,8 @@ class Commitment(models.Model):
     note = models.TextField(blank=True, help_text="The rep's note when marking it kept.")
     resolved_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = CommitmentQuerySet.as_manager()
 
     class Meta:
         ordering = ["due_date", "pk"]

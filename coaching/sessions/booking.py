@@ -8,11 +8,11 @@ reminder set, whoever booked it.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from accounts.models import User
 from coaching.changes import team_version_bump
 from coaching.models import CoachingPlan, CoachingSession
+from coaching.models.agenda import Agenda
 from coaching.reminders.schedule import session_reminders_schedule
 from lms.models import Module, ModuleCompletion
 
@@ -25,7 +25,7 @@ def session_create(
     scheduled_for: dt.datetime,
     duration_minutes: int,
     source: str,
-    agenda: dict[str, Any],
+    agenda: Agenda,
     late: bool = False,
     module: Module | None = None,
     focus_skill_id: int | None = None,
@@ -38,7 +38,7 @@ def session_create(
         scheduled_for=scheduled_for,
         duration_minutes=duration_minutes,
         source=source,
-        agenda=agenda,
+        agenda=agenda.to_json(),
         late=late,
         module=module,
         focus_skill_id=focus_skill_id,

@@ -11,10 +11,13 @@ from accounts.models import User
 from coaching.changes import team_version_bump
 from coaching.models import Commitment, Reminder
 from coaching.reminders.schedule import reminder_schedule, reminders_cancel
-from coaching.sessions.follow_up import agenda_commitments_refresh
-from coaching.sessions.permissions import can_review_commitment
+from coaching.sessions.agenda import agenda_commitments_refresh
+from coaching.sessions.permissions import can_mark_commitment_kept, can_review_commitment
 from coaching.sessions.plans import coach_of
 from config.errors import Conflict, DomainError
+
+# A commitment is reminded of at this hour, in the rep's time zone, the day before it is due.
+COMMITMENT_REMINDER_HOUR = 9
 
 
 def _lock(commitment: Commitment) -> Commitment:
@@ -40,10 +43,31 @@ def _resolve(commitment: Commitment, status: str, note: str | None = None) -> No
         reminders_cancel(reminders=commitment.reminders.filter(kind=Reminder.Kind.COMMITMENT_DUE))
 
 
+def commitment_due_at(*, commitment: Commitment, rep: User) -> dt.datetime:
+    """09:00 in the rep's time zone on the day before the commitment is due, and never in
+    the past (a commitment due tomorrow, made in the afternoon, is reminded of at once)."""
+    day = commitment.due_date - dt.timedelta(days=1)
+    local = dt.datetime.combine(day, dt.time(COMMITMENT_REMINDER_HOUR), tzinfo=rep.tzinfo)
+    return max(local.astimezone(dt.UTC), timezone.now())
+
+
+def commitment_reminder_schedule(*, commitment: Commitment) -> None:
+    """The rep's reminder that a commitment falls due, written when the commitment is made."""
+    reminder_schedule(
+        recipient=commitment.rep,
+        kind=Reminder.Kind.COMMITMENT_DUE,
+        due_at=commitment_due_at(commitment=commitment, rep=commitment.rep),
+        key=f"commitment:{commitment.pk}:due",
+        commitment=commitment,
+        payload={"due_date": commitment.due_date.isoformat()},
+    )
+
+
 def commitment_coach(commitment: Commitment) -> User | None:
     """Who follows the commitment up: the coach of its session, else the rep's coach."""
-    if commitment.session_id and commitment.session.coach_id:
-        return commitment.session.coach
+    session = commitment.session
+    if session is not None and session.coach is not None:
+        return session.coach
     return coach_of(commitment.rep)
 
 
@@ -54,7 +78,7 @@ def commitment_mark_kept(*, rep: User, commitment: Commitment, note: str = "") -
     Raises DomainError when someone other than the rep tries, Conflict when it is no longer
     open (kept already, or marked missed).
     """
-    if rep.pk != commitment.rep_id:
+    if not can_mark_commitment_kept(rep, commitment):
         raise DomainError("Only the rep can mark their commitment kept.")
     commitment = _lock(commitment)
     if commitment.status != Commitment.Status.OPEN:
@@ -73,9 +97,10 @@ def commitments_mark_missed(*, today: dt.date | None = None) -> int:
     """
     today = today or timezone.localdate()
     overdue = list(
-        Commitment.objects.select_for_update(of=("self",))
+        Commitment.objects.open()
+        .filter(due_date__lt=today)
+        .select_for_update(of=("self",))
         .select_related("rep__manager", "session__coach")
-        .filter(status=Commitment.Status.OPEN, due_date__lt=today)
     )
     reps: dict[int, User] = {}
     for commitment in overdue:

@@ -15,6 +15,8 @@ from django.db.models import Q
 from accounts.permissions import can_coach, is_admin
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from accounts.models import User
     from coaching.models import CoachingPlan, CoachingSession, Commitment
 
@@ -70,6 +72,11 @@ def can_change_session(user: User, session: CoachingSession) -> bool:
     return user.pk in (session.rep_id, session.coach_id) or can_coach(user, session.rep)
 
 
+def can_reflect_on_session(user: User, session: CoachingSession) -> bool:
+    """Write the preparation before a session: its rep alone."""
+    return bool(user.is_authenticated and user.pk == session.rep_id)
+
+
 def can_book_session(user: User, rep: User) -> bool:
     """Book a session by hand: a manager for a direct report, an admin for anyone."""
     return user.pk != rep.pk and can_coach(user, rep)
@@ -79,6 +86,11 @@ def can_see_plan(user: User, plan: CoachingPlan) -> bool:
     return _sees_coaching_of(user, plan.rep, plan.coach_id)
 
 
+def can_write_goals(user: User, plan: CoachingPlan) -> bool:
+    """Write a plan's goals: the rep, in their own words."""
+    return bool(user.is_authenticated and user.pk == plan.rep_id)
+
+
 def can_steer_plan(user: User, plan: CoachingPlan) -> bool:
     """Choose focus skills or archive a plan: its coach, the rep's manager, an admin."""
     if not user.is_authenticated or user.pk == plan.rep_id:
@@ -86,14 +98,28 @@ def can_steer_plan(user: User, plan: CoachingPlan) -> bool:
     return user.pk == plan.coach_id or can_coach(user, plan.rep)
 
 
+def session_coach_id(commitment: Commitment) -> int | None:
+    """The coach of the session the commitment was made at, if it came from one."""
+    session = commitment.session
+    return session.coach_id if session is not None else None
+
+
 def can_see_commitment(user: User, commitment: Commitment) -> bool:
-    coach_id = commitment.session.coach_id if commitment.session_id else None
-    return _sees_coaching_of(user, commitment.rep, coach_id)
+    return _sees_coaching_of(user, commitment.rep, session_coach_id(commitment))
+
+
+def can_mark_commitment_kept(user: User, commitment: Commitment) -> bool:
+    """Tick a commitment off as kept: the rep who made it."""
+    return bool(user.is_authenticated and user.pk == commitment.rep_id)
 
 
 def can_review_commitment(user: User, commitment: Commitment) -> bool:
     """Set a commitment's outcome: the coach of its session, the rep's manager, an admin."""
     if not user.is_authenticated or user.pk == commitment.rep_id:
         return False
-    coach_id = commitment.session.coach_id if commitment.session_id else None
-    return user.pk == coach_id or can_coach(user, commitment.rep)
+    return user.pk == session_coach_id(commitment) or can_coach(user, commitment.rep)
+
+
+def commitments_reviewable_by(user: User, commitments: Iterable[Commitment]) -> set[int]:
+    """The ids of those of ``commitments`` whose outcome ``user`` may set."""
+    return {commitment.pk for commitment in commitments if can_review_commitment(user, commitment)}

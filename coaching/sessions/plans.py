@@ -9,7 +9,7 @@ from django.db import IntegrityError, transaction
 from accounts.models import User
 from coaching.changes import team_version_bump
 from coaching.models import CoachingPlan
-from coaching.sessions.permissions import can_steer_plan
+from coaching.sessions.permissions import can_steer_plan, can_write_goals
 from config.errors import Conflict, DomainError
 from lms.models import Skill
 
@@ -32,13 +32,13 @@ def plan_for_rep(*, rep: User, focus_skills: Iterable[Skill] = ()) -> CoachingPl
     Safe under concurrent calls: the one-active-plan constraint lets one caller open it.
     """
     coach = coach_of(rep)
-    plan = CoachingPlan.objects.filter(rep=rep, status=CoachingPlan.Status.ACTIVE).first()
+    plan = CoachingPlan.objects.active().filter(rep=rep).first()
     if plan is None:
         try:
             with transaction.atomic():
                 plan = CoachingPlan.objects.create(rep=rep, coach=coach)
         except IntegrityError:
-            plan = CoachingPlan.objects.get(rep=rep, status=CoachingPlan.Status.ACTIVE)
+            plan = CoachingPlan.objects.active().get(rep=rep)
     elif plan.coach_id != (coach.pk if coach else None):
         plan.coach = coach
         plan.save(update_fields=["coach"])
@@ -71,7 +71,7 @@ def plan_update(
     """
     _ensure_active(plan)
     if goals is not None:
-        if actor.pk != plan.rep_id:
+        if not can_write_goals(actor, plan):
             raise DomainError("Only the rep writes their own goals.")
         plan.goals = goals.strip()
         plan.save(update_fields=["goals"])

@@ -18,20 +18,24 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.permissions import is_admin
 from coaching.models import CoachingPlan, CoachingSession, Commitment, Observation
+from coaching.models.querysets import (
+    CoachingPlanQuerySet,
+    CoachingSessionQuerySet,
+    CommitmentQuerySet,
+)
 from coaching.sessions.permissions import can_see_private_notes as can_see_private_notes
 from coaching.sessions.permissions import coaching_scope
-from coaching.sessions.services import MAX_MINUTES
 
 HISTORY_LENGTH = 10
 
 
-def _sessions() -> QuerySet[CoachingSession]:
+def _sessions() -> CoachingSessionQuerySet:
     return CoachingSession.objects.select_related(
         "rep", "coach", "module__course", "focus_skill", "plan"
     )
 
 
-def sessions_visible_to(*, user: User) -> QuerySet[CoachingSession]:
+def sessions_visible_to(*, user: User) -> CoachingSessionQuerySet:
     """A rep's own sessions; a manager's, those they coach and their reports'; an admin, all.
 
     Ordered by time, with rep, coach, module, focus skill and plan joined.
@@ -63,10 +67,10 @@ def sessions_without_coach(*, user: User | None = None) -> QuerySet[CoachingSess
     """
     if user is not None and not is_admin(user):
         return CoachingSession.objects.none()
-    return _sessions().filter(coach__isnull=True, status=CoachingSession.Status.SCHEDULED)
+    return _sessions().scheduled().filter(coach__isnull=True)
 
 
-def plans_visible_to(*, user: User) -> QuerySet[CoachingPlan]:
+def plans_visible_to(*, user: User) -> CoachingPlanQuerySet:
     return (
         CoachingPlan.objects.filter(coaching_scope(user, rep="rep", coach="coach"))
         .select_related("rep", "coach")
@@ -81,7 +85,15 @@ def plan_for(*, user: User, plan_id: int) -> CoachingPlan:
     return plan
 
 
-def commitments_visible_to(*, user: User) -> QuerySet[Commitment]:
+def active_plan_for(*, user: User, rep_id: int) -> CoachingPlan:
+    """The rep's active plan, or Http404 when they have none or ``user`` may not see it."""
+    plan = plans_visible_to(user=user).active().filter(rep_id=rep_id).first()
+    if plan is None:
+        raise Http404("No active plan.")
+    return plan
+
+
+def commitments_visible_to(*, user: User) -> CommitmentQuerySet:
     return Commitment.objects.filter(
         coaching_scope(user, rep="rep", coach="session__coach")
     ).select_related("rep", "skill", "session__coach")
@@ -134,40 +146,29 @@ def manager_week(*, manager: User, week_start: dt.date) -> ManagerWeek:
     end = dt.datetime.combine(week_start + dt.timedelta(days=7), dt.time(), tzinfo=tz)
     responsible = Q(coach=manager) | Q(rep__manager=manager)
     week_sessions = (
-        _sessions()
-        .filter(responsible, scheduled_for__gte=start, scheduled_for__lt=end)
-        .exclude(status=CoachingSession.Status.CANCELLED)
+        _sessions().occupying().filter(responsible, scheduled_for__gte=start, scheduled_for__lt=end)
     )
     days = [WeekDay(date=week_start + dt.timedelta(days=n)) for n in range(7)]
     for session in week_sessions:
         offset = (timezone.localtime(session.scheduled_for, tz).date() - week_start).days
         days[offset].sessions.append(session)
-    to_record = list(
-        _sessions().filter(
-            Q(coach=manager),
-            status=CoachingSession.Status.SCHEDULED,
-            scheduled_for__lt=timezone.now(),
-        )
-    )
+    to_record = list(_sessions().ended_unrecorded(now=timezone.now()).filter(coach=manager))
     commitments_due = list(
-        Commitment.objects.filter(
+        Commitment.objects.open()
+        .filter(
             Q(session__coach=manager) | Q(rep__manager=manager),
-            status=Commitment.Status.OPEN,
             due_date__gte=week_start,
             due_date__lt=week_start + dt.timedelta(days=7),
-        ).select_related("rep", "skill")
+        )
+        .select_related("rep", "skill")
     )
     return ManagerWeek(
         manager=manager,
         week_start=week_start,
         days=days,
-        to_record=[s for s in to_record if s.scheduled_for + _length(s) <= timezone.now()],
+        to_record=to_record,
         commitments_due=commitments_due,
     )
-
-
-def _length(session: CoachingSession) -> dt.timedelta:
-    return dt.timedelta(minutes=session.duration_minutes)
 
 
 @dataclass
@@ -193,37 +194,29 @@ def rep_coaching_overview(*, rep: User) -> RepCoachingOverview:
     """
     now = timezone.now()
     plan = (
-        CoachingPlan.objects.filter(rep=rep, status=CoachingPlan.Status.ACTIVE)
+        CoachingPlan.objects.active()
+        .filter(rep=rep)
         .select_related("coach")
         .prefetch_related("focus_skills")
         .first()
     )
-    upcoming = list(
-        _sessions().filter(
-            rep=rep,
-            status=CoachingSession.Status.SCHEDULED,
-            # A session that started but has not ended is still the next one.
-            scheduled_for__gt=now - dt.timedelta(minutes=MAX_MINUTES),
-        )
-    )
-    upcoming = [s for s in upcoming if s.scheduled_for + _length(s) > now]
+    # A session that started but has not ended is still the next one.
+    upcoming = list(_sessions().upcoming(now=now).filter(rep=rep))
     history = list(
         _sessions()
+        .concluded()
         .filter(rep=rep)
-        .exclude(status=CoachingSession.Status.SCHEDULED)
         .prefetch_related(
             Prefetch("observations", Observation.objects.select_related("skill")),
             Prefetch("commitments", Commitment.objects.select_related("skill")),
         )
         .order_by("-scheduled_for")[:HISTORY_LENGTH]
     )
-    last_held = CoachingSession.objects.filter(
-        rep=rep, status=CoachingSession.Status.HELD
-    ).aggregate(last=Max("held_at"))["last"]
+    last_held = (
+        CoachingSession.objects.held().filter(rep=rep).aggregate(last=Max("held_at"))["last"]
+    )
     commitments = list(
-        Commitment.objects.filter(
-            rep=rep, status__in=[Commitment.Status.OPEN, Commitment.Status.MISSED]
-        ).select_related("skill", "session")
+        Commitment.objects.open_or_missed().filter(rep=rep).select_related("skill", "session")
     )
     return RepCoachingOverview(
         rep=rep,

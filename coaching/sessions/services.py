@@ -8,13 +8,11 @@ with a message for the person who asked.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import User
@@ -22,14 +20,20 @@ from coaching.changes import team_version_bump
 from coaching.models import CoachingSession, Commitment, Observation, Reminder
 from coaching.reminders.schedule import (
     SESSION_TIMED_KINDS,
-    reminder_schedule,
     session_notice,
     session_reminders_cancel,
     session_reminders_move,
 )
+from coaching.sessions.agenda import agenda_build, agenda_commitments_refresh
 from coaching.sessions.booking import session_create
-from coaching.sessions.follow_up import agenda_commitments, agenda_commitments_refresh
-from coaching.sessions.permissions import can_book_session, can_change_session, can_hold_session
+from coaching.sessions.busy import busy_intervals, first_clash
+from coaching.sessions.commitments import commitment_reminder_schedule
+from coaching.sessions.permissions import (
+    can_book_session,
+    can_change_session,
+    can_hold_session,
+    can_reflect_on_session,
+)
 from coaching.sessions.plans import plan_for_rep
 from coaching.sessions.slots import calendar_lock
 from coaching.skills.memory import memory_from_observation
@@ -40,7 +44,6 @@ MIN_MINUTES, MAX_MINUTES = 10, 240
 # Nobody plans coaching a decade ahead: a time past this is a typo (and one near the end of the
 # calendar would overflow when the reminders around it are worked out).
 MAX_DAYS_AHEAD = 3653
-COMMITMENT_REMINDER_HOUR = 9
 
 
 # --- checks shared by the services --------------------------------------------------------------
@@ -55,40 +58,15 @@ def _ensure_future(when: dt.datetime) -> None:
         raise DomainError("That is more than ten years ahead; choose a nearer time.")
 
 
-def _longest_minutes() -> int:
-    return max(MAX_MINUTES, settings.COACHING_SESSION_MINUTES)
-
-
-def _overlapping(
-    *, people: Iterable[User], start: dt.datetime, minutes: int, exclude: int | None = None
-) -> CoachingSession | None:
-    """A scheduled session of any of ``people`` (as coach or rep) that overlaps the interval."""
-    end = start + dt.timedelta(minutes=minutes)
-    ids = [person.pk for person in people if person is not None]
-    candidates = (
-        CoachingSession.objects.filter(
-            status=CoachingSession.Status.SCHEDULED,
-            # No session is longer than this, so nothing that starts earlier reaches ``start``.
-            scheduled_for__gt=start - dt.timedelta(minutes=_longest_minutes()),
-            scheduled_for__lt=end,
-        )
-        .filter(Q(coach_id__in=ids) | Q(rep_id__in=ids))
-        .exclude(pk=exclude)
-        .order_by("scheduled_for")
-    )
-    for session in candidates:
-        if session.scheduled_for + dt.timedelta(minutes=session.duration_minutes) > start:
-            return session
-    return None
-
-
 def _ensure_free(
     *, coach: User | None, rep: User, start: dt.datetime, minutes: int, exclude: int | None = None
 ) -> None:
-    clash = _overlapping(people=[coach, rep], start=start, minutes=minutes, exclude=exclude)
+    end = start + dt.timedelta(minutes=minutes)
+    busy = busy_intervals(people=[coach, rep], start=start, end=end, exclude=exclude)
+    clash = first_clash(busy, start=start, end=end)
     if clash is not None:
         # Say when, not with whom: a rep moving their session must not learn who else is coached.
-        local = timezone.localtime(clash.scheduled_for, (coach or rep).tzinfo)
+        local = timezone.localtime(clash.start, (coach or rep).tzinfo)
         raise DomainError(
             f"That overlaps another coaching session at {local:%a %d %b %H:%M %Z}; "
             "choose another time."
@@ -141,11 +119,12 @@ def session_book_manual(
         duration_minutes=minutes,
         source=CoachingSession.Source.MANUAL,
         focus_skill_id=focus_skill.pk if focus_skill else None,
-        agenda={
-            "note": note.strip(),
-            "skills": [{"id": focus_skill.pk, "name": focus_skill.name}] if focus_skill else [],
-            "commitments": agenda_commitments(rep=rep),
-        },
+        agenda=agenda_build(
+            rep=rep,
+            source=CoachingSession.Source.MANUAL,
+            skills=[focus_skill] if focus_skill else [],
+            note=note,
+        ),
     )
 
 
@@ -188,10 +167,9 @@ def session_reschedule(
     previous = session.scheduled_for
     session.scheduled_for = scheduled_for
     session.sequence += 1
-    if session.completion_id is not None:
-        deadline = session.completion.completed_at + dt.timedelta(
-            hours=settings.COACHING_FOLLOW_UP_HOURS
-        )
+    completion = session.completion
+    if completion is not None:
+        deadline = completion.completed_at + dt.timedelta(hours=settings.COACHING_FOLLOW_UP_HOURS)
         session.late = scheduled_for > deadline
     session.save(update_fields=["scheduled_for", "late", "sequence", "updated_at"])
     team_version_bump(rep_ids=[session.rep_id])
@@ -246,7 +224,7 @@ def session_reflect(*, rep: User, session: CoachingSession, reflection: str) -> 
     Raises DomainError when someone else tries, Conflict once the session is no longer
     scheduled.
     """
-    if rep.pk != session.rep_id:
+    if not can_reflect_on_session(rep, session):
         raise DomainError("Only the rep writes their reflection.")
     session = _lock(session)
     _ensure_scheduled(session, "prepared for")
@@ -341,25 +319,6 @@ def _parse_commitments(
     return parsed
 
 
-def commitment_due_at(*, commitment: Commitment, rep: User) -> dt.datetime:
-    """09:00 in the rep's time zone on the day before the commitment is due, and never in
-    the past (a commitment due tomorrow, made in the afternoon, is reminded of at once)."""
-    day = commitment.due_date - dt.timedelta(days=1)
-    local = dt.datetime.combine(day, dt.time(COMMITMENT_REMINDER_HOUR), tzinfo=rep.tzinfo)
-    return max(local.astimezone(dt.UTC), timezone.now())
-
-
-def commitment_reminder_schedule(*, commitment: Commitment) -> None:
-    reminder_schedule(
-        recipient=commitment.rep,
-        kind=Reminder.Kind.COMMITMENT_DUE,
-        due_at=commitment_due_at(commitment=commitment, rep=commitment.rep),
-        key=f"commitment:{commitment.pk}:due",
-        commitment=commitment,
-        payload={"due_date": commitment.due_date.isoformat()},
-    )
-
-
 @transaction.atomic
 def session_hold(
     *,
@@ -389,8 +348,8 @@ def session_hold(
     if session.status == CoachingSession.Status.CANCELLED:
         raise Conflict("This session was cancelled; it cannot be held.")
     observations, commitments = observations or [], commitments or []
-    ids = {_skill_id(item.get("skill")) for item in [*observations, *commitments]} - {None}
-    skills = _skills_by_id(ids)
+    ids = {_skill_id(item.get("skill")) for item in [*observations, *commitments]}
+    skills = _skills_by_id({pk for pk in ids if pk is not None})
     rep = session.rep
     observation_rows = _parse_observations(observations, skills)
     commitment_rows = _parse_commitments(
@@ -450,14 +409,12 @@ def sessions_mark_missed(*, now: dt.datetime | None = None) -> int:
     now = now or timezone.now()
     grace = dt.timedelta(hours=settings.COACHING_HOLD_GRACE_HOURS)
     candidates = (
-        CoachingSession.objects.select_for_update(of=("self",))
+        CoachingSession.objects.ended_unrecorded(now=now - grace)
+        .select_for_update(of=("self",))
         .select_related("rep", "coach")
-        .filter(status=CoachingSession.Status.SCHEDULED, scheduled_for__lte=now - grace)
     )
     marked = 0
     for session in candidates:
-        if session.scheduled_for + dt.timedelta(minutes=session.duration_minutes) + grace > now:
-            continue
         session.status = CoachingSession.Status.MISSED
         session.sequence += 1
         session.save(update_fields=["status", "sequence", "updated_at"])

@@ -2,34 +2,28 @@
 
 ``slot_find`` is pure (no database): it works in the coach's local wall time with ``zoneinfo``
 so that working hours mean the same thing on both sides of a daylight-saving change, and
-returns an aware UTC start. ``coach_slot_find`` loads what it needs from the database in one
-query and asks ``slot_find``.
+returns an aware UTC start. ``coach_slot_find`` loads the busy time of coach and rep
+(``coaching.sessions.busy``, the same answer booking by hand gets) in one query and asks
+``slot_find``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
-from django.db.models import Q
 
 from accounts.models import User
-from coaching.models import CoachingSession
+from coaching.sessions.busy import busy_intervals, overlaps
 from config.errors import DomainError
 
 UTC = dt.UTC
 MONDAY_TO_FRIDAY = frozenset(range(5))
-
-# Sessions that take up a coach's time: cancelled ones free it again.
-OCCUPYING_STATUSES = (
-    CoachingSession.Status.SCHEDULED,
-    CoachingSession.Status.HELD,
-    CoachingSession.Status.MISSED,
-)
 
 
 class NoSlotFound(DomainError):
@@ -104,9 +98,12 @@ def _aware(day: dt.date, wall: dt.timedelta, tz: ZoneInfo) -> dt.datetime | None
 
 def _day_starts(day: dt.date, tz: ZoneInfo, rules: SlotRules):
     """Candidate starts on ``day`` in order, each ending by the end of the working day."""
-    day_end = _aware(day, dt.timedelta(hours=rules.day_end_hour), tz)
-    if day_end is None:  # the end hour itself was skipped by the clocks: the next instant is it
-        day_end = _aware(day, dt.timedelta(hours=rules.day_end_hour + 1), tz)
+    # When the clocks skip the end hour itself, the next instant is the end of the day.
+    day_end = _aware(day, dt.timedelta(hours=rules.day_end_hour), tz) or _aware(
+        day, dt.timedelta(hours=rules.day_end_hour + 1), tz
+    )
+    if day_end is None:
+        return
     wall = dt.timedelta(hours=rules.day_start_hour)
     last = dt.timedelta(hours=rules.day_end_hour) - rules.duration
     while wall <= last:
@@ -120,7 +117,7 @@ def slot_find(
     *,
     after: dt.datetime,
     tz: ZoneInfo,
-    busy: list[tuple[dt.datetime, dt.datetime]],
+    busy: Iterable[tuple[dt.datetime, dt.datetime]],
     sessions_per_day: dict[dt.date, int],
     rules: SlotRules,
 ) -> Slot:
@@ -152,7 +149,7 @@ def slot_find(
                 if start >= limit:
                     break
                 end = start + rules.duration
-                if not any(b_start < end and start < b_end for b_start, b_end in intervals):
+                if not any(overlaps(b_start, b_end, start, end) for b_start, b_end in intervals):
                     return Slot(start=start, late=start > deadline)
         day += dt.timedelta(days=1)
     raise NoSlotFound("No free coaching slot in the coming weeks; book one by hand.")
@@ -178,29 +175,28 @@ def coach_slot_find(
     coach (a rep without a manager) the rep's own time zone and sessions are used. One query.
     Raises NoSlotFound as ``slot_find`` does.
     """
-    if coach is None and rep is None:
+    owner = coach or rep
+    if owner is None:
         raise ValueError("coach_slot_find needs a coach or a rep.")
     rules = rules or SlotRules.from_settings()
-    owner = coach or rep
     tz = owner.tzinfo
-    people = Q()
-    if coach is not None:
-        people |= Q(coach=coach)
-    if rep is not None:
-        people |= Q(rep=rep)
     # A day's margin on each side: long sessions that run into the earliest start, and the
     # rest of the last local day, whose sessions count toward its cap.
     margin = dt.timedelta(days=1)
-    rows = CoachingSession.objects.filter(
-        people,
-        status__in=OCCUPYING_STATUSES,
-        scheduled_for__gte=after + rules.lead - margin,
-        scheduled_for__lt=rules.search_limit(after) + margin,
-    ).values_list("coach_id", "scheduled_for", "duration_minutes")
-    busy: list[tuple[dt.datetime, dt.datetime]] = []
-    per_day: Counter[dt.date] = Counter()
-    for coach_id, start, minutes in rows:
-        busy.append((start, start + dt.timedelta(minutes=minutes)))
-        if coach is None or coach_id == coach.pk:
-            per_day[start.astimezone(tz).date()] += 1
-    return slot_find(after=after, tz=tz, busy=busy, sessions_per_day=per_day, rules=rules)
+    busy = busy_intervals(
+        people=[coach, rep],
+        start=after + rules.lead - margin,
+        end=rules.search_limit(after) + margin,
+    )
+    per_day: Counter[dt.date] = Counter(
+        interval.start.astimezone(tz).date()
+        for interval in busy
+        if coach is None or interval.coach_id == coach.pk
+    )
+    return slot_find(
+        after=after,
+        tz=tz,
+        busy=[(interval.start, interval.end) for interval in busy],
+        sessions_per_day=per_day,
+        rules=rules,
+    )

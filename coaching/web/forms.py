@@ -17,11 +17,11 @@ from django.utils import timezone
 
 from accounts.models import User
 from coaching.models import RUBRIC_ANCHORS, Commitment
+from coaching.models.sessions import TEXT_MAX
 from lms.models import Skill
 
 COMMITMENT_ROWS = 3
 RATING_CHOICES = [(rating, f"{rating} · {anchor}") for rating, anchor in RUBRIC_ANCHORS.items()]
-TEXT_MAX = 5000
 
 
 class LocalDateTimeField(forms.DateTimeField):

@@ -1,4 +1,7 @@
-"""Coaching pages (DESIGN §8): parse, authorise through a selector, call a service, render.
+"""Session pages (DESIGN §8): the rep's "My coaching", the manager's week, one session to
+prepare for, hold, move or cancel, and the admins' list of sessions without a coach.
+
+Each view parses, authorises through a selector, calls a service and renders.
 
 Every form posts without JavaScript too; with htmx the answer is the page's partial, swapped in
 place. What the viewer may not see is a 404 (the ``*_for`` selectors); what they may see but
@@ -9,34 +12,29 @@ viewer's time zone.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.permissions import can_view_person, is_admin
-from accounts.selectors import person_for, team_of
-from coaching.models import RUBRIC_ANCHORS, CoachingPlan, CoachingSession, Commitment
-from coaching.sessions.commitments import commitment_mark_kept, commitment_review
+from accounts.selectors import team_of
+from coaching.models import RUBRIC_ANCHORS, CoachingSession
+from coaching.models.agenda import Agenda
 from coaching.sessions.permissions import (
     can_change_session,
     can_hold_session,
-    can_review_commitment,
+    can_reflect_on_session,
     can_see_private_notes,
-    can_steer_plan,
+    commitments_reviewable_by,
 )
-from coaching.sessions.plans import plan_update
 from coaching.sessions.selectors import (
-    commitment_for,
     manager_week,
-    plans_visible_to,
     rep_coaching_overview,
     session_for,
     sessions_without_coach,
@@ -51,41 +49,17 @@ from coaching.sessions.services import (
 from coaching.web.forms import (
     BookSessionForm,
     CancelForm,
-    CommitmentKeptForm,
-    CommitmentReviewForm,
-    FocusSkillsForm,
-    GoalsForm,
     HoldForm,
     ReflectionForm,
     RescheduleForm,
 )
+from coaching.web.rendering import back_url, render_for_viewer
 from config.errors import Conflict, DomainError
 from lms.models import Skill
 
 MY_COACHING = "coaching/my_coaching.html"
 SESSION = "coaching/session.html"
 WEEK = "coaching/week.html"
-PLAN = "coaching/plan.html"
-
-
-def _render(request: HttpRequest, template: str, context: dict[str, Any]) -> HttpResponse:
-    """Render with the viewer's time zone current, so every date on the page is theirs."""
-    with timezone.override(request.user.tzinfo):
-        return render(request, template, context)
-
-
-def _back(request: HttpRequest, default: str) -> str:
-    """Where a plain form post returns to: the page it came from, if it is ours."""
-    target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return default
-
-
-def _reviewable(user, commitments) -> set[int]:
-    return {c.pk for c in commitments if can_review_commitment(user, c)}
 
 
 # --- the rep's page ------------------------------------------------------------------------------
@@ -95,14 +69,14 @@ def _reviewable(user, commitments) -> set[int]:
 @require_GET
 def my_coaching(request: HttpRequest) -> HttpResponse:
     overview = rep_coaching_overview(rep=request.user)
-    return _render(request, MY_COACHING, {"overview": overview, "rubric": RUBRIC_ANCHORS})
+    return render_for_viewer(request, MY_COACHING, {"overview": overview, "rubric": RUBRIC_ANCHORS})
 
 
 @login_required
 @require_POST
 def session_reflect_view(request: HttpRequest, session_id: int) -> HttpResponse:
     session = session_for(user=request.user, session_id=session_id)
-    if request.user.pk != session.rep_id:
+    if not can_reflect_on_session(request.user, session):
         raise PermissionDenied("Only the rep writes their reflection.")
     form = ReflectionForm(request.POST)
     error = None
@@ -123,69 +97,12 @@ def session_reflect_view(request: HttpRequest, session_id: int) -> HttpResponse:
             "reflection_text": request.POST.get("reflection", "") if error else None,
             "back": request.POST.get("next", ""),
         }
-        return _render(request, f"{SESSION}#reflection", context)
+        return render_for_viewer(request, f"{SESSION}#reflection", context)
     if error:
         messages.error(request, error)
     else:
         messages.success(request, "Your reflection is saved.")
-    return redirect(_back(request, reverse("coaching:session", args=[session.pk])))
-
-
-@login_required
-@require_POST
-def commitment_kept(request: HttpRequest, commitment_id: int) -> HttpResponse:
-    commitment = commitment_for(user=request.user, commitment_id=commitment_id)
-    if request.user.pk != commitment.rep_id:
-        raise PermissionDenied("Only the rep marks their commitment kept.")
-    form = CommitmentKeptForm(request.POST)
-    error = None
-    if form.is_valid():
-        try:
-            commitment = commitment_mark_kept(
-                rep=request.user, commitment=commitment, note=form.cleaned_data["note"]
-            )
-        except DomainError as refusal:
-            error = refusal.message
-    else:
-        error = "Keep the note shorter."
-    return _commitment_answer(request, commitment, error, "Marked kept.")
-
-
-@login_required
-@require_POST
-def commitment_review_view(request: HttpRequest, commitment_id: int) -> HttpResponse:
-    commitment = commitment_for(user=request.user, commitment_id=commitment_id)
-    if not can_review_commitment(request.user, commitment):
-        raise PermissionDenied("Only the rep's coach or an admin reviews a commitment.")
-    form = CommitmentReviewForm(request.POST)
-    error = None
-    if form.is_valid():
-        try:
-            commitment = commitment_review(
-                actor=request.user, commitment=commitment, status=form.cleaned_data["status"]
-            )
-        except DomainError as refusal:
-            error = refusal.message
-    else:
-        error = "Choose kept, missed or open."
-    return _commitment_answer(request, commitment, error, "Commitment updated.")
-
-
-def _commitment_answer(
-    request: HttpRequest, commitment: Commitment, error: str | None, done: str
-) -> HttpResponse:
-    if request.htmx:
-        context = {
-            "commitment": commitment,
-            "commitment_error": error,
-            "reviewable": _reviewable(request.user, [commitment]),
-        }
-        return _render(request, f"{MY_COACHING}#commitment-row", context)
-    if error:
-        messages.error(request, error)
-    else:
-        messages.success(request, done)
-    return redirect(_back(request, reverse("coaching:my_coaching")))
+    return redirect(back_url(request, reverse("coaching:session", args=[session.pk])))
 
 
 # --- the manager's week --------------------------------------------------------------------------
@@ -241,7 +158,7 @@ def week(request: HttpRequest) -> HttpResponse:
         "form": form,
         "booked": booked,
     }
-    return _render(request, f"{WEEK}#week" if request.htmx else WEEK, context)
+    return render_for_viewer(request, f"{WEEK}#week" if request.htmx else WEEK, context)
 
 
 # --- one session ---------------------------------------------------------------------------------
@@ -249,11 +166,7 @@ def week(request: HttpRequest) -> HttpResponse:
 
 def _hold_skills(session: CoachingSession) -> list[Skill]:
     """The skills to rate: the agenda's (module and missed ones), then the session's focus."""
-    agenda = session.agenda or {}
-    wanted: list[int] = []
-    for item in [*(agenda.get("skills") or []), *(agenda.get("missed_skills") or [])]:
-        if isinstance(item, dict) and isinstance(item.get("id"), int):
-            wanted.append(item["id"])
+    wanted = Agenda.from_json(session.agenda).skill_ids()
     if session.focus_skill_id:
         wanted.append(session.focus_skill_id)
     order = list(dict.fromkeys(wanted))
@@ -289,7 +202,7 @@ def _session_page(
     commitments = list(session.commitments.all())
     context = {
         "session": session,
-        "is_rep": user.pk == session.rep_id,
+        "is_rep": can_reflect_on_session(user, session),
         "show_private": can_see_private_notes(user, session),
         "can_hold": can_hold,
         "can_change": can_change,
@@ -298,12 +211,12 @@ def _session_page(
         "reschedule_form": reschedule_form
         or RescheduleForm(tz=user.tzinfo, initial={"scheduled_for": session.scheduled_for}),
         "cancel_form": cancel_form or CancelForm(),
-        "reviewable": _reviewable(user, commitments),
+        "reviewable": commitments_reviewable_by(user, commitments),
         "back": reverse("coaching:session", args=[session.pk]),
         "notice": notice,
         "error": error,
     }
-    return _render(request, f"{SESSION}#body" if request.htmx else SESSION, context)
+    return render_for_viewer(request, f"{SESSION}#body" if request.htmx else SESSION, context)
 
 
 @login_required
@@ -399,105 +312,6 @@ def session_cancel_view(request: HttpRequest, session_id: int) -> HttpResponse:
     return _session_page(request, session, cancel_form=form)
 
 
-# --- the plan ------------------------------------------------------------------------------------
-
-
-def _plan_page(
-    request: HttpRequest,
-    rep_id: int,
-    *,
-    goals_form: GoalsForm | None = None,
-    focus_form: FocusSkillsForm | None = None,
-    partial: bool = False,
-) -> HttpResponse:
-    user = request.user
-    rep = person_for(user=user, person_id=rep_id)
-    overview = rep_coaching_overview(rep=rep)
-    plan = overview.plan
-    may_write_goals = plan is not None and user.pk == rep.pk
-    may_steer = plan is not None and can_steer_plan(user, plan)
-    if may_write_goals and goals_form is None:
-        goals_form = GoalsForm(initial={"goals": plan.goals})
-    if may_steer and focus_form is None:
-        focus_form = FocusSkillsForm(initial={"focus_skills": list(plan.focus_skills.all())})
-    commitments = [
-        *overview.open_commitments,
-        *overview.missed_commitments,
-        *(c for s in overview.history for c in s.commitments.all()),
-    ]
-    context = {
-        "rep": rep,
-        "overview": overview,
-        "plan": plan,
-        "goals_form": goals_form if may_write_goals else None,
-        "focus_form": focus_form if may_steer else None,
-        "reviewable": _reviewable(user, commitments),
-        "back": reverse("coaching:plan", args=[rep.pk]),
-    }
-    return _render(request, f"{PLAN}#summary" if partial else PLAN, context)
-
-
-def _active_plan(request: HttpRequest, rep_id: int) -> CoachingPlan:
-    plan = (
-        plans_visible_to(user=request.user)
-        .filter(rep_id=rep_id, status=CoachingPlan.Status.ACTIVE)
-        .first()
-    )
-    if plan is None:
-        raise Http404("No active plan.")
-    return plan
-
-
-@login_required
-@require_GET
-def plan_detail(request: HttpRequest, rep_id: int) -> HttpResponse:
-    return _plan_page(request, rep_id)
-
-
-@login_required
-@require_POST
-def plan_goals(request: HttpRequest, rep_id: int) -> HttpResponse:
-    plan = _active_plan(request, rep_id)
-    if request.user.pk != plan.rep_id:
-        raise PermissionDenied("Only the rep writes their own goals.")
-    form = GoalsForm(request.POST)
-    if form.is_valid():
-        try:
-            plan_update(actor=request.user, plan=plan, goals=form.cleaned_data["goals"])
-        except DomainError as refusal:
-            form.add_error(None, refusal.message)
-        else:
-            if not request.htmx:
-                messages.success(request, "Your goals are saved.")
-                return redirect("coaching:plan", rep_id=rep_id)
-            return _plan_page(request, rep_id, partial=True)
-    return _plan_page(request, rep_id, goals_form=form, partial=bool(request.htmx))
-
-
-@login_required
-@require_POST
-def plan_focus(request: HttpRequest, rep_id: int) -> HttpResponse:
-    plan = _active_plan(request, rep_id)
-    if not can_steer_plan(request.user, plan):
-        raise PermissionDenied("Only the rep's coach or an admin chooses the focus skills.")
-    form = FocusSkillsForm(request.POST)
-    if form.is_valid():
-        try:
-            plan_update(
-                actor=request.user,
-                plan=plan,
-                focus_skill_ids=[skill.pk for skill in form.cleaned_data["focus_skills"]],
-            )
-        except DomainError as refusal:
-            form.add_error(None, refusal.message)
-        else:
-            if not request.htmx:
-                messages.success(request, "Focus skills saved.")
-                return redirect("coaching:plan", rep_id=rep_id)
-            return _plan_page(request, rep_id, partial=True)
-    return _plan_page(request, rep_id, focus_form=form, partial=bool(request.htmx))
-
-
 # --- admins ------------------------------------------------------------------------------------
 
 
@@ -507,4 +321,4 @@ def no_coach(request: HttpRequest) -> HttpResponse:
     if not is_admin(request.user):
         raise Http404("No such page.")
     sessions = sessions_without_coach(user=request.user)
-    return _render(request, "coaching/no_coach.html", {"sessions": sessions})
+    return render_for_viewer(request, "coaching/no_coach.html", {"sessions": sessions})

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from coaching.web import dashboard, refreshers, sessions
+from coaching.web import commitments, dashboard, plans, refreshers, sessions
 from coaching.web import notifications as feeds
 
 app_name = "coaching"
@@ -15,7 +15,7 @@ urlpatterns: list = [
     ),
     path("org/", dashboard.org, name="org"),
     path("org.csv", dashboard.org_csv, name="org_csv"),
-    # Coaching pages (coaching/sessions.py).
+    # Session pages (coaching/web/sessions.py).
     path("", sessions.my_coaching, name="my_coaching"),
     path("week/", sessions.week, name="week"),
     path("no-coach/", sessions.no_coach, name="no_coach"),
@@ -32,15 +32,20 @@ urlpatterns: list = [
         sessions.session_reflect_view,
         name="session_reflect",
     ),
-    path("commitments/<int:commitment_id>/kept/", sessions.commitment_kept, name="commitment_kept"),
+    # Commitments (coaching/web/commitments.py) and plans (coaching/web/plans.py).
+    path(
+        "commitments/<int:commitment_id>/kept/",
+        commitments.commitment_kept,
+        name="commitment_kept",
+    ),
     path(
         "commitments/<int:commitment_id>/review/",
-        sessions.commitment_review_view,
+        commitments.commitment_review_view,
         name="commitment_review",
     ),
-    path("plans/<int:rep_id>/", sessions.plan_detail, name="plan"),
-    path("plans/<int:rep_id>/goals/", sessions.plan_goals, name="plan_goals"),
-    path("plans/<int:rep_id>/focus/", sessions.plan_focus, name="plan_focus"),
+    path("plans/<int:rep_id>/", plans.plan_detail, name="plan"),
+    path("plans/<int:rep_id>/goals/", plans.plan_goals, name="plan_goals"),
+    path("plans/<int:rep_id>/focus/", plans.plan_focus, name="plan_focus"),
     # The rep's home and reinforcement answers (coaching/refreshers.py).
     path("home/", refreshers.rep_home, name="rep_home"),
     path(

@@ -1,0 +1,87 @@
+"""Commitment pages (DESIGN §8): the rep ticks one off, the coach settles its outcome.
+
+Each answers with the commitment's row when asked by htmx, else sends the form back where it
+came from. What the viewer may not see is a 404 (``commitment_for``); what they may see but
+not do is a 403.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from coaching.models import Commitment
+from coaching.sessions.commitments import commitment_mark_kept, commitment_review
+from coaching.sessions.permissions import (
+    can_mark_commitment_kept,
+    can_review_commitment,
+    commitments_reviewable_by,
+)
+from coaching.sessions.selectors import commitment_for
+from coaching.web.forms import CommitmentKeptForm, CommitmentReviewForm
+from coaching.web.rendering import back_url, render_for_viewer
+from config.errors import DomainError
+
+MY_COACHING = "coaching/my_coaching.html"
+
+
+@login_required
+@require_POST
+def commitment_kept(request: HttpRequest, commitment_id: int) -> HttpResponse:
+    commitment = commitment_for(user=request.user, commitment_id=commitment_id)
+    if not can_mark_commitment_kept(request.user, commitment):
+        raise PermissionDenied("Only the rep marks their commitment kept.")
+    form = CommitmentKeptForm(request.POST)
+    error = None
+    if form.is_valid():
+        try:
+            commitment = commitment_mark_kept(
+                rep=request.user, commitment=commitment, note=form.cleaned_data["note"]
+            )
+        except DomainError as refusal:
+            error = refusal.message
+    else:
+        error = "Keep the note shorter."
+    return _commitment_answer(request, commitment, error, "Marked kept.")
+
+
+@login_required
+@require_POST
+def commitment_review_view(request: HttpRequest, commitment_id: int) -> HttpResponse:
+    commitment = commitment_for(user=request.user, commitment_id=commitment_id)
+    if not can_review_commitment(request.user, commitment):
+        raise PermissionDenied("Only the rep's coach or an admin reviews a commitment.")
+    form = CommitmentReviewForm(request.POST)
+    error = None
+    if form.is_valid():
+        try:
+            commitment = commitment_review(
+                actor=request.user, commitment=commitment, status=form.cleaned_data["status"]
+            )
+        except DomainError as refusal:
+            error = refusal.message
+    else:
+        error = "Choose kept, missed or open."
+    return _commitment_answer(request, commitment, error, "Commitment updated.")
+
+
+def _commitment_answer(
+    request: HttpRequest, commitment: Commitment, error: str | None, done: str
+) -> HttpResponse:
+    if request.htmx:
+        context = {
+            "commitment": commitment,
+            "commitment_error": error,
+            "reviewable": commitments_reviewable_by(request.user, [commitment]),
+        }
+        return render_for_viewer(request, f"{MY_COACHING}#commitment-row", context)
+    if error:
+        messages.error(request, error)
+    else:
+        messages.success(request, done)
+    return redirect(back_url(request, reverse("coaching:my_coaching")))
