@@ -1,4 +1,5 @@
-"""Skill reads: the team skill matrix, and a rep's reinforcements for the answer page.
+"""The team skill matrix: per rep and skill, knowledge, application, retention, stage,
+diagnosis and the recommended action (docs/skills.md §4).
 
 Numbers come from the evidence (docs/skills.md), the rules from ``coaching.skills.rules``. The
 matrix costs the same handful of queries whatever the size of the team or the taxonomy.
@@ -10,20 +11,15 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch
 from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import User
+from accounts.permissions import can_coach
 from accounts.selectors import team_of
 from coaching.insights.cache import team_cached
-from coaching.models import (
-    CoachingPlan,
-    Observation,
-    Reinforcement,
-    ReinforcementAnswer,
-    SkillMemory,
-)
+from coaching.models import CoachingPlan, Observation, ReinforcementAnswer, SkillMemory
 from coaching.skills.memory import retention_forecast
 from coaching.skills.rules import (
     DIAGNOSIS_LABELS,
@@ -33,7 +29,7 @@ from coaching.skills.rules import (
     diagnosis_for,
     stage_for,
 )
-from lms.models import AttemptAnswer, Choice, Course, Module, ModuleCompletion, Question, Skill
+from lms.models import AttemptAnswer, Course, Module, ModuleCompletion, Skill
 
 
 @dataclass(frozen=True)
@@ -257,44 +253,18 @@ def team_skill_matrix_cached(*, manager: User) -> list[SkillRow]:
     )
 
 
-# --- a rep's reinforcements -------------------------------------------------------------------
+def recommendation_for(*, user: User, rep_id: int, skill_id: int) -> SkillRow:
+    """The matrix row of one rep and skill, for acting on its recommendation.
 
-
-def reinforcements_pending_for(*, user: User, now: dt.datetime | None = None) -> QuerySet:
-    """The caller's own reinforcements open now (due, not expired), soonest to expire first."""
-    now = now or timezone.now()
-    return (
-        Reinforcement.objects.filter(
-            rep=user,
-            status=Reinforcement.Status.PENDING,
-            due_at__lte=now,
-            expires_at__gt=now,
-        )
-        .select_related("skill")
-        .order_by("expires_at", "pk")
-    )
-
-
-def reinforcement_for(*, user: User, reinforcement_id: int) -> Reinforcement:
-    """One of the caller's own reinforcements; Http404 for anyone else's, so ids leak nothing."""
-    reinforcement = (
-        Reinforcement.objects.select_related("skill").filter(pk=reinforcement_id, rep=user).first()
-    )
-    if reinforcement is None:
-        raise Http404("No such reinforcement.")
-    return reinforcement
-
-
-def reinforcement_questions(*, reinforcement: Reinforcement) -> list[Question]:
-    """Its questions in the order shown, ``choices`` prefetched in order; two queries.
-
-    Whether a choice is correct is on the rows: a form must not render it before the answers
-    are in (the feedback from ``reinforcement_answer`` says it).
+    Only the rep's coach (their manager) or an admin: Http404 for anyone else, for a rep who
+    left, and for a skill the rep has no evidence on.
     """
-    questions = {
-        question.pk: question
-        for question in Question.objects.filter(pk__in=reinforcement.question_ids).prefetch_related(
-            Prefetch("choices", Choice.objects.order_by("position"))
-        )
-    }
-    return [questions[pk] for pk in reinforcement.question_ids if pk in questions]
+    rep = User.objects.select_related("manager").filter(pk=rep_id, is_active=True).first()
+    if rep is None or not can_coach(user, rep):
+        raise Http404("No such rep.")
+    # The rep's manager's team holds the rep; a rep without one is in an admin's (everyone).
+    owner = rep.manager if rep.manager_id else user
+    for row in team_skill_matrix(manager=owner):
+        if row.rep.pk == rep.pk and row.skill.pk == skill_id:
+            return row
+    raise Http404("No such skill for this rep.")

@@ -10,6 +10,8 @@ import datetime as dt
 import math
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass, field
+from enum import IntEnum
 
 from django.conf import settings
 from django.db import transaction
@@ -122,24 +124,40 @@ MEMORY_REVIEW_FIELDS = [
 ]
 
 
-def _memory_apply(
-    *, memory: SkillMemory, skill_id: int, rating: Rating, at: dt.datetime, scheduler: Scheduler
-) -> None:
-    """Review the card stored on ``memory`` at ``at`` (UTC) and write the result on the row
-    (unsaved). Evidence older than the last review counts as of the last review."""
+def _card_review(
+    card: Card | None, *, skill_id: int, rating: Rating, at: dt.datetime, scheduler: Scheduler
+) -> Card:
+    """``card`` (None before the first review) reviewed with ``rating`` at ``at`` (UTC).
+    Evidence older than the last review counts as of the last review."""
     # The card is the skill: its id needs only be stable, not unique across reps.
-    card = memory_card(memory) or Card(card_id=skill_id, due=at)
+    card = card or Card(card_id=skill_id, due=at)
     if card.last_review is not None and at < card.last_review:
         at = card.last_review
-    card, _ = scheduler.review_card(card, Rating(rating), review_datetime=at)
+    reviewed, _ = scheduler.review_card(card, Rating(rating), review_datetime=at)
+    return reviewed
+
+
+def _memory_write(*, memory: SkillMemory, card: Card, reviews: int, scheduler: Scheduler) -> None:
+    """Put ``card`` on ``memory`` (unsaved), with the columns copied from it."""
     memory.state = card.to_dict()
     memory.stability = card.stability
-    memory.reviews += 1
+    memory.reviews = reviews
     memory.last_review_at = card.last_review
     memory.next_due_at = recall_falls_below(
         card=card, target=settings.REINFORCEMENT_TARGET_RECALL, scheduler=scheduler
     )
     memory.updated_at = timezone.now()
+
+
+def _memory_apply(
+    *, memory: SkillMemory, skill_id: int, rating: Rating, at: dt.datetime, scheduler: Scheduler
+) -> None:
+    """Review the card stored on ``memory`` at ``at`` (UTC) and write the result on the row
+    (unsaved)."""
+    card = _card_review(
+        memory_card(memory), skill_id=skill_id, rating=rating, at=at, scheduler=scheduler
+    )
+    _memory_write(memory=memory, card=card, reviews=memory.reviews + 1, scheduler=scheduler)
 
 
 @transaction.atomic
@@ -234,48 +252,149 @@ def memory_from_observation(*, observation: Observation) -> SkillMemory:
     )
 
 
+# --- the evidence, replayed ------------------------------------------------------------------
+
+
+class EvidenceSource(IntEnum):
+    """What a review came from; evidence of one moment applies in this order."""
+
+    QUIZ = 0
+    REINFORCEMENT = 1
+    OBSERVATION = 2
+
+
+@dataclass(frozen=True)
+class Evidence:
+    at: dt.datetime
+    source: EvidenceSource
+    skill_id: int
+    rating: Rating
+
+
+def memory_evidence(*, rep_ids: Iterable[int]) -> dict[int, list[Evidence]]:
+    """Per rep, every piece of evidence that feeds skill memory as it happens (docs/skills.md
+    §1), in the order it applies: the quiz attempts that completed modules, answered
+    reinforcements and observations. Three queries, however many reps."""
+    rep_ids = list(rep_ids)
+    evidence: dict[int, list[Evidence]] = defaultdict(list)
+
+    def rated(
+        rows: Iterable[tuple[int, int, dt.datetime, int, bool]], source: EvidenceSource
+    ) -> None:
+        # Rows of (rep, attempt or reinforcement, when, skill, right): one rating per skill
+        # for each attempt or reinforcement, from all its answers on that skill.
+        answers: dict[int, list[tuple[int, bool]]] = defaultdict(list)
+        when: dict[int, tuple[int, dt.datetime]] = {}
+        for rep_id, group_id, at, skill_id, is_correct in rows:
+            answers[group_id].append((skill_id, is_correct))
+            when[group_id] = (rep_id, at)
+        for group_id, group_answers in answers.items():
+            rep_id, at = when[group_id]
+            for skill_id, rating in ratings_by_skill(group_answers).items():
+                evidence[rep_id].append(Evidence(at, source, skill_id, rating))
+
+    completing = ModuleCompletion.objects.filter(user_id__in=rep_ids).values("attempt_id")
+    rated(
+        AttemptAnswer.objects.filter(
+            attempt__user_id__in=rep_ids,
+            attempt__submitted_at__isnull=False,
+            attempt_id__in=completing,
+        ).values_list(
+            "attempt__user_id",
+            "attempt_id",
+            "attempt__submitted_at",
+            "question__skill_id",
+            "is_correct",
+        ),
+        EvidenceSource.QUIZ,
+    )
+    rated(
+        ReinforcementAnswer.objects.filter(
+            reinforcement__rep_id__in=rep_ids,
+            reinforcement__status=Reinforcement.Status.ANSWERED,
+            reinforcement__answered_at__isnull=False,
+        ).values_list(
+            "reinforcement__rep_id",
+            "reinforcement_id",
+            "reinforcement__answered_at",
+            "reinforcement__skill_id",
+            "is_correct",
+        ),
+        EvidenceSource.REINFORCEMENT,
+    )
+    for rep_id, observed_at, skill_id, rubric in Observation.objects.filter(
+        rep_id__in=rep_ids
+    ).values_list("rep_id", "observed_at", "skill_id", "rating"):
+        evidence[rep_id].append(
+            Evidence(
+                observed_at, EvidenceSource.OBSERVATION, skill_id, rating_for_observation(rubric)
+            )
+        )
+    for rep_evidence in evidence.values():
+        rep_evidence.sort(key=lambda e: (e.at, e.source, e.skill_id))
+    return dict(evidence)
+
+
+@dataclass
+class MemoryHistory:
+    """One rep's FSRS card on one skill after each review, oldest first."""
+
+    times: list[dt.datetime] = field(default_factory=list)  # when each took effect, UTC
+    cards: list[Card] = field(default_factory=list)
+
+
+def memory_replay(
+    evidence: Iterable[Evidence], *, scheduler: Scheduler | None = None
+) -> dict[int, MemoryHistory]:
+    """Per skill, the card after each piece of ``evidence`` (in the order given), reviewed as
+    ``memory_review`` reviews it as it happens. The one replay behind ``memory_rebuild`` and
+    the history the dashboard's retention chart draws."""
+    scheduler = scheduler or memory_scheduler()
+    history: dict[int, MemoryHistory] = {}
+    for item in evidence:
+        skill = history.setdefault(item.skill_id, MemoryHistory())
+        card = _card_review(
+            skill.cards[-1] if skill.cards else None,
+            skill_id=item.skill_id,
+            rating=item.rating,
+            at=_utc(item.at),
+            scheduler=scheduler,
+        )
+        assert card.last_review is not None  # noqa: S101 - a reviewed card has one
+        skill.times.append(card.last_review)
+        skill.cards.append(card)
+    return history
+
+
+def memory_history(*, rep_ids: Iterable[int]) -> dict[tuple[int, int], MemoryHistory]:
+    """Each (rep, skill)'s cards after each piece of its evidence. Three queries.
+
+    The stored state is only the latest card; a history of recall needs the cards before it.
+    """
+    scheduler = memory_scheduler()
+    return {
+        (rep_id, skill_id): history
+        for rep_id, evidence in memory_evidence(rep_ids=rep_ids).items()
+        for skill_id, history in memory_replay(evidence, scheduler=scheduler).items()
+    }
+
+
 @transaction.atomic
 def memory_rebuild(*, rep: User) -> list[SkillMemory]:
     """Forget ``rep``'s memory state and replay every piece of evidence in time order.
 
-    The evidence is what feeds memory as it happens: the quiz attempts that completed modules,
-    answered reinforcements and observations. For imported history, or after the rules change.
+    For imported history, or after the rules change. Returns the memories in skill order.
     """
-    events: list[tuple[dt.datetime, int, int, Rating]] = []
-    attempts = ModuleCompletion.objects.filter(
-        user=rep, attempt__submitted_at__isnull=False
-    ).values_list("attempt_id", "attempt__submitted_at")
-    submitted = dict(attempts)
-    by_attempt: dict[int, list[tuple[int, bool]]] = defaultdict(list)
-    for attempt_id, skill_id, is_correct in AttemptAnswer.objects.filter(
-        attempt_id__in=list(submitted)
-    ).values_list("attempt_id", "question__skill_id", "is_correct"):
-        by_attempt[attempt_id].append((skill_id, is_correct))
-    for attempt_id, answers in by_attempt.items():
-        for skill_id, rating in ratings_by_skill(answers).items():
-            events.append((submitted[attempt_id], 0, skill_id, rating))
-    answered = dict(
-        Reinforcement.objects.filter(
-            rep=rep, status=Reinforcement.Status.ANSWERED, answered_at__isnull=False
-        ).values_list("pk", "answered_at")
-    )
-    by_reinforcement: dict[int, list[tuple[int, bool]]] = defaultdict(list)
-    for reinforcement_id, skill_id, is_correct in ReinforcementAnswer.objects.filter(
-        reinforcement_id__in=list(answered)
-    ).values_list("reinforcement_id", "reinforcement__skill_id", "is_correct"):
-        by_reinforcement[reinforcement_id].append((skill_id, is_correct))
-    for reinforcement_id, answers in by_reinforcement.items():
-        for skill_id, rating in ratings_by_skill(answers).items():
-            events.append((answered[reinforcement_id], 1, skill_id, rating))
-    for observed_at, skill_id, rubric in Observation.objects.filter(rep=rep).values_list(
-        "observed_at", "skill_id", "rating"
-    ):
-        events.append((observed_at, 2, skill_id, rating_for_observation(rubric)))
-
+    histories = memory_replay(memory_evidence(rep_ids=[rep.pk]).get(rep.pk, []))
     SkillMemory.objects.filter(rep=rep).delete()
+    skills = Skill.objects.in_bulk(list(histories))
+    scheduler = memory_scheduler()
+    memories = []
+    for skill_id in sorted(histories):
+        cards = histories[skill_id].cards
+        memory = SkillMemory(rep=rep, skill=skills[skill_id])
+        _memory_write(memory=memory, card=cards[-1], reviews=len(cards), scheduler=scheduler)
+        memories.append(memory)
+    SkillMemory.objects.bulk_create(memories)
     team_version_bump(rep_ids=[rep.pk])
-    skills = Skill.objects.in_bulk({skill_id for _, _, skill_id, _ in events})
-    memories: dict[int, SkillMemory] = {}
-    for at, _order, skill_id, rating in sorted(events, key=lambda e: (e[0], e[1], e[2])):
-        memories[skill_id] = memory_review(rep=rep, skill=skills[skill_id], rating=rating, at=at)
-    return sorted(memories.values(), key=lambda memory: memory.skill_id)
+    return memories

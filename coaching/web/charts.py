@@ -12,8 +12,8 @@ from django.conf import settings
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-if TYPE_CHECKING:  # the dashboard's selector draws the chart once per cached entry
-    from coaching.insights.dashboard import RetentionSeries
+if TYPE_CHECKING:
+    from coaching.insights.retention import RetentionSeries
 
 WIDTH, HEIGHT = 720, 280
 LEFT, RIGHT, TOP, BOTTOM = 44, 170, 16, 34

@@ -8,7 +8,6 @@ goes back to the dashboard with a message. Times render in the viewer's time zon
 from __future__ import annotations
 
 import csv
-import secrets
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlencode
@@ -16,31 +15,21 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
-from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_GET, require_POST
 
-from coaching.insights.dashboard import (
-    LIST_LIMIT,
-    TeamDashboard,
-    dashboard_owner_for,
-    org_overview,
-    org_skill_matrix,
-    recommendation_for,
-    team_dashboard_cached,
-)
-from coaching.insights.matrix import SkillRow
+from coaching.insights.dashboard import dashboard_owner_for, team_dashboard_cached
+from coaching.insights.kpis import LIST_LIMIT
+from coaching.insights.matrix import SkillRow, recommendation_for
+from coaching.insights.org import org_overview, org_skill_matrix
 from coaching.insights.recommendations import recommendation_act
+from coaching.web.charts import retention_chart_svg
 from config.errors import DomainError
 
 DASHBOARD = "coaching/dashboard.html"
 ORG = "coaching/org.html"
-# Parts of the dashboard rendered once per cached dashboard (see _prerender).
-PRERENDERED = ("heat_map", "recommendations")
 CSV_HEADER = [
     "rep",
     "manager",
@@ -73,48 +62,20 @@ def _int(value: Any) -> int:
         raise Http404("No such thing.") from None
 
 
-def _prerender(data: TeamDashboard) -> dict[str, str]:
-    """The heat map and the recommendations, rendered once per cached dashboard with stand-ins
-    for what differs between requests: the CSRF token, and the team an admin came to look at.
-    They hold no dates, so no time zone is baked in."""
-    csrf, manager = secrets.token_hex(16), secrets.token_hex(16)
-    context = {"data": data, "manager_param": manager, "csrf_token": csrf}
-    parts = {name: render_to_string(f"{DASHBOARD}#{name}", context) for name in PRERENDERED}
-    return {**parts, "csrf": csrf, "manager": manager}
-
-
-def _prerendered(
-    request: HttpRequest, data: TeamDashboard, manager_param: int | str
-) -> dict[str, SafeString]:
-    """The prerendered parts with this request's CSRF token and, for an admin looking at a
-    team, its manager; for the team's own manager the field is left out, as the template
-    leaves it out."""
-    fragments = data.fragments
-    token = get_token(request)
-    stand_in = f'<input type="hidden" name="manager" value="{fragments["manager"]}">'
-    field = ""
-    if manager_param:
-        field = f'<input type="hidden" name="manager" value="{int(manager_param)}">'
-    # Autoescaped template output with a token of letters and digits and a number put in.
-    return {
-        name: mark_safe(fragments[name].replace(fragments["csrf"], token).replace(stand_in, field))  # noqa: S308
-        for name in PRERENDERED
-    }
-
-
 @login_required
 @require_GET
 def dashboard(request: HttpRequest) -> HttpResponse:
     owner = dashboard_owner_for(user=request.user, manager_id=request.GET.get("manager"))
-    data = team_dashboard_cached(owner=owner, prerender=_prerender)
-    manager_param = owner.pk if owner.pk != request.user.pk else ""
+    data = team_dashboard_cached(owner=owner)
+    viewing_other = owner.pk != request.user.pk
     context = {
         "data": data,
-        "chart": data.chart,
-        "viewing_other": owner.pk != request.user.pk,
-        "manager_param": manager_param,
+        # Drawn per request from the cached series: cheap, and the cache holds only data.
+        "chart": retention_chart_svg(data.retention),
+        "viewing_other": viewing_other,
+        # An admin's forms say whose team to come back to; a manager's own leave it out.
+        "manager_param": owner.pk if viewing_other else "",
         "list_limit": LIST_LIMIT,
-        **_prerendered(request, data, manager_param),
     }
     return _render(request, DASHBOARD, context)
 

@@ -15,11 +15,6 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
-from coaching.insights.matrix import (
-    reinforcement_for,
-    reinforcement_questions,
-    reinforcements_pending_for,
-)
 from coaching.models import Reinforcement, SkillMemory
 from coaching.sessions.selectors import rep_coaching_overview
 from coaching.skills.memory import rating_for_answers, retention_forecast
@@ -27,6 +22,11 @@ from coaching.skills.refreshers import (
     QuestionFeedback,
     ReinforcementFeedback,
     reinforcement_answer,
+)
+from coaching.skills.selectors import (
+    reinforcement_for,
+    reinforcement_questions,
+    reinforcements_pending_for,
 )
 from config.errors import DomainError
 from lms.forms import AttemptForm

@@ -7,11 +7,6 @@ import pytest
 from django.http import Http404
 from fsrs import Rating
 
-from coaching.insights.matrix import (
-    reinforcement_for,
-    reinforcement_questions,
-    reinforcements_pending_for,
-)
 from coaching.models import (
     CoachingSession,
     Reinforcement,
@@ -29,6 +24,11 @@ from coaching.skills.refreshers import (
     reinforcement_questions_pick,
     reinforcements_due,
     reinforcements_expire,
+)
+from coaching.skills.selectors import (
+    reinforcement_for,
+    reinforcement_questions,
+    reinforcements_pending_for,
 )
 from config.errors import Conflict, DomainError
 from lms.models import Choice, Course, Question
