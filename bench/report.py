@@ -17,8 +17,9 @@ REFERENCE_KINDS = ("ceiling", "floor")
 READ_SHARE_OF_CEILING = 0.30
 READ_P95_MS = 100.0
 SUBMIT_P95_MS = 150.0
-OUTBOX_PER_SECOND = 2000.0
-OUTBOX_OVER_NAIVE = 5.0
+# The outbox is judged against one task per reminder in the same run; its own rate is reported
+# (the delivery table) but not a target, since it follows the machine more than the design.
+OUTBOX_OVER_NAIVE = 10.0
 # Latency may not grow with the organisation: p50 at the larger size within 25 % (or 3 ms,
 # below which the difference is noise) of the smaller one.
 SCALING_GROWTH = 1.25
@@ -78,20 +79,10 @@ def evaluate(scales: list[dict]) -> list[dict]:
                 )
         delivery = scale.get("delivery", {})
         if "outbox" in delivery:
-            outbox = delivery["outbox"]
-            name = f"Outbox delivery at {scale['reps']:,} reps"
-            checks.append(
-                {
-                    "name": name,
-                    "target": f"≥ {OUTBOX_PER_SECOND:,.0f} reminders/s",
-                    "value": f"{outbox['per_second']:,.0f}/s",
-                    "met": outbox["per_second"] >= OUTBOX_PER_SECOND,
-                }
-            )
             ratio = delivery.get("ratio") or 0.0
             checks.append(
                 {
-                    "name": name,
+                    "name": f"Outbox delivery at {scale['reps']:,} reps",
                     "target": f"≥ {OUTBOX_OVER_NAIVE:.0f}× one task per reminder",
                     "value": f"{ratio:.2f}×",
                     "met": ratio >= OUTBOX_OVER_NAIVE,
