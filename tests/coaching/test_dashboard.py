@@ -16,16 +16,27 @@ from django.utils import timezone
 from fsrs import Rating
 
 from accounts.models import User
-from coaching.models import CoachingPlan, CoachingSession, Observation
-from coaching.skills.memory import memory_rebuild, memory_review
+from coaching.insights.retention import team_retention_series
+from coaching.models import CoachingPlan, CoachingSession, Observation, SkillMemory
+from coaching.skills.memory import (
+    memory_from_observation,
+    memory_history,
+    memory_rebuild,
+    memory_review,
+    memory_scheduler,
+    retention_forecast,
+)
 from lms.models import Enrolment, ModuleCompletion
 from lms.services import attempt_start, attempt_submit
 from tests.coaching.factories import (
     CommitmentFactory,
+    ObservationFactory,
     complete_module,
+    freeze,
     session_with,
     wrong_answers,
 )
+from tests.coaching.memory_support import T0, memory_receiver  # noqa: F401 - a fixture
 from tests.factories import (
     AdminFactory,
     CourseFactory,
@@ -301,6 +312,44 @@ def test_the_retention_chart_is_well_formed_svg(client, manager, closing):
     by_week = dict(zip([label.split(": ")[0] for label in labels], values, strict=True))
     assert "Closing, −6w" not in by_week
     assert by_week["Closing, −5w"] > by_week["Closing, −3w"] < by_week["Closing, −2w"]
+
+
+@pytest.mark.usefixtures("memory_receiver")
+def test_the_retention_history_replays_to_the_memory_the_services_stored(
+    manager, closing, monkeypatch
+):
+    """The chart's past is the evidence replayed through FSRS; the memory the services stored
+    as that evidence came in is where the replay must end, or the chart would jump at a rep's
+    latest review and disagree with the matrix."""
+    clock = freeze(monkeypatch, T0)
+    rep = RepFactory(manager=manager)
+    complete_module(rep, build_module(skill=closing, questions=5), wrong_when_passing=1)
+    session = session_with(rep)
+    for offset, rubric in ((5, 2), (19, 5)):
+        clock.set(T0 + days(offset))
+        observation = ObservationFactory(
+            session=session, skill=closing, rating=rubric, observed_at=T0 + days(offset)
+        )
+        memory_from_observation(observation=observation)
+    stored = SkillMemory.objects.get(rep=rep, skill=closing)
+
+    history = memory_history(rep_ids=[rep.pk])[(rep.pk, closing.pk)]
+    assert len(history.cards) == stored.reviews == 3
+    assert history.cards[-1].to_dict() == stored.state
+    assert history.times == [T0, T0 + days(5), T0 + days(19)]
+    assert history.times[-1] == stored.last_review_at
+
+    now = T0 + days(30)
+    series = team_retention_series(rep_ids=[rep.pk], memories=[stored], now=now)
+    [line] = series.lines
+    assert line.values[series.now_index] == pytest.approx(retention_forecast(memory=stored, at=now))
+    # Two weeks back (day 16) the card after the first observation was in force; five weeks
+    # back (day -5) there was no evidence yet.
+    two_weeks_back = series.now_index - 2
+    assert line.values[two_weeks_back] == pytest.approx(
+        memory_scheduler().get_card_retrievability(history.cards[1], series.points[two_weeks_back])
+    )
+    assert line.values[series.now_index - 5] is None
 
 
 def test_the_middle_of_the_team_is_flagged_as_the_best_return(client, manager, closing):

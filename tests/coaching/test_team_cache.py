@@ -5,10 +5,12 @@ the same few queries however large the team."""
 from __future__ import annotations
 
 import datetime as dt
+import pickle
 import re
 
 import pytest
 from django.conf import settings
+from django.core.cache import cache
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -16,7 +18,8 @@ from django.utils import timezone
 from fsrs import Rating
 
 from accounts.services import user_upsert
-from coaching.insights.cache import team_bucket_offset
+from coaching.insights.cache import team_bucket_offset, team_cache_key
+from coaching.insights.dashboard import TeamDashboard
 from coaching.models import CoachingSession, Observation
 from coaching.sessions.commitments import commitment_mark_kept
 from coaching.sessions.services import session_book_manual, session_hold
@@ -224,6 +227,29 @@ def test_every_form_on_a_warm_page_carries_the_viewers_own_csrf_token(manager, c
         {"kind": "coaching_focus", "csrfmiddlewaretoken": tokens[0]},
     )
     assert response.status_code == 302
+
+
+def test_the_cached_dashboard_is_data_and_every_request_renders_its_own_page(manager, closing):
+    rep = RepFactory(manager=manager, username="john")
+    quiz_taken(rep, build_module(skill=closing, questions=2))
+    Observation.objects.create(
+        rep=rep, observer=manager, skill=closing, rating=2, observed_at=timezone.now() - days(1)
+    )
+    memory_review(rep=rep, skill=closing, rating=Rating.Hard, at=timezone.now() - days(1))
+    first, second = Client(enforce_csrf_checks=True), Client(enforce_csrf_checks=True)
+    page(first, manager)  # fills the entry
+    entry = cache.get(team_cache_key(owner=manager, kind="dashboard"))
+    assert isinstance(entry, TeamDashboard)
+    stored = pickle.dumps(entry)
+    for markup in (b"<form", b"<td", b"<svg", b"csrfmiddlewaretoken"):
+        assert markup not in stored
+    # Two viewers of the one entry: each page carries its own token, drawn fresh.
+    tokens = [
+        set(re.findall(r'name="csrfmiddlewaretoken" value="([^"]+)"', page(client, manager)))
+        for client in (first, second)
+    ]
+    assert all(len(found) == 1 for found in tokens) and tokens[0] != tokens[1]
+    assert '<svg xmlns="http://www.w3.org/2000/svg"' in page(second, manager)
 
 
 # --- the clock ----------------------------------------------------------------------------------
