@@ -146,9 +146,6 @@ MATRIX: dict[str, list[Ask] | str] = {
     # Public: the schema and its viewer describe the API to anyone, as clients need.
     "api-schema": [Ask("GET", everyone(200, anonymous=200))],
     "api-docs": [Ask("GET", everyone(200, anonymous=200))],
-    # Routed only while the benchmark runs (BENCH_CEILING), never in a deployment.
-    "bench-ceiling": "benchmark only",
-    "bench-signed-in": "benchmark only",
 }
 
 INLINE_SCRIPT = re.compile(r"<script\b(?![^>]*\bsrc=)[^>]*>", re.IGNORECASE)
@@ -203,9 +200,7 @@ def test_every_route_has_an_entry_in_the_matrix():
 
 def test_the_matrix_names_no_route_that_is_gone():
     known = {r.name for r in ROUTES}
-    stale = [
-        name for name, asks in MATRIX.items() if name not in known and asks != "benchmark only"
-    ]
+    stale = [name for name in MATRIX if name not in known]
     assert not stale, f"MATRIX entries with no route: {', '.join(stale)}"
 
 
