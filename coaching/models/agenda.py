@@ -78,8 +78,10 @@ class Agenda(_Part):
     commitments: list[AgendaCommitment] = []
 
     def to_json(self) -> dict[str, Any]:
-        """The stored form: the parts that were given (a None or empty one included)."""
-        return self.model_dump(mode="json", exclude_unset=True)
+        """The stored form: the parts that were given (a None or empty one included), each
+        item of a part in full."""
+        given = self.model_fields_set | set(self.model_extra or {})
+        return {k: v for k, v in self.model_dump(mode="json").items() if k in given}
 
     @classmethod
     def from_json(cls, value: Any) -> Agenda:

@@ -20,7 +20,7 @@ from accounts.models import User
 from coaching.models import CoachingSession
 from coaching.models.agenda import DecayFacts
 from coaching.sessions.agenda import agenda_build, refresher_misses
-from coaching.sessions.booking import session_create
+from coaching.sessions.booking import session_create_in_slot
 from coaching.sessions.plans import plan_for_rep
 from coaching.sessions.slots import NoSlotFound, SlotRules, calendar_lock, coach_slot_find
 from coaching.skills.decay import DecayTrigger, decay_triggers
@@ -78,17 +78,15 @@ def decay_session_book(*, trigger: DecayTrigger, now: dt.datetime) -> CoachingSe
             reason=trigger.reason,
             decay=DecayFacts(recall=round(trigger.recall, 3), missed_reinforcements=trigger.missed),
         )
-        session = session_create(
+        session = session_create_in_slot(
             plan=plan,
             rep=rep,
-            coach=coach,
-            scheduled_for=slot.start,
-            duration_minutes=rules.session_minutes,
+            slot=slot,
+            rules=rules,
             source=CoachingSession.Source.DECAY,
+            agenda=agenda,
             module=module,
             focus_skill_id=skill.pk,
-            agenda=agenda,
-            late=slot.late,
         )
     return session
 

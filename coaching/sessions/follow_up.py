@@ -14,7 +14,7 @@ from django.db import IntegrityError, transaction
 from accounts.models import User
 from coaching.models import CoachingSession
 from coaching.sessions.agenda import agenda_build, quiz_misses
-from coaching.sessions.booking import session_create
+from coaching.sessions.booking import session_create_in_slot
 from coaching.sessions.plans import plan_for_rep
 from coaching.sessions.slots import (
     NoSlotFound,
@@ -80,18 +80,16 @@ def follow_up_book(
     focus = next(iter([*agenda.missed_skills, *agenda.skills]), None)
     try:
         with transaction.atomic():
-            session = session_create(
+            session = session_create_in_slot(
                 plan=plan,
                 rep=rep,
-                coach=coach,
-                scheduled_for=slot.start,
-                duration_minutes=rules.session_minutes,
+                slot=slot,
+                rules=rules,
                 source=CoachingSession.Source.AFTER_TRAINING,
-                completion=completion,
+                agenda=agenda,
                 module=module,
                 focus_skill_id=focus.id if focus else None,
-                agenda=agenda,
-                late=slot.late,
+                completion=completion,
             )
     except IntegrityError:
         # A concurrent call booked it first; the one-to-one on completion keeps it single.

@@ -190,6 +190,26 @@ def session_reschedule(
     return session
 
 
+def _session_close(
+    session: CoachingSession,
+    *,
+    status: str,
+    notice: str,
+    recipients: list[User],
+    payload: dict[str, Any] | None = None,
+) -> None:
+    """End a scheduled (and locked) session as cancelled or missed: a change its attendees'
+    calendars must see, its reminders cancelled, and ``recipients`` told."""
+    session.status = status
+    session.sequence += 1
+    session.save(update_fields=["status", "sequence", "updated_at"])
+    team_version_bump(rep_ids=[session.rep_id])
+    session_reminders_cancel(session=session)
+    session_notice(
+        session=session, kind=notice, recipients=recipients, occasion=status, payload=payload
+    )
+
+
 @transaction.atomic
 def session_cancel(*, actor: User, session: CoachingSession, reason: str = "") -> CoachingSession:
     """Cancel a scheduled session: its outstanding reminders are cancelled and the other
@@ -202,16 +222,11 @@ def session_cancel(*, actor: User, session: CoachingSession, reason: str = "") -
         raise DomainError("Only the rep, their coach or an admin can cancel this session.")
     session = _lock(session)
     _ensure_scheduled(session, "cancelled")
-    session.status = CoachingSession.Status.CANCELLED
-    session.sequence += 1
-    session.save(update_fields=["status", "sequence", "updated_at"])
-    team_version_bump(rep_ids=[session.rep_id])
-    session_reminders_cancel(session=session)
-    session_notice(
-        session=session,
-        kind=Reminder.Kind.SESSION_CANCELLED,
+    _session_close(
+        session,
+        status=CoachingSession.Status.CANCELLED,
+        notice=Reminder.Kind.SESSION_CANCELLED,
         recipients=_other_parties(actor, session),
-        occasion="cancelled",
         payload={"reason": reason.strip(), "by": actor.pk},
     )
     return session
@@ -415,16 +430,11 @@ def sessions_mark_missed(*, now: dt.datetime | None = None) -> int:
     )
     marked = 0
     for session in candidates:
-        session.status = CoachingSession.Status.MISSED
-        session.sequence += 1
-        session.save(update_fields=["status", "sequence", "updated_at"])
-        team_version_bump(rep_ids=[session.rep_id])
-        session_reminders_cancel(session=session)
-        session_notice(
-            session=session,
-            kind=Reminder.Kind.SESSION_MISSED,
+        _session_close(
+            session,
+            status=CoachingSession.Status.MISSED,
+            notice=Reminder.Kind.SESSION_MISSED,
             recipients=[p for p in (session.coach, session.rep) if p is not None],
-            occasion="missed",
         )
         marked += 1
     return marked

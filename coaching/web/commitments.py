@@ -7,6 +7,10 @@ not do is a 403.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -36,18 +40,16 @@ def commitment_kept(request: HttpRequest, commitment_id: int) -> HttpResponse:
     commitment = commitment_for(user=request.user, commitment_id=commitment_id)
     if not can_mark_commitment_kept(request.user, commitment):
         raise PermissionDenied("Only the rep marks their commitment kept.")
-    form = CommitmentKeptForm(request.POST)
-    error = None
-    if form.is_valid():
-        try:
-            commitment = commitment_mark_kept(
-                rep=request.user, commitment=commitment, note=form.cleaned_data["note"]
-            )
-        except DomainError as refusal:
-            error = refusal.message
-    else:
-        error = "Keep the note shorter."
-    return _commitment_answer(request, commitment, error, "Marked kept.")
+    return _commitment_change(
+        request,
+        commitment,
+        CommitmentKeptForm(request.POST),
+        act=lambda data: commitment_mark_kept(
+            rep=request.user, commitment=commitment, note=data["note"]
+        ),
+        invalid="Keep the note shorter.",
+        done="Marked kept.",
+    )
 
 
 @login_required
@@ -56,18 +58,38 @@ def commitment_review_view(request: HttpRequest, commitment_id: int) -> HttpResp
     commitment = commitment_for(user=request.user, commitment_id=commitment_id)
     if not can_review_commitment(request.user, commitment):
         raise PermissionDenied("Only the rep's coach or an admin reviews a commitment.")
-    form = CommitmentReviewForm(request.POST)
+    return _commitment_change(
+        request,
+        commitment,
+        CommitmentReviewForm(request.POST),
+        act=lambda data: commitment_review(
+            actor=request.user, commitment=commitment, status=data["status"]
+        ),
+        invalid="Choose kept, missed or open.",
+        done="Commitment updated.",
+    )
+
+
+def _commitment_change(
+    request: HttpRequest,
+    commitment: Commitment,
+    form: forms.Form,
+    *,
+    act: Callable[[dict[str, Any]], Commitment],
+    invalid: str,
+    done: str,
+) -> HttpResponse:
+    """Carry out ``act`` with a valid form's data; a refusal, or a form that does not parse,
+    is shown with the commitment."""
     error = None
     if form.is_valid():
         try:
-            commitment = commitment_review(
-                actor=request.user, commitment=commitment, status=form.cleaned_data["status"]
-            )
+            commitment = act(form.cleaned_data)
         except DomainError as refusal:
             error = refusal.message
     else:
-        error = "Choose kept, missed or open."
-    return _commitment_answer(request, commitment, error, "Commitment updated.")
+        error = invalid
+    return _commitment_answer(request, commitment, error, done)
 
 
 def _commitment_answer(

@@ -7,6 +7,10 @@ The rep is fetched through ``person_for`` and the active plan through ``active_p
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -16,6 +20,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.selectors import person_for
+from coaching.models import CoachingPlan
 from coaching.sessions.permissions import can_steer_plan, can_write_goals, commitments_reviewable_by
 from coaching.sessions.plans import plan_update
 from coaching.sessions.selectors import active_plan_for, rep_coaching_overview
@@ -73,18 +78,14 @@ def plan_goals(request: HttpRequest, rep_id: int) -> HttpResponse:
     plan = active_plan_for(user=request.user, rep_id=rep_id)
     if not can_write_goals(request.user, plan):
         raise PermissionDenied("Only the rep writes their own goals.")
-    form = GoalsForm(request.POST)
-    if form.is_valid():
-        try:
-            plan_update(actor=request.user, plan=plan, goals=form.cleaned_data["goals"])
-        except DomainError as refusal:
-            form.add_error(None, refusal.message)
-        else:
-            if not request.htmx:
-                messages.success(request, "Your goals are saved.")
-                return redirect("coaching:plan", rep_id=rep_id)
-            return _plan_page(request, rep_id, partial=True)
-    return _plan_page(request, rep_id, goals_form=form, partial=bool(request.htmx))
+    return _plan_change(
+        request,
+        plan,
+        GoalsForm(request.POST),
+        form_name="goals_form",
+        act=lambda data: plan_update(actor=request.user, plan=plan, goals=data["goals"]),
+        done="Your goals are saved.",
+    )
 
 
 @login_required
@@ -93,19 +94,39 @@ def plan_focus(request: HttpRequest, rep_id: int) -> HttpResponse:
     plan = active_plan_for(user=request.user, rep_id=rep_id)
     if not can_steer_plan(request.user, plan):
         raise PermissionDenied("Only the rep's coach or an admin chooses the focus skills.")
-    form = FocusSkillsForm(request.POST)
+    return _plan_change(
+        request,
+        plan,
+        FocusSkillsForm(request.POST),
+        form_name="focus_form",
+        act=lambda data: plan_update(
+            actor=request.user,
+            plan=plan,
+            focus_skill_ids=[skill.pk for skill in data["focus_skills"]],
+        ),
+        done="Focus skills saved.",
+    )
+
+
+def _plan_change(
+    request: HttpRequest,
+    plan: CoachingPlan,
+    form: forms.Form,
+    *,
+    form_name: str,
+    act: Callable[[dict[str, Any]], object],
+    done: str,
+) -> HttpResponse:
+    """Carry out ``act`` with a valid form's data and show the plan; a refusal shows on the
+    form."""
     if form.is_valid():
         try:
-            plan_update(
-                actor=request.user,
-                plan=plan,
-                focus_skill_ids=[skill.pk for skill in form.cleaned_data["focus_skills"]],
-            )
+            act(form.cleaned_data)
         except DomainError as refusal:
             form.add_error(None, refusal.message)
         else:
             if not request.htmx:
-                messages.success(request, "Focus skills saved.")
-                return redirect("coaching:plan", rep_id=rep_id)
-            return _plan_page(request, rep_id, partial=True)
-    return _plan_page(request, rep_id, focus_form=form, partial=bool(request.htmx))
+                messages.success(request, done)
+                return redirect("coaching:plan", rep_id=plan.rep_id)
+            return _plan_page(request, plan.rep_id, partial=True)
+    return _plan_page(request, plan.rep_id, partial=bool(request.htmx), **{form_name: form})

@@ -12,7 +12,10 @@ viewer's time zone.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -244,6 +247,29 @@ def _conflict(request: HttpRequest, session_id: int, clash: Conflict) -> HttpRes
     return redirect("coaching:session", session_id=session_id)
 
 
+def _session_change(
+    request: HttpRequest,
+    session: CoachingSession,
+    form: forms.Form,
+    *,
+    form_name: str,
+    act: Callable[[dict[str, Any]], object],
+    done: str,
+) -> HttpResponse:
+    """Carry out ``act`` with a valid form's data. A refusal shows on the form; a session that
+    changed under the form (held or cancelled in another tab) shows as it is now."""
+    if form.is_valid():
+        try:
+            act(form.cleaned_data)
+        except Conflict as clash:
+            return _conflict(request, session.pk, clash)
+        except DomainError as refusal:
+            form.add_error(None, refusal.message)
+        else:
+            return _after_change(request, session.pk, done)
+    return _session_page(request, session, **{form_name: form})
+
+
 @login_required
 @require_POST
 def session_hold_view(request: HttpRequest, session_id: int) -> HttpResponse:
@@ -251,23 +277,21 @@ def session_hold_view(request: HttpRequest, session_id: int) -> HttpResponse:
     if not can_hold_session(request.user, session):
         raise PermissionDenied("Only the session's coach or an admin can record it as held.")
     form = _hold_form(session, request.POST)
-    if form.is_valid():
-        try:
-            session_hold(
-                actor=request.user,
-                session=session,
-                notes=form.cleaned_data["notes"],
-                private_notes=form.cleaned_data["private_notes"],
-                observations=form.observations(),
-                commitments=form.commitments(),
-            )
-        except Conflict as clash:
-            return _conflict(request, session_id, clash)
-        except DomainError as refusal:
-            form.add_error(None, refusal.message)
-        else:
-            return _after_change(request, session_id, "Session recorded as held.")
-    return _session_page(request, session, hold_form=form)
+    return _session_change(
+        request,
+        session,
+        form,
+        form_name="hold_form",
+        act=lambda data: session_hold(
+            actor=request.user,
+            session=session,
+            notes=data["notes"],
+            private_notes=data["private_notes"],
+            observations=form.observations(),
+            commitments=form.commitments(),
+        ),
+        done="Session recorded as held.",
+    )
 
 
 @login_required
@@ -276,21 +300,16 @@ def session_reschedule_view(request: HttpRequest, session_id: int) -> HttpRespon
     session = session_for(user=request.user, session_id=session_id)
     if not can_change_session(request.user, session):
         raise PermissionDenied("Only the rep, their coach or an admin can move this session.")
-    form = RescheduleForm(request.POST, tz=request.user.tzinfo)
-    if form.is_valid():
-        try:
-            session_reschedule(
-                actor=request.user,
-                session=session,
-                scheduled_for=form.cleaned_data["scheduled_for"],
-            )
-        except Conflict as clash:
-            return _conflict(request, session_id, clash)
-        except DomainError as refusal:
-            form.add_error(None, refusal.message)
-        else:
-            return _after_change(request, session_id, "Session moved.")
-    return _session_page(request, session, reschedule_form=form)
+    return _session_change(
+        request,
+        session,
+        RescheduleForm(request.POST, tz=request.user.tzinfo),
+        form_name="reschedule_form",
+        act=lambda data: session_reschedule(
+            actor=request.user, session=session, scheduled_for=data["scheduled_for"]
+        ),
+        done="Session moved.",
+    )
 
 
 @login_required
@@ -299,17 +318,14 @@ def session_cancel_view(request: HttpRequest, session_id: int) -> HttpResponse:
     session = session_for(user=request.user, session_id=session_id)
     if not can_change_session(request.user, session):
         raise PermissionDenied("Only the rep, their coach or an admin can cancel this session.")
-    form = CancelForm(request.POST)
-    if form.is_valid():
-        try:
-            session_cancel(actor=request.user, session=session, reason=form.cleaned_data["reason"])
-        except Conflict as clash:
-            return _conflict(request, session_id, clash)
-        except DomainError as refusal:
-            form.add_error(None, refusal.message)
-        else:
-            return _after_change(request, session_id, "Session cancelled.")
-    return _session_page(request, session, cancel_form=form)
+    return _session_change(
+        request,
+        session,
+        CancelForm(request.POST),
+        form_name="cancel_form",
+        act=lambda data: session_cancel(actor=request.user, session=session, reason=data["reason"]),
+        done="Session cancelled.",
+    )
 
 
 # --- admins ------------------------------------------------------------------------------------

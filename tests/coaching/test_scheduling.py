@@ -7,6 +7,8 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured
 
 from coaching.models import CoachingSession
+from coaching.sessions.busy import BusyInterval, busy_intervals, overlaps
+from coaching.sessions.services import session_book_manual
 from coaching.sessions.slots import (
     NoSlotFound,
     Slot,
@@ -14,7 +16,8 @@ from coaching.sessions.slots import (
     coach_slot_find,
     slot_find,
 )
-from tests.coaching.factories import LONDON, NEW_YORK, UTC, at, session_with
+from config.errors import DomainError
+from tests.coaching.factories import LONDON, NEW_YORK, UTC, at, freeze, session_with
 from tests.factories import ManagerFactory, RepFactory
 
 RULES = SlotRules()  # the defaults: 2 h lead, 48 h window, 30 min, 09-17 Mon-Fri, 6 a day
@@ -283,3 +286,70 @@ def test_coach_slot_find_reads_the_calendar_in_one_query(coach, django_assert_nu
         session_at(coach, at(NEW_YORK, 2026, 3, 17, hour))
     with django_assert_num_queries(1):
         coach_slot_find(coach=coach, rep=rep, after=at(NEW_YORK, 2026, 3, 17, 6))
+
+
+# --- one answer to "is this person busy", for booking and for booking by hand -----------------
+
+
+def _clashes_by_hand(coach, rep, start):
+    """Whether booking ``rep`` with ``coach`` at ``start`` by hand is refused as an overlap."""
+    try:
+        session_book_manual(coach=coach, rep=rep, scheduled_for=start)
+    except DomainError as refusal:
+        assert "overlaps" in refusal.message
+        return True
+    return False
+
+
+@pytest.mark.parametrize(
+    "status, busy",
+    [
+        (CoachingSession.Status.SCHEDULED, True),
+        (CoachingSession.Status.HELD, True),  # held ahead of its time: the time stays taken
+        (CoachingSession.Status.MISSED, True),
+        (CoachingSession.Status.CANCELLED, False),
+    ],
+)
+def test_booking_and_booking_by_hand_agree_on_what_takes_the_coach_s_time(
+    coach, monkeypatch, status, busy
+):
+    freeze(monkeypatch, at(NEW_YORK, 2026, 3, 17, 6))
+    nine = at(NEW_YORK, 2026, 3, 17, 9)
+    session_at(coach, nine, status=status)
+    slot = coach_slot_find(coach=coach, after=at(NEW_YORK, 2026, 3, 17, 6))
+    assert (slot.start != nine) is busy
+    assert _clashes_by_hand(coach, RepFactory(manager=coach), nine) is busy
+
+
+def test_a_coach_coached_themselves_is_busy_for_both(coach, monkeypatch):
+    freeze(monkeypatch, at(NEW_YORK, 2026, 3, 17, 6))
+    nine = at(NEW_YORK, 2026, 3, 17, 9)
+    session_with(coach, coach=ManagerFactory(), scheduled_for=nine)
+    slot = coach_slot_find(coach=coach, after=at(NEW_YORK, 2026, 3, 17, 6))
+    assert slot.start == at(NEW_YORK, 2026, 3, 17, 9, 30)
+    assert _clashes_by_hand(coach, RepFactory(manager=coach), nine)
+
+
+def test_busy_intervals_are_the_occupying_sessions_of_the_people_asked_for(coach):
+    rep = RepFactory(manager=coach)
+    nine = at(NEW_YORK, 2026, 3, 17, 9)
+    first = session_at(coach, nine, rep=rep, duration_minutes=60)
+    session_at(coach, nine + dt.timedelta(hours=3), status=CoachingSession.Status.CANCELLED)
+    session_at(ManagerFactory(), nine)  # someone else's
+    busy = busy_intervals(people=[coach, None], start=nine, end=nine + dt.timedelta(hours=4))
+    assert busy == [BusyInterval(start=nine, end=nine + dt.timedelta(hours=1), coach_id=coach.pk)]
+    assert (
+        busy_intervals(people=[rep], start=nine, end=nine + dt.timedelta(hours=1), exclude=first.pk)
+        == []
+    )
+
+
+@pytest.mark.parametrize(
+    "other, clash",
+    [((8, 9), False), ((8, 10), True), ((9, 10), True), ((9, 9.5), True), ((10, 11), False)],
+)
+def test_overlaps_is_half_open(other, clash):
+    def hour(h):
+        return at(LONDON, 2026, 3, 10, 0) + dt.timedelta(hours=h)
+
+    assert overlaps(hour(9), hour(10), hour(other[0]), hour(other[1])) is clash
