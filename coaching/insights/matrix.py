@@ -117,7 +117,7 @@ def team_skill_matrix(*, manager: User, now: dt.datetime | None = None) -> list[
     rep_ids = list(reps)
 
     # Knowledge: each quiz's latest submitted attempt, plus every reinforcement answer.
-    latest_attempt: dict[tuple[int, int], tuple[dt.datetime, int]] = {}
+    latest_attempt: dict[tuple[int, int], tuple[dt.datetime | None, int]] = {}
     attempt_rows = list(
         AttemptAnswer.objects.filter(
             attempt__user_id__in=rep_ids, attempt__submitted_at__isnull=False

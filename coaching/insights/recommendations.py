@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.permissions import can_coach
-from coaching.insights.matrix import SkillRow
+from coaching.insights.matrix import RecommendedAction, SkillRow
 from coaching.models import CoachingPlan, CoachingSession
 from coaching.sessions.plans import coach_of, plan_for_rep, plan_update
 from coaching.sessions.services import session_book_manual
@@ -44,9 +44,10 @@ def _first_name(rep: User) -> str:
     return rep.first_name or rep.username
 
 
-def _assign(*, actor: User, row: SkillRow) -> RecommendationOutcome:
-    action = row.action
-    course = Course.objects.filter(pk=action.course_id).first()
+def _assign(*, actor: User, row: SkillRow, action: RecommendedAction) -> RecommendationOutcome:
+    course = (
+        Course.objects.filter(pk=action.course_id).first() if action.course_id is not None else None
+    )
     if course is None:
         raise DomainError("That course no longer exists.")
     due = timezone.localdate() + ASSIGNMENT_DUE
@@ -77,8 +78,10 @@ def _focus(*, actor: User, row: SkillRow) -> RecommendationOutcome:
     )
 
 
-def _practice(*, actor: User, row: SkillRow, now: dt.datetime) -> RecommendationOutcome:
-    rep, skill, action = row.rep, row.skill, row.action
+def _practice(
+    *, actor: User, row: SkillRow, action: RecommendedAction, now: dt.datetime
+) -> RecommendationOutcome:
+    rep, skill = row.rep, row.skill
     booked = (
         CoachingSession.objects.filter(
             rep=rep, focus_skill=skill, status=CoachingSession.Status.SCHEDULED
@@ -100,7 +103,11 @@ def _practice(*, actor: User, row: SkillRow, now: dt.datetime) -> Recommendation
     coach = coach_of(rep) or actor
     calendar_lock(coach)
     slot = coach_slot_find(coach=coach, rep=rep, after=now)
-    module = Module.objects.select_related("course").filter(pk=action.module_id).first()
+    module = (
+        Module.objects.select_related("course").filter(pk=action.module_id).first()
+        if action.module_id is not None
+        else None
+    )
     session = session_book_manual(
         coach=coach,
         rep=rep,
@@ -147,9 +154,9 @@ def recommendation_act(
         )
     now = now or timezone.now()
     if kind in ("assign_module", "reassign_module"):
-        return _assign(actor=actor, row=row)
+        return _assign(actor=actor, row=row, action=action)
     if kind == "coaching_focus":
         return _focus(actor=actor, row=row)
     if kind == "practice_task":
-        return _practice(actor=actor, row=row, now=now)
+        return _practice(actor=actor, row=row, action=action, now=now)
     raise DomainError(f"{kind!r} is not an action this can take.")

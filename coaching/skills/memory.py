@@ -95,6 +95,7 @@ def retention_forecast(*, memory: SkillMemory, at: dt.datetime) -> float:
 def recall_falls_below(*, card: Card, target: float, scheduler: Scheduler) -> dt.datetime:
     """The first moment the card's forecast recall is below ``target``."""
     assert card.last_review is not None and card.stability is not None  # noqa: S101
+    last_review = card.last_review
     limit = scheduler.maximum_interval
     # FSRS's forgetting curve R(t) = (1 + factor * t / S) ** decay, solved for R(t) = target.
     decay = -scheduler.parameters[20]
@@ -103,14 +104,14 @@ def recall_falls_below(*, card: Card, target: float, scheduler: Scheduler) -> dt
     days = min(max(math.floor(exact) + 1, 1), limit)
 
     def recall(days: int) -> float:
-        return scheduler.get_card_retrievability(card, card.last_review + dt.timedelta(days=days))
+        return scheduler.get_card_retrievability(card, last_review + dt.timedelta(days=days))
 
     # Floating point may put the crossing a day either side of the formula's answer.
     while days > 1 and recall(days - 1) < target:
         days -= 1
     while days < limit and recall(days) >= target:
         days += 1
-    return card.last_review + dt.timedelta(days=days)
+    return last_review + dt.timedelta(days=days)
 
 
 # What a review changes on a memory row.
@@ -279,13 +280,14 @@ def memory_evidence(*, rep_ids: Iterable[int]) -> dict[int, list[Evidence]]:
     evidence: dict[int, list[Evidence]] = defaultdict(list)
 
     def rated(
-        rows: Iterable[tuple[int, int, dt.datetime, int, bool]], source: EvidenceSource
+        rows: Iterable[tuple[int, int, dt.datetime | None, int, bool]], source: EvidenceSource
     ) -> None:
         # Rows of (rep, attempt or reinforcement, when, skill, right): one rating per skill
         # for each attempt or reinforcement, from all its answers on that skill.
         answers: dict[int, list[tuple[int, bool]]] = defaultdict(list)
         when: dict[int, tuple[int, dt.datetime]] = {}
         for rep_id, group_id, at, skill_id, is_correct in rows:
+            assert at is not None  # noqa: S101 - the queries below keep only dated ones
             answers[group_id].append((skill_id, is_correct))
             when[group_id] = (rep_id, at)
         for group_id, group_answers in answers.items():

@@ -39,17 +39,18 @@ def _y(value: float) -> float:
     return TOP + (1 - value) * (HEIGHT - TOP - BOTTOM)
 
 
-def _segments(values: list[float | None], start: int, end: int) -> list[list[int]]:
-    """Runs of consecutive indexes in [start, end] that have a value."""
-    runs: list[list[int]] = []
-    current: list[int] = []
+def _segments(values: list[float | None], start: int, end: int) -> list[list[tuple[int, float]]]:
+    """Runs of consecutive (index, value) in [start, end] that have a value."""
+    runs: list[list[tuple[int, float]]] = []
+    current: list[tuple[int, float]] = []
     for index in range(start, end + 1):
-        if values[index] is None:
+        value = values[index]
+        if value is None:
             if current:
                 runs.append(current)
             current = []
         else:
-            current.append(index)
+            current.append((index, value))
     if current:
         runs.append(current)
     return runs
@@ -93,14 +94,14 @@ def retention_chart_svg(
                 f'<text class="axis" x="{_x(index, count):.1f}" y="{HEIGHT - BOTTOM + 18}" '
                 f'text-anchor="middle">{_week_label(offset)}</text>'
             )
-    for value, name, css in (
+    for threshold, name, css in (
         (settings.REINFORCEMENT_TARGET_RECALL, "target", "threshold target"),
         (settings.DECAY_COACHING_RECALL, "coaching", "threshold coaching"),
     ):
-        y = _y(value)
+        y = _y(threshold)
         parts.append(
             f'<line class="{css}" x1="{LEFT}" y1="{y:.1f}" x2="{WIDTH - RIGHT}" y2="{y:.1f}">'
-            f"<title>{escape(name.capitalize())}: {round(value * 100)} %</title></line>"
+            f"<title>{escape(name.capitalize())}: {round(threshold * 100)} %</title></line>"
         )
     parts.append(
         f'<line class="now" x1="{now_x:.1f}" y1="{TOP}" x2="{now_x:.1f}" y2="{HEIGHT - BOTTOM}"/>'
@@ -118,10 +119,7 @@ def retention_chart_svg(
             for run in _segments(line.values, start, end):
                 if len(run) < 2:
                     continue
-                points = " ".join(
-                    f"{_x(i, count):.1f},{_y(line.values[i]):.1f}"
-                    for i in run  # type: ignore[arg-type]
-                )
+                points = " ".join(f"{_x(i, count):.1f},{_y(value):.1f}" for i, value in run)
                 parts.append(
                     f'<polyline class="{style}" fill="none" stroke="{colour}" points="{points}"/>'
                 )
