@@ -69,6 +69,10 @@ def _person(
     )
 
 
+def _stream(seed: int, kind: str, profile: RepProfile) -> random.Random:
+    return random.Random(f"{seed}:{kind}:{profile.index}")  # noqa: S311 - not a secret
+
+
 def people_create(
     *,
     prefix: str,
@@ -116,17 +120,16 @@ def people_create(
         user = users[f"{prefix}r{profile.index + 1:04d}"]
         coach = managers[profile.team]
         user.manager = coach  # the services read it: no query per call
-        streams = {
-            stream: random.Random(f"{seed}:{stream}:{profile.index}")  # noqa: S311
-            for stream in ("plan", "answers", "refreshers", "coaching")
-        }
         reps[user.pk] = SimulatedRep(
             profile=profile,
             user=user,
             coach=coach,
             tz=user.tzinfo,
             curriculum=[m for index in profile.course_order for m in courses[index]],
-            **streams,
+            plan=_stream(seed, "plan", profile),
+            answers=_stream(seed, "answers", profile),
+            refreshers=_stream(seed, "refreshers", profile),
+            coaching=_stream(seed, "coaching", profile),
         )
         # Their manager assigns every course, due by the end of the quarter.
         for index in profile.course_order:

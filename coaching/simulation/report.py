@@ -36,13 +36,13 @@ def simulation_table(*, result: SimulationResult) -> str:
         row("manager hours", lambda w: f"{w.manager_hours:.1f}"),
         ("forecast retention at the end", "", ""),
         *(
-            row(f"  {slug}", lambda w, slug=slug: _recall(w.forecast_retention[slug]))
-            for slug in on.forecast_retention
+            (f"  {slug}", _recall(recall), _recall(off.forecast_retention[slug]))
+            for slug, recall in on.forecast_retention.items()
         ),
         ("simulated true recall at the end", "", ""),
         *(
-            row(f"  {slug}", lambda w, slug=slug: _recall(w.true_recall[slug]))
-            for slug in on.true_recall
+            (f"  {slug}", _recall(recall), _recall(off.true_recall[slug]))
+            for slug, recall in on.true_recall.items()
         ),
         row("time", lambda w: f"{w.seconds:.0f} s"),
     ]

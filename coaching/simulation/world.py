@@ -15,7 +15,7 @@ import datetime as dt
 import heapq
 import random
 import time
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Callable
 from typing import Any
 
@@ -83,7 +83,7 @@ class World:
         self.reps: dict[int, SimulatedRep] = {}  # by user id
         self.session_mark = self.reinforcement_mark = 0
         self.completions = 0
-        self.timings: Counter[str] = Counter()  # seconds spent per kind of event
+        self.timings: dict[str, float] = defaultdict(float)  # seconds per kind of event
         self.skill_ids = {skill.slug: pk for pk, skill in content.skills.items()}
         # The quiz engine's draw of questions, seeded so that a run repeats exactly.
         self.quiz_draw = random.Random(f"{seed}:quizzes")  # noqa: S311 - not a secret
@@ -136,7 +136,8 @@ class World:
         result.seconds = time.monotonic() - started
         result.cpu_seconds = time.process_time() - cpu
         result.seconds_by_event = {
-            name: round(seconds, 1) for name, seconds in self.timings.most_common()
+            name: round(seconds, 1)
+            for name, seconds in sorted(self.timings.items(), key=lambda item: -item[1])
         }
         return result
 
@@ -198,7 +199,8 @@ class World:
         """Answers to the questions shown, each right with the chance the rep's recall gives;
         and per skill, how many were right out of how many."""
         now = self.now
-        answers, tally = [], defaultdict(lambda: [0, 0])
+        answers: list[dict] = []
+        tally: dict[str, list[int]] = defaultdict(lambda: [0, 0])
         for item in layout:
             slug, correct, wrong = self.content.questions[item["question"]]
             shown = set(item["choices"])
@@ -222,7 +224,7 @@ class World:
             self.session_mark = session.pk
             rep = self.reps.get(session.rep_id)
             if rep is not None and session.coach_id == rep.coach.pk:
-                end = session.scheduled_for + dt.timedelta(minutes=session.duration_minutes)
+                end = session.ends_at
                 self.at(end, ACT, self._hold, rep, session)
         for reinforcement in Reinforcement.objects.filter(pk__gt=self.reinforcement_mark).order_by(
             "pk"
@@ -273,7 +275,7 @@ class World:
         for slug in slugs:
             rep.profile.skills[slug].coached(now)
         if commitments and rng.random() < rep.profile.follow_through:
-            commitment = Commitment.objects.filter(session=session).first()
+            commitment = Commitment.objects.get(session=session)
             day = commitment.due_date - dt.timedelta(days=rng.randint(1, 5))
             self.at(self._local(rep, day, rng), ACT, self._keep, rep, commitment, slugs[0])
 
@@ -284,8 +286,8 @@ class World:
     def _answer(self, rep: SimulatedRep, reinforcement: Reinforcement) -> None:
         layout = []
         for pk in reinforcement.question_ids:
-            _slug, correct, wrong = self.content.questions[pk]
-            layout.append({"question": pk, "choices": [*sorted(correct), *wrong]})
+            _slug, right_ids, wrong_ids = self.content.questions[pk]
+            layout.append({"question": pk, "choices": [*sorted(right_ids), *wrong_ids]})
         answers, right = self._answers(rep, layout, rep.refreshers)
         now = self.now
         reinforcement_answer(rep=rep.user, reinforcement=reinforcement, answers=answers, now=now)
