@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.db import models
 
+if TYPE_CHECKING:
+    from accounts.models import User  # noqa: F401 - it types the quoted base below
 
-class UserQuerySet(models.QuerySet):
+
+class UserQuerySet(models.QuerySet["User"]):
     def active(self) -> UserQuerySet:
         return self.filter(is_active=True)
 

@@ -17,6 +17,7 @@ import uuid
 from dataclasses import dataclass, field
 from functools import cached_property
 from itertools import groupby
+from typing import TYPE_CHECKING
 
 from django.core.cache import cache
 from django.db import transaction
@@ -40,6 +41,11 @@ class _Linked:
     render, where reversing each link was about a third of drawing My learning."""
 
     viewname: str
+
+    if TYPE_CHECKING:
+
+        @property
+        def pk(self) -> int: ...
 
     @cached_property
     def _page(self) -> str:

@@ -45,7 +45,7 @@ def video_embed_url(url: str) -> str | None:
     host = (parsed.hostname or "").removeprefix("www.").removeprefix("m.")
     video_id = None
     if host == "youtube.com" and parsed.path == "/watch":
-        video_id = (parse_qs(parsed.query).get("v") or [None])[0]
+        video_id = next(iter(parse_qs(parsed.query).get("v", [])), None)
     elif host == "youtu.be":
         video_id = parsed.path.lstrip("/")
     if video_id and _YOUTUBE_ID.match(video_id):

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from config.errors import DomainError
 from lms.models import Question
 
 
 def answers_parse(
-    *, allowed: Mapping[int, Collection[int]], answers: Iterable[Mapping], part_of: str
+    *, allowed: Mapping[int, Collection[int]], answers: Iterable[Mapping[str, Any]], part_of: str
 ) -> dict[int, set[int]]:
     """The choices picked per question, checked against ``allowed`` (each question's choices).
 
@@ -25,7 +26,7 @@ def answers_parse(
     selected: dict[int, set[int]] = {}
     for answer in answers:
         question_id = answer.get("question")
-        if question_id not in allowed:
+        if question_id is None or question_id not in allowed:
             raise DomainError(f"Question {question_id} is not part of this {part_of}.")
         if question_id in selected:
             raise DomainError(f"Question {question_id} is answered twice.")

@@ -3,17 +3,22 @@ and the query expressions the selectors share."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.db import models
 from django.db.models import Count, IntegerField, Subquery
 from django.db.models.functions import Coalesce
 
+if TYPE_CHECKING:
+    from lms.models import Course, QuizAttempt  # noqa: F401 - they type the quoted bases below
 
-class CourseQuerySet(models.QuerySet):
+
+class CourseQuerySet(models.QuerySet["Course"]):
     def published(self) -> CourseQuerySet:
         return self.filter(status=self.model.Status.PUBLISHED)
 
 
-class QuizAttemptQuerySet(models.QuerySet):
+class QuizAttemptQuerySet(models.QuerySet["QuizAttempt"]):
     def submitted(self) -> QuizAttemptQuerySet:
         return self.filter(submitted_at__isnull=False)
 

@@ -11,6 +11,7 @@ from django.http import Http404
 from accounts.models import User
 from accounts.permissions import is_admin
 from lms.models import Course, Enrolment, Lesson, ModuleCompletion, Quiz, QuizAttempt
+from lms.querysets import CourseQuerySet
 
 
 def _people_filter(user: User, field: str) -> Q:
@@ -22,7 +23,7 @@ def _people_filter(user: User, field: str) -> Q:
     return Q(**{field: user})
 
 
-def courses_visible_to(*, user: User) -> QuerySet[Course]:
+def courses_visible_to(*, user: User) -> CourseQuerySet:
     """Published courses; admins also see drafts and archived ones."""
     if is_admin(user):
         return Course.objects.all()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, fields
+from typing import TYPE_CHECKING, TypedDict, cast
 
 from django.db.models import Exists, F, OuterRef, Prefetch, Subquery
 from django.http import Http404
@@ -25,6 +26,23 @@ from lms.models import (
 from lms.querysets import count_of
 from lms.selectors.access import courses_visible_to, lesson_for
 from lms.selectors.learning import progress_percent
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+
+class Progress(TypedDict):
+    """What ``course_detail_for`` marks on each module and lesson."""
+
+    completed: bool
+
+
+class QuizStandingMarks(TypedDict):
+    """What ``course_outline_for`` marks on each quiz."""
+
+    attempts_used: int
+    passed: bool
+    open_attempt_id: int | None
 
 
 @dataclass(frozen=True)
@@ -83,12 +101,12 @@ class ModuleOutline:
     """A module as its learner sees it. ``module`` and its lessons carry ``completed`` (from
     ``course_detail_for``); ``quiz`` carries ``attempts_used``, ``passed``, ``open_attempt_id``."""
 
-    module: Module
-    quiz: Quiz | None
+    module: WithAnnotations[Module, Progress]
+    quiz: WithAnnotations[Quiz, QuizStandingMarks] | None
 
     @property
-    def lessons(self) -> list[Lesson]:
-        return list(self.module.lessons.all())
+    def lessons(self) -> list[WithAnnotations[Lesson, Progress]]:
+        return cast("list[WithAnnotations[Lesson, Progress]]", list(self.module.lessons.all()))
 
     @property
     def lessons_done(self) -> int:
@@ -174,11 +192,19 @@ def course_outline_for(*, user: User, course_id: int) -> CourseOutline:
             open_attempt_id=Subquery(mine.open().values("pk")[:1]),
         )
     )
-    by_module = {quiz.module_id: quiz for quiz in quizzes}
+    by_module = {
+        quiz.module_id: cast("WithAnnotations[Quiz, QuizStandingMarks]", quiz) for quiz in quizzes
+    }
     return CourseOutline(
         course=course,
         enrolment=Enrolment.objects.filter(user=user, course=course).first(),
-        modules=[ModuleOutline(module=m, quiz=by_module.get(m.pk)) for m in course.modules.all()],
+        modules=[
+            ModuleOutline(
+                module=cast("WithAnnotations[Module, Progress]", module),
+                quiz=by_module.get(module.pk),
+            )
+            for module in course.modules.all()
+        ],
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, TypedDict
 
 from django.db.models import BooleanField, Case, F, OuterRef, QuerySet, Value, When
 from django.utils import timezone
@@ -22,6 +23,21 @@ from lms.models import (
 )
 from lms.querysets import count_of
 from lms.selectors.access import completions_visible_to, enrolments_visible_to
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+
+class StepCounts(TypedDict):
+    """An enrolment's course steps and how many its learner has done (``enrolment_list_for``
+    and ``lms.selectors.team``)."""
+
+    module_count: int
+    completed_module_count: int
+    lesson_count: int
+    lessons_done: int
+    quiz_count: int
+    quizzes_passed: int
 
 
 def enrolment_list_for(*, user: User) -> QuerySet[Enrolment]:
@@ -82,7 +98,7 @@ class CourseProgress:
     next_quiz: Quiz | QuizEntry | None = None
 
     @classmethod
-    def of_annotated(cls, enrolment: Enrolment) -> CourseProgress:
+    def of_annotated(cls, enrolment: WithAnnotations[Enrolment, StepCounts]) -> CourseProgress:
         """From an enrolment carrying ``enrolment_list_for`` and ``_with_step_counts``."""
         return cls(
             enrolment=enrolment,

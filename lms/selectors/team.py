@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, cast
 
 from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 from django.http import Http404
@@ -12,7 +13,10 @@ from accounts.permissions import is_admin
 from accounts.selectors import team_of
 from lms.models import Enrolment, Lesson, LessonProgress, Quiz, QuizAttempt
 from lms.querysets import count_of
-from lms.selectors.learning import CourseProgress, enrolment_list_for
+from lms.selectors.learning import CourseProgress, StepCounts, enrolment_list_for
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
 
 
 def _with_step_counts(enrolments: QuerySet[Enrolment]) -> QuerySet[Enrolment]:
@@ -62,7 +66,10 @@ def team_training_for(*, user: User) -> list[MemberTraining]:
     return [
         MemberTraining(
             person=person,
-            courses=[CourseProgress.of_annotated(enrolment) for enrolment in person.training],
+            courses=[
+                CourseProgress.of_annotated(cast("WithAnnotations[Enrolment, StepCounts]", row))
+                for row in person.training
+            ],
         )
         for person in people
     ]

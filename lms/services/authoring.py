@@ -7,13 +7,17 @@ publish action and the course-file importer all refuse the same things with the 
 from __future__ import annotations
 
 from collections import defaultdict
+from typing import TYPE_CHECKING, TypedDict
 
 from django.db import transaction
-from django.db.models import Count, F, Model, Q
+from django.db.models import Count, F, Model, Q, QuerySet
 
 from config.errors import DomainError
 from lms.catalogue import catalogue_changed
 from lms.models import Course, Module, Question, Quiz
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
 
 PASS_MARK_MIN = 1
 PASS_MARK_MAX = 100
@@ -88,14 +92,21 @@ def course_rule_problems(*, module_count: int) -> list[str]:
 # --- the rules, over stored content -------------------------------------------------------------
 
 
-def _questions_with_counts():
+class ChoiceCounts(TypedDict):
+    choice_count: int
+    correct_count: int
+
+
+def _questions_with_counts() -> QuerySet[WithAnnotations[Question, ChoiceCounts]]:
     return Question.objects.annotate(
         choice_count=Count("choices"),
         correct_count=Count("choices", filter=Q(choices__is_correct=True)),
     ).order_by("position")
 
 
-def _quiz_problems(quiz: Quiz, questions: list[Question]) -> list[str]:
+def _quiz_problems(
+    quiz: Quiz, questions: list[WithAnnotations[Question, ChoiceCounts]]
+) -> list[str]:
     problems = [
         message
         for _field, message in quiz_rule_problems(
@@ -131,7 +142,7 @@ def course_problems(*, course: Course) -> list[str]:
         .order_by("position")
     )
     problems = course_rule_problems(module_count=len(modules))
-    questions_by_quiz: dict[int, list[Question]] = defaultdict(list)
+    questions_by_quiz: dict[int, list[WithAnnotations[Question, ChoiceCounts]]] = defaultdict(list)
     for question in _questions_with_counts().filter(quiz__module__course=course):
         questions_by_quiz[question.quiz_id].append(question)
     for module in modules:
