@@ -45,7 +45,22 @@ class AttemptForm(forms.Form):
         return answers
 
 
-class AssignCourseForm(forms.Form):
+class _CourseAssignment(forms.Form):
+    """The course and the optional due date of an assignment; who gets it is the subclass's."""
+
+    course = forms.ModelChoiceField(
+        queryset=Course.objects.published().order_by("title"),
+        empty_label="Choose…",
+        error_messages={"invalid_choice": "Choose a published course."},
+    )
+    due_date = forms.DateField(
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="Optional. Today or later.",
+    )
+
+
+class AssignCourseForm(_CourseAssignment):
     rep = forms.ModelChoiceField(
         queryset=User.objects.none(),
         label="Rep",
@@ -54,23 +69,14 @@ class AssignCourseForm(forms.Form):
             "invalid_choice": "Choose someone in your team: you assign courses to your reports."
         },
     )
-    course = forms.ModelChoiceField(
-        queryset=Course.objects.published().order_by("title"),
-        empty_label="Choose…",
-        error_messages={"invalid_choice": "Choose a published course."},
-    )
-    due_date = forms.DateField(
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
-        help_text="Optional. Today or later.",
-    )
+    field_order = ["rep", "course", "due_date"]
 
     def __init__(self, *args, team: QuerySet[User], **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["rep"].queryset = team
 
 
-class AssignTeamForm(forms.Form):
+class AssignTeamForm(_CourseAssignment):
     """An admin assigns one course to every direct report of a manager at once."""
 
     manager = forms.ModelChoiceField(
@@ -79,13 +85,4 @@ class AssignTeamForm(forms.Form):
         empty_label="Choose…",
         error_messages={"invalid_choice": "Choose a manager: their direct reports get the course."},
     )
-    course = forms.ModelChoiceField(
-        queryset=Course.objects.published().order_by("title"),
-        empty_label="Choose…",
-        error_messages={"invalid_choice": "Choose a published course."},
-    )
-    due_date = forms.DateField(
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
-        help_text="Optional. Today or later.",
-    )
+    field_order = ["manager", "course", "due_date"]

@@ -8,7 +8,7 @@ from django.db import models
 from django.db.models import Q
 
 from lms.content import render_markdown
-from lms.querysets import CourseQuerySet, QuizAttemptQuerySet
+from lms.querysets import CourseQuerySet, ModuleQuerySet, QuizAttemptQuerySet
 
 
 class Skill(models.Model):
@@ -61,6 +61,8 @@ class Module(models.Model):
     coaching_questions = models.JSONField(default=list, blank=True)
     coaching_behaviours = models.JSONField(default=list, blank=True)
     practice_task = models.TextField(blank=True)
+
+    objects = ModuleQuerySet.as_manager()
 
     class Meta:
         ordering = ["course", "position"]

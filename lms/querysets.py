@@ -6,16 +6,30 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from django.db import models
-from django.db.models import Count, IntegerField, Subquery
+from django.db.models import Count, IntegerField, Prefetch, Subquery
 from django.db.models.functions import Coalesce
 
 if TYPE_CHECKING:
-    from lms.models import Course, QuizAttempt  # noqa: F401 - they type the quoted bases below
+    from lms.models import Course, Module, QuizAttempt  # noqa: F401 - they type the quoted bases
 
 
 class CourseQuerySet(models.QuerySet["Course"]):
     def published(self) -> CourseQuerySet:
         return self.filter(status=self.model.Status.PUBLISHED)
+
+
+class ModuleQuerySet(models.QuerySet["Module"]):
+    def with_content(self) -> ModuleQuerySet:
+        """In order, each with its skills, lessons and quiz, and the quiz's questions with their
+        skill and choices: all that a course file holds of a module."""
+        from lms.models import Question  # lms.models imports this module first
+
+        questions = Question.objects.select_related("skill").prefetch_related("choices")
+        return (
+            self.select_related("quiz")
+            .prefetch_related("skills", "lessons", Prefetch("quiz__questions", queryset=questions))
+            .order_by("position")
+        )
 
 
 class QuizAttemptQuerySet(models.QuerySet["QuizAttempt"]):

@@ -23,6 +23,10 @@ class SkillSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+# What the list and the detail both say of a course.
+COURSE_FIELDS = ["id", "slug", "title", "summary", "status", "skills"]
+
+
 class CourseListItemSerializer(serializers.ModelSerializer):
     skills = SkillSerializer(many=True, read_only=True)
     module_count = serializers.IntegerField(read_only=True)
@@ -32,16 +36,7 @@ class CourseListItemSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Course
-        fields = [
-            "id",
-            "slug",
-            "title",
-            "summary",
-            "status",
-            "skills",
-            "module_count",
-            "completed_module_count",
-        ]
+        fields = [*COURSE_FIELDS, "module_count", "completed_module_count"]
         read_only_fields = fields
 
 
@@ -93,16 +88,7 @@ class CourseDetailSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Course
-        fields = [
-            "id",
-            "slug",
-            "title",
-            "summary",
-            "status",
-            "skills",
-            "modules",
-            "completed_modules",
-        ]
+        fields = [*COURSE_FIELDS, "modules", "completed_modules"]
         read_only_fields = fields
 
     def get_completed_modules(self, course: Course) -> list[int]:

@@ -7,7 +7,7 @@ from typing import Any
 import yaml
 from django.db.models import Prefetch
 
-from lms.models import Course, Module, Question, Skill
+from lms.models import Course, Module, Skill
 
 
 class _Dumper(yaml.SafeDumper):
@@ -28,20 +28,7 @@ _Dumper.add_representer(str, _represent_text)
 def course_export(*, course: Course) -> str:
     """The course as a course file that ``course_files_import`` reads back to the same course."""
     course = Course.objects.prefetch_related(
-        "skills",
-        Prefetch(
-            "modules",
-            queryset=Module.objects.select_related("quiz")
-            .prefetch_related(
-                "skills",
-                "lessons",
-                Prefetch(
-                    "quiz__questions",
-                    queryset=Question.objects.select_related("skill").prefetch_related("choices"),
-                ),
-            )
-            .order_by("position"),
-        ),
+        "skills", Prefetch("modules", queryset=Module.objects.with_content())
     ).get(pk=course.pk)
     skills: dict[str, Skill] = {skill.slug: skill for skill in course.skills.all()}
     modules = []

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Model, Prefetch, ProtectedError
+from django.db.models import Model, ProtectedError
 
 from lms.course_files.reader import CourseFileData, CourseFileError, course_file_load
 from lms.course_files.refusals import ADVICE, Usage, refusals
@@ -79,20 +79,7 @@ def _set_skills(relation, wanted: list[str], skills: dict[str, Skill]) -> bool:
 
 
 def _existing_modules(course: Course) -> dict[str, Module]:
-    modules = (
-        Module.objects.filter(course=course)
-        .select_related("quiz")
-        .prefetch_related(
-            "skills",
-            "lessons",
-            Prefetch(
-                "quiz__questions",
-                queryset=Question.objects.select_related("skill").prefetch_related("choices"),
-            ),
-        )
-        .order_by("position")
-    )
-    return {module.slug: module for module in modules}
+    return {module.slug: module for module in Module.objects.filter(course=course).with_content()}
 
 
 def _write_choices(question: Question, specs: list[ChoiceSpec], fresh: bool) -> bool:

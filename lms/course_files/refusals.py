@@ -10,7 +10,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.db import router
-from django.db.models import Count, Model, ProtectedError, RestrictedError
+from django.db.models import Count, Model, ProtectedError, QuerySet, RestrictedError
 from django.db.models.deletion import Collector
 
 from lms.course_files.reader import CourseFileData, FieldPath
@@ -21,6 +21,16 @@ ADVICE = (
     "leave it as it is and add a new one instead, or archive this course and import the new"
     " version under a new slug"
 )
+
+
+def _people_per(rows: QuerySet, key: str) -> dict[int, int]:
+    """How many different people the ``rows`` have, for each value of ``key``."""
+    return dict(
+        rows.order_by()
+        .values(key)
+        .annotate(people=Count("user", distinct=True))
+        .values_list(key, "people")
+    )
 
 
 @dataclass
@@ -35,19 +45,11 @@ class Usage:
     @classmethod
     def of(cls, course: Course) -> Usage:
         usage = cls()
-        usage.completions = dict(
-            ModuleCompletion.objects.filter(module__course=course)
-            .order_by()
-            .values("module")
-            .annotate(people=Count("user", distinct=True))
-            .values_list("module", "people")
+        usage.completions = _people_per(
+            ModuleCompletion.objects.filter(module__course=course), "module"
         )
-        usage.progress = dict(
-            LessonProgress.objects.filter(lesson__module__course=course)
-            .order_by()
-            .values("lesson")
-            .annotate(people=Count("user", distinct=True))
-            .values_list("lesson", "people")
+        usage.progress = _people_per(
+            LessonProgress.objects.filter(lesson__module__course=course), "lesson"
         )
         attempts: dict[int, int] = defaultdict(int)
         question_attempts: dict[int, int] = defaultdict(int)
