@@ -48,7 +48,7 @@ _SLUG = re.compile(r"^[-a-zA-Z0-9_]+$")
 _url_validator = URLValidator(schemes=["http", "https"])
 
 
-def kind_of(value: Any) -> str:
+def _kind_of(value: Any) -> str:
     """What an author wrote, in their words: ``text``, ``a number``, ``a list``, ..."""
     if value is None:
         return "empty"
@@ -126,7 +126,7 @@ def _one_of(options: Iterable[str]) -> Callable[[Any], Any]:
 
     def check(value: Any) -> Any:
         if value not in allowed:
-            shown = value if isinstance(value, str) else kind_of(value)
+            shown = value if isinstance(value, str) else _kind_of(value)
             raise _problem(
                 "option",
                 "must be one of {options}, not {shown}",
@@ -140,7 +140,7 @@ def _one_of(options: Iterable[str]) -> Callable[[Any], Any]:
 
 def _line_of_text(value: Any) -> Any:
     if not isinstance(value, str) or not value.strip():
-        raise _problem("line", "must be a line of text, not {kind}", kind=kind_of(value))
+        raise _problem("line", "must be a line of text, not {kind}", kind=_kind_of(value))
     return value
 
 
@@ -160,7 +160,7 @@ def _skill_declared(value: str, info: ValidationInfo) -> str:
 
 def _skill_reference(value: Any, info: ValidationInfo) -> Any:
     if not isinstance(value, str):
-        raise _problem("skill_slug", "must be a skill slug, not {kind}", kind=kind_of(value))
+        raise _problem("skill_slug", "must be a skill slug, not {kind}", kind=_kind_of(value))
     return _skill_declared(value, info)
 
 
@@ -376,15 +376,15 @@ def _message(error: ErrorDetails) -> str:
     if kind == "model_type":
         required, _ = _fields(_model_at(loc))
         with_fields = f" with {', '.join(required)}" if required else ""
-        return f"must be a mapping{with_fields}, not {kind_of(value)}"
+        return f"must be a mapping{with_fields}, not {_kind_of(value)}"
     if kind == "string_type":
-        return f"must be text, not {kind_of(value)} (put it in quotes)"
+        return f"must be text, not {_kind_of(value)} (put it in quotes)"
     if kind == "int_type":
-        return f"must be a whole number, not {kind_of(value)}"
+        return f"must be a whole number, not {_kind_of(value)}"
     if kind == "bool_type":
-        return f"must be true or false, not {kind_of(value)}"
+        return f"must be true or false, not {_kind_of(value)}"
     if kind == "list_type":
-        return f"must be a list, not {kind_of(value)}"
+        return f"must be a list, not {_kind_of(value)}"
     if kind in ("string_too_long", "too_long"):
         length = ctx.get("actual_length", len(value) if isinstance(value, str) else 0)
         return f"must be at most {ctx['max_length']} characters long, not {length}"
