@@ -129,10 +129,7 @@ def digest_for_manager(*, manager: User, now: dt.datetime) -> ManagerDigest:
         if s.status == CoachingSession.Status.SCHEDULED and s.scheduled_for >= now
     ]
     not_held = [
-        s
-        for s in sessions
-        if s.status == CoachingSession.Status.MISSED
-        or s.scheduled_for + dt.timedelta(minutes=s.duration_minutes) <= now
+        s for s in sessions if s.status == CoachingSession.Status.MISSED or s.ends_at <= now
     ]
     today = timezone.localtime(now, manager.tzinfo).date()
     commitments = list(

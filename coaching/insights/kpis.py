@@ -199,7 +199,7 @@ def team_follow_ups(*, rep_ids: list[int], now: dt.datetime | None = None) -> Fo
         for session in _sessions_of(rep_ids)
         .filter(status=scheduled, scheduled_for__lt=now)
         .order_by("scheduled_for")[:LIST_LIMIT]
-        if session.scheduled_for + dt.timedelta(minutes=session.duration_minutes) <= now
+        if session.ends_at <= now
     ]
     booked_after = CoachingSession.objects.filter(
         rep_id=OuterRef("rep_id"),

@@ -68,7 +68,7 @@ def session_event(
         uid=session_uid(session),
         stamp=now.astimezone(dt.UTC),
         start=start,
-        end=start + dt.timedelta(minutes=session.duration_minutes),
+        end=session.ends_at.astimezone(dt.UTC),
         sequence=session.sequence,
         summary=session_title(session),
         description=description,

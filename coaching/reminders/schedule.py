@@ -164,7 +164,7 @@ def _session_parties(session: CoachingSession) -> list[User]:
 
 def _session_timed_due(session: CoachingSession, kind: str) -> dt.datetime:
     if kind == Reminder.Kind.SESSION_HOLD_OVERDUE:
-        end = session.scheduled_for + dt.timedelta(minutes=session.duration_minutes)
+        end = session.ends_at
         return end + dt.timedelta(hours=settings.COACHING_HOLD_NUDGE_HOURS)
     return session.scheduled_for - SESSION_BEFORE_START[kind]
 
