@@ -24,7 +24,6 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import User
@@ -217,11 +216,7 @@ def _back_in_time(
         )
         Observation.objects.filter(session=session).update(observed_at=held_at)
     # Notices of what is now history would only confuse: they never go out.
-    reminders_cancel(
-        reminders=Reminder.objects.filter(
-            Q(session__in=sessions) | Q(dedupe_key__startswith=f"completion:{completion.pk}:")
-        )
-    )
+    reminders_cancel(reminders=Reminder.objects.filter(session__in=sessions))
     return sessions
 
 
