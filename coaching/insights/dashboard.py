@@ -30,7 +30,12 @@ from coaching.insights.kpis import (
     team_decay_risks,
     team_follow_ups,
 )
-from coaching.insights.matrix import SkillRow, team_skill_matrix, team_skill_matrix_cached
+from coaching.insights.matrix import (
+    RecommendedAction,
+    SkillRow,
+    team_skill_matrix,
+    team_skill_matrix_cached,
+)
 from coaching.insights.retention import RetentionSeries, team_retention_series
 from coaching.models import SkillMemory
 from coaching.skills.rules import Diagnosis, Stage
@@ -93,6 +98,7 @@ class HeatCell:
     stage: str
     stage_label: str
     diagnosis: str
+    diagnosis_label: str
     flagged: bool  # a gap to act on
     summary: str  # one line for a tooltip: the diagnosis and the numbers behind it
     data_cell: str  # "username:skill-slug", for finding the cell
@@ -101,6 +107,7 @@ class HeatCell:
     application: str
     observations: str
     retention: str
+    action: RecommendedAction | None
     act_url: str  # where its action posts; "" without one
 
     @classmethod
@@ -111,6 +118,7 @@ class HeatCell:
             stage=str(row.stage),
             stage_label=capfirst(str(row.stage)),
             diagnosis=str(row.diagnosis),
+            diagnosis_label=row.diagnosis_label,
             flagged=row.diagnosis != Diagnosis.NONE,
             summary=(
                 f"{row.rep} · {row.skill.name}: {row.diagnosis_label} · "
@@ -123,6 +131,7 @@ class HeatCell:
             application="—" if row.application is None else str(row.application),
             observations=_counted(row.observations, "observation"),
             retention=retention,
+            action=row.action,
             act_url=(
                 reverse("coaching:dashboard_act", args=[row.rep.pk, row.skill.pk])
                 if row.action is not None
