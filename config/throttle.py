@@ -16,6 +16,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django_htmx.http import HttpResponseClientRedirect
 from rest_framework.permissions import SAFE_METHODS
 from rest_framework.throttling import ScopedRateThrottle, SimpleRateThrottle
 
@@ -87,8 +88,7 @@ def _too_many(request: HttpRequest, message: str, *, retry_after: float | None) 
     if getattr(request, "htmx", False):
         # htmx swaps no 4xx answer, so the page it came from is reloaded to show the message.
         messages.error(request, message)
-        response = HttpResponse(status=429)
-        response["HX-Redirect"] = _page_it_came_from(request)
+        response = HttpResponseClientRedirect(_page_it_came_from(request), status=429)
     else:
         response = render(request, "429.html", {"message": message}, status=429)
     if retry_after:

@@ -15,11 +15,12 @@ from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from accounts.models import User
 from coaching.models import CoachingSession, Commitment, SkillMemory
+from coaching.models.querysets import CoachingSessionQuerySet
 from coaching.skills.memory import retention_forecast
 from lms.models import ModuleCompletion, Skill
 
@@ -119,12 +120,15 @@ def coaching_kpis(
             kpis.reps += 1
 
     held: dict[int, list[dt.datetime]] = defaultdict(list)
-    for rep_id, start in CoachingSession.objects.filter(
-        rep_id__in=rep_ids,
-        status=CoachingSession.Status.HELD,
-        scheduled_for__gte=since,
-        scheduled_for__lte=now,
-    ).values_list("rep_id", "scheduled_for"):
+    for rep_id, start in (
+        CoachingSession.objects.held()
+        .filter(
+            rep_id__in=rep_ids,
+            scheduled_for__gte=since,
+            scheduled_for__lte=now,
+        )
+        .values_list("rep_id", "scheduled_for")
+    ):
         held[rep_id].append(start)
         if start >= now - SESSIONS_WINDOW:
             for kpis in targets(rep_id):
@@ -184,7 +188,7 @@ class FollowUps:
         )
 
 
-def _sessions_of(rep_ids: list[int]) -> QuerySet[CoachingSession]:
+def _sessions_of(rep_ids: list[int]) -> CoachingSessionQuerySet:
     return CoachingSession.objects.filter(rep_id__in=rep_ids).select_related(
         "rep", "coach", "module", "focus_skill"
     )
@@ -193,18 +197,13 @@ def _sessions_of(rep_ids: list[int]) -> QuerySet[CoachingSession]:
 def team_follow_ups(*, rep_ids: list[int], now: dt.datetime | None = None) -> FollowUps:
     """What the team's coaching is behind on. Four queries."""
     now = now or timezone.now()
-    scheduled = CoachingSession.Status.SCHEDULED
-    ended = [
-        session
-        for session in _sessions_of(rep_ids)
-        .filter(status=scheduled, scheduled_for__lt=now)
-        .order_by("scheduled_for")[:LIST_LIMIT]
-        if session.ends_at <= now
-    ]
+    ended = list(
+        _sessions_of(rep_ids).ended_unrecorded(now=now).order_by("scheduled_for")[:LIST_LIMIT]
+    )
     booked_after = CoachingSession.objects.filter(
         rep_id=OuterRef("rep_id"),
         scheduled_for__gt=OuterRef("scheduled_for"),
-        status__in=[scheduled, CoachingSession.Status.HELD],
+        status__in=[CoachingSession.Status.SCHEDULED, CoachingSession.Status.HELD],
     )
     not_rebooked = list(
         _sessions_of(rep_ids)
@@ -214,7 +213,8 @@ def team_follow_ups(*, rep_ids: list[int], now: dt.datetime | None = None) -> Fo
     )
     late = list(
         _sessions_of(rep_ids)
-        .filter(status=scheduled, late=True, scheduled_for__gte=now)
+        .scheduled()
+        .filter(late=True, scheduled_for__gte=now)
         .order_by("scheduled_for")[:LIST_LIMIT]
     )
     today = timezone.localdate(now)

@@ -83,9 +83,8 @@ def _practice(
 ) -> RecommendationOutcome:
     rep, skill = row.rep, row.skill
     booked = (
-        CoachingSession.objects.filter(
-            rep=rep, focus_skill=skill, status=CoachingSession.Status.SCHEDULED
-        )
+        CoachingSession.objects.scheduled()
+        .filter(rep=rep, focus_skill=skill)
         .order_by("scheduled_for")
         .first()
     )

@@ -85,12 +85,10 @@ def _ensure_clear_for_keeping(*, seed: int, start: dt.datetime, end: dt.datetime
             status__in=[Reminder.Status.PENDING, Reminder.Status.QUEUED],
             due_at__lt=end,
         ),
-        "sessions": CoachingSession.objects.filter(
-            rep__in=others, status=CoachingSession.Status.SCHEDULED, scheduled_for__lt=end
+        "sessions": CoachingSession.objects.scheduled().filter(
+            rep__in=others, scheduled_for__lt=end
         ),
-        "commitments": Commitment.objects.filter(
-            rep__in=others, status=Commitment.Status.OPEN, due_date__lt=end.date()
-        ),
+        "commitments": Commitment.objects.open().filter(rep__in=others, due_date__lt=end.date()),
         "skill memories": SkillMemory.objects.filter(rep__in=others, next_due_at__lt=end),
         "reinforcements": Reinforcement.objects.filter(
             rep__in=others, status=Reinforcement.Status.PENDING
