@@ -3,6 +3,7 @@ reorder freely, and a page that previews a row as a rep sees it."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django import forms
@@ -122,6 +123,9 @@ class PreviewAdmin(PositionsAdmin):
     preview_route: str
     preview_name: str
     preview_template: str
+    # Each admin says what its page previews (for the title) and the template's context, and
+    # answers 404 for a row that does not exist.
+    preview_context: Callable[[int], tuple[str, dict[str, Any]]]
 
     def get_urls(self) -> list[URLPattern]:
         return [
@@ -147,7 +151,3 @@ class PreviewAdmin(PositionsAdmin):
                 **context,
             },
         )
-
-    def preview_context(self, pk: int) -> tuple[str, dict[str, Any]]:
-        """What the page previews (for its title) and the template's context; 404 if no row."""
-        raise NotImplementedError
