@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
@@ -26,6 +26,7 @@ from coaching.insights.matrix import SkillRow, recommendation_for
 from coaching.insights.org import org_overview, org_skill_matrix
 from coaching.insights.recommendations import recommendation_act
 from coaching.web.charts import retention_chart_svg
+from coaching.web.rendering import render_for_viewer
 from config.errors import DomainError
 
 DASHBOARD = "coaching/dashboard.html"
@@ -41,13 +42,6 @@ CSV_HEADER = [
     "diagnosis",
     "recommended action",
 ]
-
-
-def _render(
-    request: HttpRequest, template: str, context: dict[str, Any], status: int = 200
-) -> HttpResponse:
-    with timezone.override(request.user.tzinfo):
-        return render(request, template, context, status=status)
 
 
 def _dashboard_url(manager_id: int | None) -> str:
@@ -77,7 +71,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "manager_param": owner.pk if viewing_other else "",
         "list_limit": LIST_LIMIT,
     }
-    return _render(request, DASHBOARD, context)
+    return render_for_viewer(request, DASHBOARD, context)
 
 
 @login_required
@@ -90,7 +84,7 @@ def recommendation_act_view(request: HttpRequest, rep_id: int, skill_id: int) ->
     except DomainError as refusal:
         error = refusal.message
     if request.htmx:
-        return _render(
+        return render_for_viewer(
             request,
             f"{DASHBOARD}#action_result",
             {"row": row, "outcome": outcome, "error": error},
@@ -107,7 +101,7 @@ def recommendation_act_view(request: HttpRequest, rep_id: int, skill_id: int) ->
 @require_GET
 def org(request: HttpRequest) -> HttpResponse:
     overview = org_overview(user=request.user)
-    return _render(request, ORG, {"overview": overview})
+    return render_for_viewer(request, ORG, {"overview": overview})
 
 
 class _Echo:

@@ -7,11 +7,8 @@ posts without JavaScript too; with htmx the feedback partial is swapped in place
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -28,6 +25,7 @@ from coaching.skills.selectors import (
     reinforcement_questions,
     reinforcements_pending_for,
 )
+from coaching.web.rendering import render_for_viewer
 from config.errors import DomainError
 from lms.forms import AttemptForm
 from lms.models import Question
@@ -38,14 +36,6 @@ REINFORCEMENT = "coaching/reinforcement.html"
 REP_HOME = "coaching/rep_home.html"
 ALREADY_ANSWERED = "You have already answered this refresher; here is how it went."
 STRAY_CHOICE = "An answer was not one of its question's choices."
-
-
-def _render(
-    request: HttpRequest, template: str, context: dict[str, Any], status: int = 200
-) -> HttpResponse:
-    """Render with the viewer's time zone current, so every date on the page is theirs."""
-    with timezone.override(request.user.tzinfo):
-        return render(request, template, context, status=status)
 
 
 def _answer_form(questions: list[Question], data=None) -> AttemptForm:
@@ -150,8 +140,8 @@ def reinforcement_page(request: HttpRequest, reinforcement_id: int) -> HttpRespo
     }
     if request.htmx:
         # htmx swaps only 2xx answers; a refusal is shown in place of the form, so it says 200.
-        return _render(request, f"{REINFORCEMENT}#body", context)
-    return _render(request, REINFORCEMENT, context, status=status)
+        return render_for_viewer(request, f"{REINFORCEMENT}#body", context)
+    return render_for_viewer(request, REINFORCEMENT, context, status=status)
 
 
 @login_required
@@ -168,4 +158,4 @@ def rep_home(request: HttpRequest) -> HttpResponse:
         "courses": [row for row in learning.courses if not row.is_complete],
         "completed_courses": sum(1 for row in learning.courses if row.is_complete),
     }
-    return _render(request, REP_HOME, context)
+    return render_for_viewer(request, REP_HOME, context)
