@@ -21,6 +21,8 @@ from accounts.models import User
 from accounts.permissions import can_coach
 from coaching.insights.matrix import RecommendedAction, SkillRow
 from coaching.models import CoachingPlan, CoachingSession
+from coaching.models.agenda import Agenda, agenda_merged
+from coaching.sessions.agenda import module_ref
 from coaching.sessions.plans import coach_of, plan_for_rep, plan_update
 from coaching.sessions.services import session_book_manual
 from coaching.sessions.slots import calendar_lock, coach_slot_find
@@ -91,7 +93,7 @@ def _practice(
     if booked is not None:
         # One session on the skill is enough; it carries the task if it did not already.
         if not (booked.agenda or {}).get("practice_task"):
-            booked.agenda = {**(booked.agenda or {}), "practice_task": action.text}
+            booked.agenda = agenda_merged(booked.agenda, Agenda(practice_task=action.text))
             booked.save(update_fields=["agenda", "updated_at"])
         return RecommendationOutcome(
             kind="practice_task",
@@ -116,15 +118,10 @@ def _practice(
     )
     # The agenda in the follow-up's shape, so the session page shows the task as a task.
     session.module = module
-    session.agenda = {
-        **session.agenda,
-        "practice_task": action.text,
-        "module": (
-            {"id": module.pk, "title": module.title, "course": module.course.title}
-            if module
-            else None
-        ),
-    }
+    session.agenda = agenda_merged(
+        session.agenda,
+        Agenda(practice_task=action.text, module=module_ref(module) if module else None),
+    )
     session.save(update_fields=["module", "agenda", "updated_at"])
     return RecommendationOutcome(
         kind="practice_task",
