@@ -13,7 +13,7 @@ from email.utils import parseaddr
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import Http404
 from django.utils import timezone
 from icalendar import Calendar, Event, vCalAddress
@@ -149,7 +149,7 @@ def calendar_feed_sessions(
     now = now or timezone.now()
     user = feed.user
     sessions = (
-        CoachingSession.objects.filter(Q(rep=user) | Q(coach=user))
+        CoachingSession.objects.involving([user])
         .filter(scheduled_for__gte=now - FEED_PAST, scheduled_for__lte=now + FEED_AHEAD)
         .select_related("rep", "coach", "module")
         .order_by("scheduled_for", "pk")
