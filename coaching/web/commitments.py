@@ -31,7 +31,7 @@ from coaching.web.forms import CommitmentKeptForm, CommitmentReviewForm
 from coaching.web.rendering import back_url, render_for_viewer
 from config.errors import DomainError
 
-MY_COACHING = "coaching/my_coaching.html"
+COMMITMENT_ROW = "components/commitment_row.html"
 
 
 @login_required
@@ -101,7 +101,7 @@ def _commitment_answer(
             "commitment_error": error,
             "reviewable": commitments_reviewable_by(request.user, [commitment]),
         }
-        return render_for_viewer(request, f"{MY_COACHING}#commitment-row", context)
+        return render_for_viewer(request, COMMITMENT_ROW, context)
     if error:
         messages.error(request, error)
     else:

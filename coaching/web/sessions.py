@@ -62,6 +62,7 @@ from lms.models import Skill
 
 MY_COACHING = "coaching/my_coaching.html"
 SESSION = "coaching/session.html"
+REFLECTION_FORM = "components/reflection_form.html"
 WEEK = "coaching/week.html"
 
 
@@ -100,7 +101,7 @@ def session_reflect_view(request: HttpRequest, session_id: int) -> HttpResponse:
             "reflection_text": request.POST.get("reflection", "") if error else None,
             "back": request.POST.get("next", ""),
         }
-        return render_for_viewer(request, f"{SESSION}#reflection", context)
+        return render_for_viewer(request, REFLECTION_FORM, context)
     if error:
         messages.error(request, error)
     else:
