@@ -2,8 +2,8 @@
 
 A person is busy during every session that occupies them, as coach or as rep: scheduled, held
 or missed (a cancelled session frees its time). Intervals are half-open, so sessions back to
-back do not clash. ``busy_intervals`` loads them; ``overlaps`` is the one test of a clash,
-which the pure slot search uses too.
+back do not clash. ``busy_intervals`` loads those that overlap a span (the session QuerySet's
+``overlapping``); ``overlaps`` is the same test for the pure slot search.
 """
 
 from __future__ import annotations
@@ -53,10 +53,3 @@ def busy_intervals(
     return [
         BusyInterval(start=begins, end=ends, coach_id=coach_id) for begins, ends, coach_id in rows
     ]
-
-
-def first_clash(
-    busy: Iterable[BusyInterval], *, start: dt.datetime, end: dt.datetime
-) -> BusyInterval | None:
-    """The earliest of ``busy`` that clashes with [start, end), if any."""
-    return next((b for b in busy if overlaps(b.start, b.end, start, end)), None)

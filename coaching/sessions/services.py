@@ -26,7 +26,7 @@ from coaching.reminders.schedule import (
 )
 from coaching.sessions.agenda import agenda_build, agenda_commitments_refresh
 from coaching.sessions.booking import session_create
-from coaching.sessions.busy import busy_intervals, first_clash
+from coaching.sessions.busy import busy_intervals
 from coaching.sessions.commitments import commitment_reminder_schedule
 from coaching.sessions.permissions import (
     can_book_session,
@@ -62,11 +62,11 @@ def _ensure_free(
     *, coach: User | None, rep: User, start: dt.datetime, minutes: int, exclude: int | None = None
 ) -> None:
     end = start + dt.timedelta(minutes=minutes)
-    busy = busy_intervals(people=[coach, rep], start=start, end=end, exclude=exclude)
-    clash = first_clash(busy, start=start, end=end)
-    if clash is not None:
+    # Only sessions that overlap the interval come back, soonest first.
+    clashes = busy_intervals(people=[coach, rep], start=start, end=end, exclude=exclude)
+    if clashes:
         # Say when, not with whom: a rep moving their session must not learn who else is coached.
-        local = timezone.localtime(clash.start, (coach or rep).tzinfo)
+        local = timezone.localtime(clashes[0].start, (coach or rep).tzinfo)
         raise DomainError(
             f"That overlaps another coaching session at {local:%a %d %b %H:%M %Z}; "
             "choose another time."
