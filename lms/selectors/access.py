@@ -5,13 +5,24 @@ The ``*_for`` helpers raise Http404 for anything the caller may not see, so ids 
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from typing import TypeVar
+
+from django.db.models import Model, Q, QuerySet
 from django.http import Http404
 
 from accounts.models import User
 from accounts.permissions import is_admin
 from lms.models import Course, Enrolment, Lesson, ModuleCompletion, Quiz, QuizAttempt
 from lms.querysets import CourseQuerySet
+
+M = TypeVar("M", bound=Model)
+
+
+def _one_or_404(rows: QuerySet[M], *, pk: int, kind: str) -> M:
+    found = rows.filter(pk=pk).first()
+    if found is None:
+        raise Http404(f"No such {kind}.")
+    return found
 
 
 def _people_filter(user: User, field: str) -> Q:
@@ -31,44 +42,27 @@ def courses_visible_to(*, user: User) -> CourseQuerySet:
 
 
 def course_for(*, user: User, course_id: int) -> Course:
-    course = courses_visible_to(user=user).filter(pk=course_id).first()
-    if course is None:
-        raise Http404("No such course.")
-    return course
+    return _one_or_404(courses_visible_to(user=user), pk=course_id, kind="course")
 
 
 def lesson_for(*, user: User, lesson_id: int) -> Lesson:
-    lesson = (
-        Lesson.objects.select_related("module__course")
-        .filter(pk=lesson_id, module__course__in=courses_visible_to(user=user))
-        .first()
+    lessons = Lesson.objects.select_related("module__course").filter(
+        module__course__in=courses_visible_to(user=user)
     )
-    if lesson is None:
-        raise Http404("No such lesson.")
-    return lesson
+    return _one_or_404(lessons, pk=lesson_id, kind="lesson")
 
 
 def quiz_for(*, user: User, quiz_id: int) -> Quiz:
-    quiz = (
-        Quiz.objects.select_related("module__course")
-        .filter(pk=quiz_id, module__course__in=courses_visible_to(user=user))
-        .first()
+    quizzes = Quiz.objects.select_related("module__course").filter(
+        module__course__in=courses_visible_to(user=user)
     )
-    if quiz is None:
-        raise Http404("No such quiz.")
-    return quiz
+    return _one_or_404(quizzes, pk=quiz_id, kind="quiz")
 
 
 def attempt_for(*, user: User, attempt_id: int) -> QuizAttempt:
     """Only the person who took an attempt may read or submit it."""
-    attempt = (
-        QuizAttempt.objects.select_related("quiz__module__course")
-        .filter(pk=attempt_id, user=user)
-        .first()
-    )
-    if attempt is None:
-        raise Http404("No such attempt.")
-    return attempt
+    attempts = QuizAttempt.objects.select_related("quiz__module__course").filter(user=user)
+    return _one_or_404(attempts, pk=attempt_id, kind="attempt")
 
 
 def enrolments_visible_to(*, user: User) -> QuerySet[Enrolment]:
@@ -89,11 +83,7 @@ def lesson_to_complete_for(*, user: User, lesson_id: int) -> Lesson:
     Only published courses count, for admins too: progress on a draft would complete modules
     (and book coaching) for content nobody else can take yet.
     """
-    lesson = (
-        Lesson.objects.select_related("module__course")
-        .filter(pk=lesson_id, module__course__in=courses_visible_to(user=user).published())
-        .first()
+    lessons = Lesson.objects.select_related("module__course").filter(
+        module__course__in=courses_visible_to(user=user).published()
     )
-    if lesson is None:
-        raise Http404("No such lesson.")
-    return lesson
+    return _one_or_404(lessons, pk=lesson_id, kind="lesson")
