@@ -6,8 +6,8 @@ people have progress or attempts on, because that would rewrite their training r
 
 from __future__ import annotations
 
-from collections import defaultdict
-from dataclasses import dataclass, field
+from collections import Counter
+from dataclasses import dataclass
 
 from django.db import router
 from django.db.models import Count, Model, ProtectedError, QuerySet, RestrictedError
@@ -37,31 +37,30 @@ def _people_per(rows: QuerySet, key: str) -> dict[int, int]:
 class Usage:
     """What people have done in a course, by row id: the things an import must not rewrite."""
 
-    completions: dict[int, int] = field(default_factory=dict)  # module -> people
-    progress: dict[int, int] = field(default_factory=dict)  # lesson -> people
-    attempts: dict[int, int] = field(default_factory=dict)  # quiz -> attempts
-    question_attempts: dict[int, int] = field(default_factory=dict)  # question -> attempts
+    completions: dict[int, int]  # module -> people
+    progress: dict[int, int]  # lesson -> people
+    attempts: Counter[int]  # quiz -> attempts
+    question_attempts: Counter[int]  # question -> attempts
 
     @classmethod
     def of(cls, course: Course) -> Usage:
-        usage = cls()
-        usage.completions = _people_per(
-            ModuleCompletion.objects.filter(module__course=course), "module"
-        )
-        usage.progress = _people_per(
-            LessonProgress.objects.filter(lesson__module__course=course), "lesson"
-        )
-        attempts: dict[int, int] = defaultdict(int)
-        question_attempts: dict[int, int] = defaultdict(int)
+        attempts: Counter[int] = Counter()
+        question_attempts: Counter[int] = Counter()
         for quiz_id, layout in QuizAttempt.objects.filter(quiz__module__course=course).values_list(
             "quiz_id", "layout"
         ):
             attempts[quiz_id] += 1
-            for item in layout or []:
-                question_attempts[item["question"]] += 1
-        usage.attempts = dict(attempts)
-        usage.question_attempts = dict(question_attempts)
-        return usage
+            question_attempts.update(item["question"] for item in layout or [])
+        return cls(
+            completions=_people_per(
+                ModuleCompletion.objects.filter(module__course=course), "module"
+            ),
+            progress=_people_per(
+                LessonProgress.objects.filter(lesson__module__course=course), "lesson"
+            ),
+            attempts=attempts,
+            question_attempts=question_attempts,
+        )
 
     def of_module(self, module: Module) -> int:
         quiz = getattr(module, "quiz", None)

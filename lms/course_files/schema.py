@@ -15,7 +15,7 @@ between 1 and 100 %``, in the order of the file.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Annotated, Any, TypeVar, get_args
 
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -205,6 +205,19 @@ class Spec(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
 
 
+def _slugs_repeated(
+    items: Sequence[SkillSpec | ModuleSpec], message: str
+) -> list[tuple[FieldPath, str]]:
+    """Each item whose slug an earlier one already has, told at its slug by ``message``."""
+    seen: set[str] = set()
+    problems: list[tuple[FieldPath, str]] = []
+    for i, item in enumerate(items):
+        if item.slug in seen:
+            problems.append(((i, "slug"), message.format(slug=item.slug)))
+        seen.add(item.slug)
+    return problems
+
+
 # --- the models, from the leaves up -------------------------------------------------------------
 
 
@@ -304,13 +317,7 @@ class CourseSpec(Spec):
         problems: list[tuple[FieldPath, str]] = [
             ((), problem) for problem in course_rule_problems(module_count=len(modules))
         ]
-        seen: set[str] = set()
-        for i, module in enumerate(modules):
-            if module.slug in seen:
-                problems.append(
-                    ((i, "slug"), f"another module already uses the slug '{module.slug}'")
-                )
-            seen.add(module.slug)
+        problems += _slugs_repeated(modules, "another module already uses the slug '{slug}'")
         _refuse("modules", problems)
         return modules
 
@@ -322,13 +329,7 @@ class FileSpec(Spec):
     @field_validator("skills")
     @classmethod
     def _declared_once(cls, skills: list[SkillSpec]) -> list[SkillSpec]:
-        seen: set[str] = set()
-        problems = []
-        for i, skill in enumerate(skills):
-            if skill.slug in seen:
-                problems.append(((i, "slug"), f"skill '{skill.slug}' is declared twice"))
-            seen.add(skill.slug)
-        _refuse("skills", problems)
+        _refuse("skills", _slugs_repeated(skills, "skill '{slug}' is declared twice"))
         return skills
 
 
