@@ -11,7 +11,7 @@ PORT ?= 8000
 PYTEST_WORKERS ?= auto
 PIP_COMPILE := CUSTOM_COMPILE_COMMAND="make lock" $(BIN)/pip-compile
 
-.PHONY: run test install install-dev migrate seed lint format check bench lock upgrade-deps clean
+.PHONY: run test install install-dev migrate seed static lint format check bench lock upgrade-deps clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,9 +35,17 @@ migrate: install
 seed: migrate
 	$(MANAGE) seed_demo
 
-run: seed
+# With DEBUG off the web process serves static files through WhiteNoise, from STATIC_ROOT.
+static: install
+	$(MANAGE) collectstatic --noinput --verbosity 0
+
+# Links in email, invites and the calendar feed point where this server runs; set SITE_URL to
+# override (behind a proxy, say).
+run: export SITE_URL ?= http://127.0.0.1:$(PORT)
+run: seed static
 	@echo ""
 	@echo "  Skillcoach is starting on http://127.0.0.1:$(PORT)/  (Ctrl-C stops web, worker and beat)"
+	@echo "  DEBUG is off, as in production; DEBUG=1 make run turns it on"
 	@echo "  Demo logins (password demo-pass-2026): ada (admin), maria and omar (managers),"
 	@echo "  john, sheila, liam, priya, nina, tom, zoe (reps)"
 	@echo ""

@@ -73,7 +73,9 @@ if ENVIRONMENT not in {"development", "production"}:
     raise ImproperlyConfigured("DJANGO_ENV must be 'development' or 'production'.")
 PRODUCTION = ENVIRONMENT == "production"
 
-DEBUG = env_bool("DEBUG", default=not PRODUCTION)
+# Off unless asked for (DEBUG=1), in development too: `make run` then shows the product's own
+# error pages, as people will see them, and serves static files as production does (WhiteNoise).
+DEBUG = env_bool("DEBUG", default=False)
 if PRODUCTION:
     SECRET_KEY = required("SECRET_KEY")
     ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", []) or required("ALLOWED_HOSTS").split(",")
