@@ -22,10 +22,16 @@ class Reminder(models.Model):
         SESSION_RESCHEDULED = "session_rescheduled", "Session moved"
         SESSION_CANCELLED = "session_cancelled", "Session cancelled"
         SESSION_MISSED = "session_missed", "Session missed"
+        RESCHEDULE_REQUESTED = "reschedule_requested", "Asked to reschedule"
+        RESCHEDULE_KEPT = "reschedule_kept", "Reschedule request: time kept"
         COMMITMENT_DUE = "commitment_due", "Commitment due soon"
         COMMITMENT_MISSED = "commitment_missed", "Commitment missed"
         REINFORCEMENT_DUE = "reinforcement_due", "Reinforcement due"
         WEEKLY_DIGEST = "weekly_digest", "Weekly digest"
+        COACH_CHANGED = "coach_changed", "Coach changed"
+        QUIZ_ATTEMPTS_USED_UP = "quiz_attempts_used_up", "Quiz attempts used up"
+        EXTRA_ATTEMPTS_ASKED = "extra_attempts_asked", "More quiz attempts asked for"
+        EXTRA_ATTEMPTS_GRANTED = "extra_attempts_granted", "More quiz attempts granted"
 
     class Channel(models.TextChoices):
         IN_APP = "in_app", "In-app"
