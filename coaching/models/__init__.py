@@ -1,6 +1,7 @@
 """The coaching app's models, one module per sub-domain, one app label and migration history."""
 
 from coaching.models.memory import Reinforcement, ReinforcementAnswer, SkillMemory
+from coaching.models.preferences import EmailOptOut
 from coaching.models.reminders import CalendarFeed, Notification, Reminder, new_feed_token
 from coaching.models.sessions import (
     RATING_VALIDATORS,
@@ -9,6 +10,7 @@ from coaching.models.sessions import (
     CoachingSession,
     Commitment,
     Observation,
+    RescheduleRequest,
 )
 
 __all__ = [
@@ -18,11 +20,13 @@ __all__ = [
     "CoachingPlan",
     "CoachingSession",
     "Commitment",
+    "EmailOptOut",
     "Notification",
     "Observation",
     "Reinforcement",
     "ReinforcementAnswer",
     "Reminder",
+    "RescheduleRequest",
     "SkillMemory",
     "new_feed_token",
 ]

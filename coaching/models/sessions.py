@@ -115,6 +115,16 @@ class CoachingSession(models.Model):
     shared_notes = models.TextField(blank=True, help_text="Notes the rep sees.")
     private_notes = models.TextField(blank=True, help_text="Only the coach (and admins) see these.")
     held_at = models.DateTimeField(null=True, blank=True)
+    cancel_reason = models.TextField(
+        blank=True, help_text="Why it was cancelled, as told to the other person."
+    )
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     sequence = models.PositiveIntegerField(
         default=0,
         help_text="The iCalendar SEQUENCE, raised on every change the attendees must see.",
@@ -138,6 +148,47 @@ class CoachingSession(models.Model):
     def ends_at(self) -> dt.datetime:
         """When the session ends; ``querysets.SESSION_ENDS_AT`` is the same rule for filters."""
         return self.scheduled_for + dt.timedelta(minutes=self.duration_minutes)
+
+
+class RescheduleRequest(models.Model):
+    """A rep asks their coach to move a session, with a reason; the coach moves it or keeps
+    the time. A rep never moves or cancels a session with a coach on their own."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Waiting for the coach"
+        MOVED = "moved", "Moved"
+        KEPT = "kept", "Time kept"
+        CLOSED = "closed", "Session cancelled"
+
+    session = models.ForeignKey(
+        CoachingSession, on_delete=models.CASCADE, related_name="reschedule_requests"
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    reason = models.TextField()
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.OPEN)
+    answer = models.TextField(blank=True, help_text="The coach's word on keeping the time.")
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["session"], condition=Q(status="open"), name="one_open_request_per_session"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Request to move {self.session_id} ({self.status})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == self.Status.OPEN
 
 
 class Observation(models.Model):
