@@ -106,6 +106,14 @@ class Lesson(models.Model):
 
 
 class Quiz(models.Model):
+    class ReviewPolicy(models.TextChoices):
+        """When a rep is shown which choices were right (the key); which questions they missed
+        and the explanations are shown after every attempt whatever the policy."""
+
+        AFTER_ATTEMPT = "after_attempt", "After each attempt"
+        ONCE_PASSED = "once_passed", "Only once passed"
+        PASSED_OR_EXHAUSTED = "passed_or_exhausted", "Once passed or attempts used up"
+
     module = models.OneToOneField(Module, on_delete=models.CASCADE, related_name="quiz")
     pass_mark = models.PositiveIntegerField(
         default=80, validators=[MinValueValidator(1), MaxValueValidator(100)], help_text="1–100 %"
@@ -119,6 +127,13 @@ class Quiz(models.Model):
         blank=True,
         validators=[MinValueValidator(1)],
         help_text="Draw this many questions at random from the pool; empty asks them all.",
+    )
+    review_policy = models.CharField(
+        max_length=24,
+        choices=ReviewPolicy.choices,
+        default=ReviewPolicy.PASSED_OR_EXHAUSTED,
+        help_text="When a rep sees the right answers. Missed questions and explanations are "
+        "shown after every attempt.",
     )
 
     class Meta:
@@ -266,6 +281,60 @@ class AttemptAnswer(models.Model):
 
     def __str__(self) -> str:
         return f"Answer to {self.question_id} in attempt {self.attempt_id}"
+
+
+class ExtraAttemptGrant(models.Model):
+    """More attempts at a quiz for one person, given by their manager or an admin."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="extra_attempt_grants"
+    )
+    quiz = models.ForeignKey(Quiz, on_delete=models.PROTECT, related_name="extra_attempt_grants")
+    attempts = models.PositiveIntegerField(validators=[MinValueValidator(1)])
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    granted_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-granted_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(attempts__gte=1), name="extra_attempts_min"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.attempts} more for {self.user} at {self.quiz}"
+
+
+class ExtraAttemptRequest(models.Model):
+    """A person out of attempts asking their manager for more; answered by a grant."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="extra_attempt_requests"
+    )
+    quiz = models.ForeignKey(Quiz, on_delete=models.PROTECT, related_name="extra_attempt_requests")
+    # Whom they asked: the manager at the time.
+    asked = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    asked_at = models.DateTimeField()
+    grant = models.ForeignKey(
+        ExtraAttemptGrant, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-asked_at", "-pk"]
+        constraints = [
+            # Asking again while a request is open notifies nobody a second time.
+            models.UniqueConstraint(
+                fields=["user", "quiz"],
+                condition=Q(grant__isnull=True),
+                name="extra_attempt_request_open_unique",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} asks for more attempts at {self.quiz}"
 
 
 class ModuleCompletion(models.Model):
