@@ -57,7 +57,7 @@ class CoachingKpis:
     - coached on time: completions coached within ``COACHING_FOLLOW_UP_HOURS``, out of those
       whose verdict is in (coached, or not coached and older than that);
     - commitments kept: kept out of kept and missed, resolved in the window;
-    - sessions per rep per month: sessions held in the last 30 days, per rep.
+    - sessions per rep per month: sessions recorded as held in the last 30 days, per rep.
     """
 
     reps: int = 0
@@ -120,17 +120,20 @@ def coaching_kpis(
             kpis.reps += 1
 
     held: dict[int, list[dt.datetime]] = defaultdict(list)
-    for rep_id, start in (
+    month_ago = now - SESSIONS_WINDOW
+    for rep_id, start, held_at in (
         CoachingSession.objects.held()
+        .filter(rep_id__in=rep_ids)
         .filter(
-            rep_id__in=rep_ids,
-            scheduled_for__gte=since,
-            scheduled_for__lte=now,
+            Q(scheduled_for__gte=since, scheduled_for__lte=now)
+            | Q(held_at__gte=month_ago, held_at__lte=now)
         )
-        .values_list("rep_id", "scheduled_for")
+        .values_list("rep_id", "scheduled_for", "held_at")
     ):
-        held[rep_id].append(start)
-        if start >= now - SESSIONS_WINDOW:
+        if since <= start <= now:
+            held[rep_id].append(start)
+        # Counted by when it was recorded: a session recorded as it starts counts at once.
+        if held_at is not None and month_ago <= held_at <= now:
             for kpis in targets(rep_id):
                 kpis.sessions_held += 1
     for starts in held.values():

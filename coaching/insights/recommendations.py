@@ -1,6 +1,8 @@
 """Acting on the skill matrix's recommendation for one rep and skill, in one click.
 
-- training gap: (re-)assign the course of the module that teaches the skill, due in a week;
+- training gap: (re-)assign the course of the module that teaches the skill, due on the date
+  the coach chose (two weeks ahead unless they said); nothing when the rep already has that
+  course assigned and not finished, so a due date they work to never moves behind their back;
 - coaching gap: make the skill a focus of the rep's coaching plan;
 - practice gap: book a session on the skill at the coach's next free slot, its agenda
   carrying the module's practice task.
@@ -30,7 +32,8 @@ from config.errors import Conflict, DomainError
 from lms.models import Course, Enrolment, Module
 from lms.services.enrolment import enrolment_assign
 
-ASSIGNMENT_DUE = dt.timedelta(days=7)
+# The due date offered for a course a recommendation assigns, counted from the rep's today.
+ASSIGNMENT_DUE = dt.timedelta(days=14)
 
 
 @dataclass(frozen=True)
@@ -40,24 +43,56 @@ class RecommendationOutcome:
     enrolment: Enrolment | None = None
     plan: CoachingPlan | None = None
     session: CoachingSession | None = None
+    changed: bool = True  # False: nothing needed doing, and the message says why
+
+
+def suggested_due_date(*, person: User) -> dt.date:
+    """The due date a recommendation offers for a course it assigns, from ``person``'s today."""
+    return timezone.localdate(timezone=person.tzinfo) + ASSIGNMENT_DUE
+
+
+def _due_text(due: dt.date | None) -> str:
+    return f"due {due:%a} {due.day} {due:%b %Y}" if due else "with no due date"
+
+
+def _open_assignment(*, rep: User, course: Course) -> Enrolment | None:
+    """The rep's assignment of ``course`` while a module of it is still to complete."""
+    enrolment = Enrolment.objects.filter(user=rep, course=course, assigned_by__isnull=False).first()
+    if enrolment is None:
+        return None
+    unfinished = Module.objects.filter(course=course).exclude(completions__user=rep)
+    return enrolment if unfinished.exists() else None
 
 
 def _first_name(rep: User) -> str:
     return rep.first_name or rep.username
 
 
-def _assign(*, actor: User, row: SkillRow, action: RecommendedAction) -> RecommendationOutcome:
+def _assign(
+    *, actor: User, row: SkillRow, action: RecommendedAction, due_date: dt.date | None
+) -> RecommendationOutcome:
     course = (
         Course.objects.filter(pk=action.course_id).first() if action.course_id is not None else None
     )
     if course is None:
         raise DomainError("That course no longer exists.")
-    due = timezone.localdate() + ASSIGNMENT_DUE
+    already = _open_assignment(rep=row.rep, course=course)
+    if already is not None:
+        return RecommendationOutcome(
+            kind=action.kind,
+            message=(
+                f"{row.rep} already has “{course.title}” open, {_due_text(already.due_date)}: "
+                "nothing changed."
+            ),
+            enrolment=already,
+            changed=False,
+        )
+    due = due_date or suggested_due_date(person=row.rep)
     enrolment = enrolment_assign(actor=actor, user=row.rep, course=course, due_date=due)
     verb = "Re-assigned" if action.kind == "reassign_module" else "Assigned"
     return RecommendationOutcome(
         kind=action.kind,
-        message=f"{verb} “{course.title}” to {row.rep}, due {due:%a %d %b}.",
+        message=f"{verb} “{course.title}” to {row.rep}, {_due_text(due)}.",
         enrolment=enrolment,
     )
 
@@ -132,9 +167,15 @@ def _practice(
 
 @transaction.atomic
 def recommendation_act(
-    *, actor: User, row: SkillRow, kind: str, now: dt.datetime | None = None
+    *,
+    actor: User,
+    row: SkillRow,
+    kind: str,
+    due_date: dt.date | None = None,
+    now: dt.datetime | None = None,
 ) -> RecommendationOutcome:
-    """Carry out ``row``'s recommended action, which the actor saw as ``kind``.
+    """Carry out ``row``'s recommended action, which the actor saw as ``kind``; ``due_date``
+    is for a course it assigns (``suggested_due_date`` when not given).
 
     Raises DomainError when the actor may not coach the rep (or the underlying service
     refuses: an unpublished course, no free slot), and Conflict when the recommendation is
@@ -150,7 +191,7 @@ def recommendation_act(
         )
     now = now or timezone.now()
     if kind in ("assign_module", "reassign_module"):
-        return _assign(actor=actor, row=row, action=action)
+        return _assign(actor=actor, row=row, action=action, due_date=due_date)
     if kind == "coaching_focus":
         return _focus(actor=actor, row=row)
     if kind == "practice_task":

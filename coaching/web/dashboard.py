@@ -24,9 +24,10 @@ from coaching.insights.dashboard import dashboard_owner_for, team_dashboard_cach
 from coaching.insights.kpis import LIST_LIMIT
 from coaching.insights.matrix import SkillRow, recommendation_for
 from coaching.insights.org import org_overview, org_skill_matrix
-from coaching.insights.recommendations import recommendation_act
+from coaching.insights.recommendations import recommendation_act, suggested_due_date
 from coaching.web.charts import retention_chart_svg
-from coaching.web.rendering import render_for_viewer
+from coaching.web.forms import RecommendationActForm
+from coaching.web.rendering import back_url, render_for_viewer
 from config.errors import DomainError
 
 DASHBOARD = "coaching/dashboard.html"
@@ -70,6 +71,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         # An admin's forms say whose team to come back to; a manager's own leave it out.
         "manager_param": owner.pk if viewing_other else "",
         "list_limit": LIST_LIMIT,
+        # The due date an "assign" action offers; the coach may change it before acting.
+        "suggested_due": suggested_due_date(person=request.user),
     }
     return render_for_viewer(request, DASHBOARD, context)
 
@@ -79,10 +82,19 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 def recommendation_act_view(request: HttpRequest, rep_id: int, skill_id: int) -> HttpResponse:
     row: SkillRow = recommendation_for(user=request.user, rep_id=rep_id, skill_id=skill_id)
     error = outcome = None
-    try:
-        outcome = recommendation_act(actor=request.user, row=row, kind=request.POST.get("kind", ""))
-    except DomainError as refusal:
-        error = refusal.message
+    form = RecommendationActForm(request.POST)
+    if not form.is_valid():
+        error = " ".join(message for messages_ in form.errors.values() for message in messages_)
+    else:
+        try:
+            outcome = recommendation_act(
+                actor=request.user,
+                row=row,
+                kind=form.cleaned_data["kind"],
+                due_date=form.cleaned_data["due_date"],
+            )
+        except DomainError as refusal:
+            error = refusal.message
     if request.htmx:
         return render_for_viewer(
             request,
@@ -91,10 +103,12 @@ def recommendation_act_view(request: HttpRequest, rep_id: int, skill_id: int) ->
         )
     if error:
         messages.error(request, error)
-    else:
+    elif outcome.changed:
         messages.success(request, outcome.message)
+    else:
+        messages.info(request, outcome.message)
     manager = request.POST.get("manager")
-    return redirect(_dashboard_url(_int(manager) if manager else None))
+    return redirect(back_url(request, _dashboard_url(_int(manager) if manager else None)))
 
 
 @login_required

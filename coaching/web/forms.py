@@ -16,8 +16,9 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from accounts.models import User
-from coaching.models import RUBRIC_ANCHORS, Commitment
+from coaching.models import RUBRIC_ANCHORS, CoachingSession, Commitment
 from coaching.models.sessions import TEXT_MAX
+from coaching.skills.rules import Stage
 from lms.models import Skill
 
 COMMITMENT_ROWS = 3
@@ -65,7 +66,32 @@ class CommitmentReviewForm(forms.Form):
     status = forms.ChoiceField(choices=Commitment.Status.choices)
 
 
-class BookSessionForm(forms.Form):
+class RecommendationActForm(forms.Form):
+    kind = forms.CharField(max_length=32, required=False)
+    # Only for a course it assigns; left out, the suggested date applies.
+    due_date = forms.DateField(
+        required=False, error_messages={"invalid": "Enter the due date as a date."}
+    )
+
+
+class OutsideHoursMixin:
+    """A time chosen by hand outside the coach's working hours needs a second, explicit yes:
+    the box appears once the service has refused the time (``offer_outside_hours``)."""
+
+    def add_outside_hours_field(self) -> None:
+        self.fields["outside_hours_confirmed"] = forms.BooleanField(
+            label="Yes, book it outside working hours",
+            required=False,
+            widget=forms.HiddenInput,
+        )
+        if self.is_bound and self.data.get("outside_hours_confirmed") in ("on", "true", "True"):
+            self.offer_outside_hours()
+
+    def offer_outside_hours(self) -> None:
+        self.fields["outside_hours_confirmed"].widget = forms.CheckboxInput()
+
+
+class BookSessionForm(OutsideHoursMixin, forms.Form):
     rep = forms.ModelChoiceField(
         queryset=User.objects.none(),
         label="Rep",
@@ -89,19 +115,49 @@ class BookSessionForm(forms.Form):
         self.fields["rep"].queryset = team
         self.fields["scheduled_for"].tz = tz
         self.fields["scheduled_for"].help_text = f"Your time ({tz.key})."
+        self.add_outside_hours_field()
 
 
-class RescheduleForm(forms.Form):
+class RescheduleForm(OutsideHoursMixin, forms.Form):
     scheduled_for = LocalDateTimeField(label="New time")
 
     def __init__(self, *args, tz: zoneinfo.ZoneInfo, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["scheduled_for"].tz = tz
         self.fields["scheduled_for"].help_text = f"Your time ({tz.key})."
+        self.add_outside_hours_field()
 
 
 class CancelForm(forms.Form):
-    reason = forms.CharField(label="Reason", required=False, max_length=TEXT_MAX)
+    reason = forms.CharField(
+        label="Reason",
+        max_length=TEXT_MAX,
+        widget=_textarea(2),
+        error_messages={"required": "Give a reason; the other person will read it."},
+    )
+    confirm = forms.BooleanField(
+        label="Yes, cancel this session and tell the others on it",
+        error_messages={"required": "Tick the box to confirm the cancellation."},
+    )
+
+
+class RescheduleRequestForm(forms.Form):
+    reason = forms.CharField(
+        label="Why do you need another time?",
+        max_length=TEXT_MAX,
+        widget=_textarea(3),
+        error_messages={"required": "Say why you need another time; your coach will read it."},
+        help_text="Your coach is told and picks a new time, or keeps this one.",
+    )
+
+
+class KeepTimeForm(forms.Form):
+    answer = forms.CharField(
+        label="A word to the rep (optional)",
+        required=False,
+        max_length=TEXT_MAX,
+        widget=_textarea(2),
+    )
 
 
 class GoalsForm(forms.Form):
@@ -131,6 +187,7 @@ class CommitmentRow:
     text: forms.BoundField
     skill: forms.BoundField
     due_date: forms.BoundField
+    made: forms.BoundField  # the id of a commitment already made, when amending
 
 
 class HoldForm(forms.Form):
@@ -189,6 +246,9 @@ class HoldForm(forms.Form):
             self.fields[f"commitment_{n}_due"] = forms.DateField(
                 label="Due", required=False, widget=forms.DateInput(attrs={"type": "date"})
             )
+            self.fields[f"commitment_{n}_id"] = forms.IntegerField(
+                required=False, widget=forms.HiddenInput
+            )
 
     @staticmethod
     def _rating_field() -> forms.Field:
@@ -221,9 +281,24 @@ class HoldForm(forms.Form):
                 self[f"commitment_{n}_text"],
                 self[f"commitment_{n}_skill"],
                 self[f"commitment_{n}_due"],
+                self[f"commitment_{n}_id"],
             )
             for n in range(self.commitment_count)
         ]
+
+    @staticmethod
+    def initial_from(session: CoachingSession) -> dict:
+        """The form filled in with a held session's record, to amend it."""
+        initial: dict = {"notes": session.shared_notes, "private_notes": session.private_notes}
+        for observation in session.observations.all():
+            initial[f"rating_{observation.skill_id}"] = observation.rating
+            initial[f"evidence_{observation.skill_id}"] = observation.evidence
+        for n, commitment in enumerate(session.commitments.all()):
+            initial[f"commitment_{n}_text"] = commitment.text
+            initial[f"commitment_{n}_skill"] = commitment.skill_id
+            initial[f"commitment_{n}_due"] = commitment.due_date
+            initial[f"commitment_{n}_id"] = commitment.pk
+        return initial
 
     def clean(self) -> dict:
         data = super().clean()
@@ -273,7 +348,41 @@ class HoldForm(forms.Form):
                 "text": data[f"commitment_{n}_text"],
                 "skill": data.get(f"commitment_{n}_skill"),
                 "due_date": data[f"commitment_{n}_due"],
+                "id": data.get(f"commitment_{n}_id"),
             }
             for n in range(self.commitment_count)
             if data.get(f"commitment_{n}_text")
         ]
+
+
+class TeamFilterForm(forms.Form):
+    """The team page's search and filters; an admin also picks whose team (none: everyone)."""
+
+    q = forms.CharField(required=False, max_length=100, label="Search")
+    risk = forms.ChoiceField(
+        required=False,
+        label="Decay risk",
+        choices=[
+            ("", "Any risk"),
+            ("high", "High: coaching steps in within a week"),
+            ("medium", "Medium: a refresher is due within a week"),
+            ("none", "None this week"),
+        ],
+    )
+    stage = forms.ChoiceField(
+        required=False,
+        label="Has a skill at",
+        choices=[("", "Any stage"), *((stage.value, stage.value.capitalize()) for stage in Stage)],
+    )
+    manager = forms.ModelChoiceField(
+        required=False, queryset=User.objects.none(), empty_label="Everyone", label="Team of"
+    )
+
+    def __init__(self, *args, viewer: User, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if viewer.is_org_admin:
+            self.fields["manager"].queryset = User.objects.active().filter(
+                role=User.Role.MANAGER
+            ).order_by("first_name", "last_name", "username")
+        else:
+            del self.fields["manager"]

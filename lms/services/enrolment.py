@@ -36,7 +36,8 @@ def enrolment_assign(
     """A manager assigns a course to a direct report, an admin to anyone.
 
     Raises DomainError when the actor may not assign to that person, the course is not
-    published or the due date has passed. Assigning again updates the due date.
+    published or the due date has passed. Assigning again with a due date moves it; without
+    one, the due date already set stays (a missing date is not a wish to drop it).
     """
     if not can_assign_courses(actor, user):
         raise DomainError("You can assign courses only to people who report to you.")
@@ -47,7 +48,8 @@ def enrolment_assign(
     )
     if not created:
         enrolment.assigned_by = actor
-        enrolment.due_date = due_date
+        if due_date is not None:
+            enrolment.due_date = due_date
         enrolment.save(update_fields=["assigned_by", "due_date"])
     return enrolment
 

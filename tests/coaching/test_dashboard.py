@@ -376,7 +376,7 @@ def act(client, user, rep, skill, kind, *, htmx=True):
     )
 
 
-def test_a_training_gap_assigns_the_course_due_in_a_week(client, manager, closing):
+def test_a_training_gap_assigns_the_course_due_in_two_weeks_unless_told(client, manager, closing):
     rep = RepFactory(manager=manager)
     course = CourseFactory(title="Closing Through Clear Commitments")
     module = build_module(course=course, skill=closing, questions=5)
@@ -386,7 +386,7 @@ def test_a_training_gap_assigns_the_course_due_in_a_week(client, manager, closin
     assert "Assigned “Closing Through Clear Commitments”" in response.content.decode()
     enrolment = Enrolment.objects.get(user=rep, course=course)
     assert enrolment.assigned_by == manager
-    assert enrolment.due_date == timezone.localdate() + days(7)
+    assert enrolment.due_date == timezone.localdate() + days(14)
 
 
 def test_a_coaching_gap_makes_the_skill_a_focus_of_the_plan(client, manager, closing):
