@@ -95,6 +95,7 @@ MATRIX: dict[str, list[Ask] | str] = {
     "coaching:session_reflect": [Ask("POST", row(LOGIN, 302, 403, 404, 403))],
     "coaching:commitment_kept": [Ask("POST", row(LOGIN, 302, 403, 404, 403))],
     "coaching:commitment_review": [Ask("POST", row(LOGIN, 403, 302, 404, 302))],
+    "coaching:commitment_undo": [Ask("POST", row(LOGIN, 302, 302, 404, 302))],
     "coaching:plan": [Ask("GET", row(LOGIN, 200, 200, 404, 200))],
     "coaching:plan_goals": [Ask("POST", row(LOGIN, 302, 403, 404, 403))],
     "coaching:plan_focus": [Ask("POST", row(LOGIN, 403, 302, 404, 302))],

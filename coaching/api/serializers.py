@@ -258,7 +258,10 @@ class CommitmentFilterSerializer(serializers.Serializer):
 class CommitmentUpdateInputSerializer(StrictInputSerializer):
     status = serializers.ChoiceField(
         choices=Commitment.Status.choices,
-        help_text="The rep may only set kept; the coach sets kept, missed or open.",
+        help_text=(
+            "The rep sets kept, or open within a day of marking it kept; the coach sets kept, "
+            "missed or open."
+        ),
     )
     note = serializers.CharField(
         required=False,

@@ -33,7 +33,11 @@ from coaching.api.serializers import (
     SessionSerializer,
 )
 from coaching.models import CoachingPlan, CoachingSession, Commitment
-from coaching.sessions.commitments import commitment_mark_kept, commitment_review
+from coaching.sessions.commitments import (
+    commitment_mark_kept,
+    commitment_review,
+    commitment_undo_kept,
+)
 from coaching.sessions.permissions import (
     can_change_session,
     can_hold_session,
@@ -292,7 +296,8 @@ class CommitmentDetailApi(APIView):
         },
         description=(
             "The rep marks their commitment kept, with an optional note (a second time is a "
-            "409). The coach, the rep's manager or an admin reviews it: kept, missed or open."
+            "409), and may set it open again within a day of that (later: 409). The coach, the "
+            "rep's manager or an admin reviews it: kept, missed or open."
         ),
     )
     def patch(self, request: Request, commitment_id: int) -> Response:
@@ -302,13 +307,17 @@ class CommitmentDetailApi(APIView):
         payload.is_valid(raise_exception=True)
         wanted = payload.validated_data["status"]
         if can_mark_commitment_kept(user, commitment):
-            if wanted != Commitment.Status.KEPT:
+            if wanted == Commitment.Status.OPEN:
+                commitment_undo_kept(actor=user, commitment=commitment)
+            elif wanted != Commitment.Status.KEPT:
                 raise PermissionDenied(
-                    "You can mark your commitment kept; your coach reviews the rest."
+                    "You can mark your commitment kept, or undo that within a day; "
+                    "your coach reviews the rest."
                 )
-            commitment_mark_kept(
-                rep=user, commitment=commitment, note=payload.validated_data["note"]
-            )
+            else:
+                commitment_mark_kept(
+                    rep=user, commitment=commitment, note=payload.validated_data["note"]
+                )
         elif can_review_commitment(user, commitment):
             commitment_review(actor=user, commitment=commitment, status=wanted)
         else:

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from coaching.models.querysets import (
     CoachingPlanQuerySet,
@@ -19,6 +20,8 @@ RATING_VALIDATORS = [MinValueValidator(1), MaxValueValidator(5)]
 # The longest text anyone writes into coaching (notes, reflections, commitments, evidence), on a
 # page or through the API.
 TEXT_MAX = 5000
+# A commitment marked kept by mistake can be set open again for this long; then it stands.
+KEPT_UNDO_WINDOW = dt.timedelta(days=1)
 
 # Written anchors for the 1-5 rubric, shown wherever a rating is given or read.
 RUBRIC_ANCHORS = {
@@ -274,3 +277,15 @@ class Commitment(models.Model):
 
     def __str__(self) -> str:
         return self.text[:80]
+
+    @property
+    def kept_undo_until(self) -> dt.datetime | None:
+        """Until when marking it kept may be undone; None unless it is kept."""
+        if self.status != self.Status.KEPT or self.resolved_at is None:
+            return None
+        return self.resolved_at + KEPT_UNDO_WINDOW
+
+    @property
+    def kept_undoable(self) -> bool:
+        until = self.kept_undo_until
+        return until is not None and timezone.now() < until

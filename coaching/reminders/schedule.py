@@ -144,6 +144,16 @@ def reminders_cancel(*, reminders: QuerySet[Reminder]) -> int:
     )
 
 
+def reminders_restore(*, reminders: QuerySet[Reminder], due_at: dt.datetime) -> int:
+    """Make cancelled reminders pending again at ``due_at`` (what they were about is back)."""
+    restored = reminders.filter(status=Reminder.Status.CANCELLED, sent_at__isnull=True).update(
+        status=Reminder.Status.PENDING, due_at=due_at, attempts=0, last_error=""
+    )
+    if restored and due_at <= timezone.now():
+        _kick_dispatcher_once_on_commit()
+    return restored
+
+
 # --- a session's reminder set -----------------------------------------------------------------
 #
 # Reminders whose due time follows the session's time: written at booking, moved when the

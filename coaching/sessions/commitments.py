@@ -10,9 +10,13 @@ from django.utils import timezone
 from accounts.models import User
 from coaching.changes import team_version_bump
 from coaching.models import Commitment, Reminder
-from coaching.reminders.schedule import reminder_schedule, reminders_cancel
+from coaching.reminders.schedule import reminder_schedule, reminders_cancel, reminders_restore
 from coaching.sessions.agenda import agenda_commitments_refresh
-from coaching.sessions.permissions import can_mark_commitment_kept, can_review_commitment
+from coaching.sessions.permissions import (
+    can_mark_commitment_kept,
+    can_review_commitment,
+    can_undo_commitment_kept,
+)
 from coaching.sessions.plans import coach_of
 from config.errors import Conflict, DomainError
 
@@ -84,6 +88,34 @@ def commitment_mark_kept(*, rep: User, commitment: Commitment, note: str = "") -
     if commitment.status != Commitment.Status.OPEN:
         raise Conflict(f"This commitment is {commitment.get_status_display().lower()} already.")
     _resolve(commitment, Commitment.Status.KEPT, note)
+    agenda_commitments_refresh(rep=commitment.rep)
+    return commitment
+
+
+@transaction.atomic
+def commitment_undo_kept(
+    *, actor: User, commitment: Commitment, now: dt.datetime | None = None
+) -> Commitment:
+    """Set a commitment marked kept open again, within a day of the marking
+    (``Commitment.kept_undo_until``): the rep or their coach took it for done too soon. The
+    note on how it went goes with the mark, and the reminder that it falls due comes back.
+
+    Raises DomainError when the actor is neither the rep nor someone who reviews the
+    commitment, Conflict when it is not kept or the day has passed.
+    """
+    if not can_undo_commitment_kept(actor, commitment):
+        raise DomainError("Only the rep or their coach can undo marking this commitment kept.")
+    commitment = _lock(commitment)
+    if commitment.status != Commitment.Status.KEPT:
+        raise Conflict(f"This commitment is {commitment.get_status_display().lower()}, not kept.")
+    until = commitment.kept_undo_until
+    if until is None or (now or timezone.now()) >= until:
+        raise Conflict("Marking a commitment kept can be undone only within a day; this stands.")
+    _resolve(commitment, Commitment.Status.OPEN, note="")
+    reminders_restore(
+        reminders=commitment.reminders.filter(kind=Reminder.Kind.COMMITMENT_DUE),
+        due_at=commitment_due_at(commitment=commitment, rep=commitment.rep),
+    )
     agenda_commitments_refresh(rep=commitment.rep)
     return commitment
 

@@ -120,6 +120,11 @@ def can_review_commitment(user: User, commitment: Commitment) -> bool:
     return user.pk == session_coach_id(commitment) or can_coach(user, commitment.rep)
 
 
+def can_undo_commitment_kept(user: User, commitment: Commitment) -> bool:
+    """The rep who marked it, or whoever reviews it, may take back a "kept" within its day."""
+    return can_mark_commitment_kept(user, commitment) or can_review_commitment(user, commitment)
+
+
 def commitments_reviewable_by(user: User, commitments: Iterable[Commitment]) -> set[int]:
     """The ids of those of ``commitments`` whose outcome ``user`` may set."""
     return {commitment.pk for commitment in commitments if can_review_commitment(user, commitment)}

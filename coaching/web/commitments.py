@@ -1,4 +1,5 @@
-"""Commitment pages (DESIGN §8): the rep ticks one off, the coach settles its outcome.
+"""Commitment pages (DESIGN §8): the rep ticks one off (and may take that back for a day), the
+coach settles its outcome.
 
 Each answers with the commitment's row when asked by htmx, else sends the form back where it
 came from. What the viewer may not see is a 404 (``commitment_for``); what they may see but
@@ -20,10 +21,15 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from coaching.models import Commitment
-from coaching.sessions.commitments import commitment_mark_kept, commitment_review
+from coaching.sessions.commitments import (
+    commitment_mark_kept,
+    commitment_review,
+    commitment_undo_kept,
+)
 from coaching.sessions.permissions import (
     can_mark_commitment_kept,
     can_review_commitment,
+    can_undo_commitment_kept,
     commitments_reviewable_by,
 )
 from coaching.sessions.selectors import commitment_for
@@ -67,6 +73,22 @@ def commitment_review_view(request: HttpRequest, commitment_id: int) -> HttpResp
         ),
         invalid="Choose kept, missed or open.",
         done="Commitment updated.",
+    )
+
+
+@login_required
+@require_POST
+def commitment_undo_view(request: HttpRequest, commitment_id: int) -> HttpResponse:
+    commitment = commitment_for(user=request.user, commitment_id=commitment_id)
+    if not can_undo_commitment_kept(request.user, commitment):
+        raise PermissionDenied("Only the rep or their coach undoes marking a commitment kept.")
+    return _commitment_change(
+        request,
+        commitment,
+        forms.Form(request.POST),
+        act=lambda _: commitment_undo_kept(actor=request.user, commitment=commitment),
+        invalid="",
+        done="Set open again.",
     )
 
 

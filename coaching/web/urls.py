@@ -43,6 +43,11 @@ urlpatterns: list = [
         commitments.commitment_review_view,
         name="commitment_review",
     ),
+    path(
+        "commitments/<int:commitment_id>/undo/",
+        commitments.commitment_undo_view,
+        name="commitment_undo",
+    ),
     path("plans/<int:rep_id>/", plans.plan_detail, name="plan"),
     path("plans/<int:rep_id>/goals/", plans.plan_goals, name="plan_goals"),
     path("plans/<int:rep_id>/focus/", plans.plan_focus, name="plan_focus"),
