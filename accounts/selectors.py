@@ -32,3 +32,14 @@ def person_for(*, user: User, person_id: int) -> User:
     if person is None or not can_view_person(user, person):
         raise Http404("No such person.")
     return person
+
+
+def report_for(*, user: User, person_id: int) -> User:
+    """One of ``user``'s people as their manager sees them: a current direct report (for an
+    admin, anyone but admins). Http404 for everyone else, a former report included."""
+    person = None
+    if user.is_authenticated and (is_admin(user) or user.is_manager):
+        person = team_of(manager=user).select_related("manager").filter(pk=person_id).first()
+    if person is None:
+        raise Http404("No such person in your team.")
+    return person

@@ -59,6 +59,17 @@ MATRIX: dict[str, list[Ask] | str] = {
     "home": [Ask("GET", everyone(302))],
     "login": [Ask("GET", row(200, 302, 302, 302, 302))],
     "logout": [Ask("GET", everyone(405, anonymous=405)), Ask("POST", everyone(LOGIN))],
+    # An empty post saves nothing and shows the page again.
+    "profile": [Ask("GET", everyone(200)), Ask("POST", everyone(200))],
+    "password_change": [Ask("GET", everyone(200)), Ask("POST", everyone(200))],
+    # Resetting a password is for the signed out too; the link in the URLs is not a valid one.
+    "password_reset": [
+        Ask("GET", everyone(200, anonymous=200)),
+        Ask("POST", everyone(200, anonymous=200)),
+    ],
+    "password_reset_done": [Ask("GET", everyone(200, anonymous=200))],
+    "password_reset_confirm": [Ask("GET", everyone(200, anonymous=200))],
+    "password_reset_complete": [Ask("GET", everyone(200, anonymous=200))],
     # training pages
     "lms:my_learning": [Ask("GET", everyone(200))],
     "lms:team": [
@@ -82,6 +93,8 @@ MATRIX: dict[str, list[Ask] | str] = {
     "coaching:dashboard_act": [Ask("POST", row(LOGIN, 404, 302, 404, 302))],
     "coaching:org": [Ask("GET", row(LOGIN, 404, 404, 404, 200))],
     "coaching:org_csv": [Ask("GET", row(LOGIN, 404, 404, 404, 200))],
+    "coaching:team": [Ask("GET", row(LOGIN, 404, 200, 200, 200))],
+    "coaching:rep": [Ask("GET", row(LOGIN, 404, 200, 404, 200))],
     "coaching:my_coaching": [Ask("GET", everyone(200))],
     "coaching:week": [
         Ask("GET", row(LOGIN, 404, 200, 200, 200)),
@@ -89,7 +102,11 @@ MATRIX: dict[str, list[Ask] | str] = {
     ],
     "coaching:no_coach": [Ask("GET", row(LOGIN, 404, 404, 404, 200))],
     "coaching:session": [Ask("GET", row(LOGIN, 200, 200, 404, 200))],
-    "coaching:session_hold": [Ask("POST", row(LOGIN, 403, 302, 404, 302))],
+    "coaching:session_calendar": [Ask("GET", row(LOGIN, 200, 200, 404, 200))],
+    # The session in the URLs has not started: the coach is told so on the form.
+    "coaching:session_hold": [Ask("POST", row(LOGIN, 403, 200, 404, 200))],
+    # It is not held either: there is no record to amend, and the page says so.
+    "coaching:session_amend": [Ask("POST", row(LOGIN, 403, 302, 404, 302))],
     "coaching:session_reschedule": [Ask("POST", row(LOGIN, 200, 200, 404, 200))],
     "coaching:session_cancel": [Ask("POST", row(LOGIN, 302, 302, 404, 302))],
     "coaching:session_reflect": [Ask("POST", row(LOGIN, 302, 403, 404, 403))],
@@ -111,7 +128,10 @@ MATRIX: dict[str, list[Ask] | str] = {
     "coaching:calendar_feed_reset": [Ask("POST", everyone(302))],
     # The private feed needs no sign-in: its unguessable token is the key (an unknown one is
     # a 404, asked below).
-    "coaching:calendar_feed": [Ask("GET", everyone(200, anonymous=200))],
+    "coaching:calendar_feed": [
+        Ask("GET", everyone(200, anonymous=200)),
+        Ask("HEAD", everyone(200, anonymous=200)),
+    ],
     "healthz": [Ask("GET", everyone(200, anonymous=200))],
     # API: anonymous callers are refused with 401, except where signing in happens.
     "api-token": [Ask("POST", everyone(400, anonymous=400))],
@@ -135,7 +155,8 @@ MATRIX: dict[str, list[Ask] | str] = {
         Ask("POST", everyone(400, anonymous=401)),
     ],
     "api-coaching-session": [Ask("GET", row(401, 200, 200, 404, 200))],
-    "api-coaching-session-hold": [Ask("POST", row(401, 403, 200, 404, 200))],
+    "api-coaching-session-hold": [Ask("POST", row(401, 403, 409, 404, 409))],
+    "api-coaching-session-amend": [Ask("POST", row(401, 403, 409, 404, 409))],
     "api-coaching-session-reschedule": [Ask("POST", row(401, 400, 400, 404, 400))],
     "api-coaching-session-cancel": [Ask("POST", row(401, 200, 200, 404, 200))],
     "api-coaching-session-reflection": [Ask("POST", row(401, 400, 403, 404, 403))],
@@ -260,6 +281,7 @@ def build_world(org):
         "pk": notification.pk,
         "reinforcement_id": reinforcement.pk,
         "token": feed.token,
+        "uidb64": "MQ",
     }
     return org, params, tokens
 

@@ -109,6 +109,7 @@ class HeatCell:
     retention: str
     action: RecommendedAction | None
     act_url: str  # where its action posts; "" without one
+    url: str  # the rep's page, at this skill: where its details and action are
 
     @classmethod
     def of(cls, row: SkillRow) -> HeatCell:
@@ -137,6 +138,7 @@ class HeatCell:
                 if row.action is not None
                 else ""
             ),
+            url=f"{reverse('coaching:rep', args=[row.rep.pk])}#skill-{row.skill.slug}",
         )
 
 
@@ -155,6 +157,7 @@ class HeatRow:
     rep: User
     cells: list[HeatCell | None]  # one per skill column; None: no evidence
     standing: Standing | None
+    url: str = ""  # the rep's page
 
 
 @dataclass
@@ -225,7 +228,13 @@ def team_heat_map(*, team: list[User], rows: list[SkillRow]) -> HeatMap:
     return HeatMap(
         skills=skills,
         rows=[
-            HeatRow(rep=rep, cells=cells[rep.pk], standing=standings.get(rep.pk)) for rep in team
+            HeatRow(
+                rep=rep,
+                cells=cells[rep.pk],
+                standing=standings.get(rep.pk),
+                url=reverse("coaching:rep", args=[rep.pk]),
+            )
+            for rep in team
         ],
     )
 

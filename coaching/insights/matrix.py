@@ -39,6 +39,7 @@ class RecommendedAction:
     module_id: int | None = None
     course_id: int | None = None
     text: str = ""
+    subject: str = ""  # the module and its course, as the label names them
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,9 @@ class SkillRow:
     stage: Stage
     diagnosis: Diagnosis
     action: RecommendedAction | None
+    # The module to (re)take for this skill whatever the diagnosis: the step towards more
+    # knowledge (the rep's progress shows it); the action above when it is a training gap.
+    training: RecommendedAction | None = None
 
     @property
     def diagnosis_label(self) -> str:
@@ -77,12 +81,13 @@ def _training_action(
         module = min(attempted, key=lambda m: (scores[m.pk][0] / scores[m.pk][1], m.pk))
     else:
         module = next((m for m in modules if m.pk not in completed), modules[0])
+    subject = f"“{module.title}” ({module.course.title})"
     if module.pk in completed:
-        kind, label = "reassign_module", f"Re-assign “{module.title}” ({module.course.title})"
+        kind, label = "reassign_module", f"Re-assign {subject}"
     else:
-        kind, label = "assign_module", f"Assign “{module.title}” ({module.course.title})"
+        kind, label = "assign_module", f"Assign {subject}"
     return RecommendedAction(
-        kind=kind, label=label, module_id=module.pk, course_id=module.course_id
+        kind=kind, label=label, module_id=module.pk, course_id=module.course_id, subject=subject
     )
 
 
@@ -110,8 +115,18 @@ def team_skill_matrix(*, manager: User, now: dt.datetime | None = None) -> list[
     The team is ``accounts.selectors.team_of``: direct reports, or everyone but admins for an
     admin; anyone else gets no rows. Rows are ordered by rep, then skill name.
     """
+    return skill_matrix_of(reps={rep.pk: rep for rep in team_of(manager=manager)}, now=now)
+
+
+def rep_skill_matrix(*, rep: User, now: dt.datetime | None = None) -> list[SkillRow]:
+    """The matrix rows of one rep, by the same rules and in as many queries as a team's. The
+    caller has checked who may see them."""
+    return skill_matrix_of(reps={rep.pk: rep}, now=now)
+
+
+def skill_matrix_of(*, reps: dict[int, User], now: dt.datetime | None = None) -> list[SkillRow]:
+    """The matrix rows of ``reps`` (by id): a fixed number of queries however many there are."""
     now = now or timezone.now()
-    reps = {rep.pk: rep for rep in team_of(manager=manager)}
     if not reps:
         return []
     rep_ids = list(reps)
@@ -205,13 +220,14 @@ def team_skill_matrix(*, manager: User, now: dt.datetime | None = None) -> list[
             trend=summary.trend,
         )
         modules = modules_by_skill.get(skill_id, [])
+        training = _training_action(
+            modules=modules,
+            completed=set(completed[rep_id]),
+            scores=module_tally.get((rep_id, skill_id), {}),
+        )
         action = None
         if diagnosis == Diagnosis.TRAINING_GAP:
-            action = _training_action(
-                modules=modules,
-                completed=set(completed[rep_id]),
-                scores=module_tally.get((rep_id, skill_id), {}),
-            )
+            action = training
         elif diagnosis == Diagnosis.COACHING_GAP:
             already = (rep_id, skill_id) in focus
             action = RecommendedAction(
@@ -239,6 +255,7 @@ def team_skill_matrix(*, manager: User, now: dt.datetime | None = None) -> list[
                 stage=stage,
                 diagnosis=diagnosis,
                 action=action,
+                training=training,
             )
         )
     rows.sort(key=lambda row: (row.rep.username, row.skill.name, row.skill.pk))

@@ -60,6 +60,11 @@ def rubric_to_score(rating: int) -> float:
     return (rating - 1) * 25.0
 
 
+def rubric_from_score(score: float) -> float:
+    """A 0-100 application score back on the 1-5 rubric (``rubric_to_score`` reversed)."""
+    return score / 25.0 + 1
+
+
 @dataclass(frozen=True)
 class Application:
     score: float | None  # recency-weighted mean, 0-100
@@ -148,3 +153,40 @@ def diagnosis_for(
     ):
         return Diagnosis.PRACTICE_GAP
     return Diagnosis.NONE
+
+
+@dataclass(frozen=True)
+class Shortfall:
+    """One measure below what the next stage needs (``current`` None: no evidence yet)."""
+
+    measure: str  # "knowledge", "application" or "retention"
+    current: float | None
+    needed: float
+
+
+def next_stage_for(
+    *, knowledge: float | None, application: float | None, retention: float | None
+) -> tuple[Stage | None, list[Shortfall]]:
+    """The stage after the one ``stage_for`` gives, and what stands between: the thresholds of
+    ``stage_for`` read the other way round. Mastered has no next stage, only retention to keep.
+    """
+    stage = stage_for(knowledge=knowledge, application=application, retention=retention)
+    wanted: list[tuple[str, float | None, float]]
+    if stage == Stage.INTRODUCED:
+        following, wanted = Stage.LEARNED, [("knowledge", knowledge, KNOWLEDGE_LEARNED)]
+    elif stage == Stage.LEARNED:
+        following, wanted = Stage.APPLIED, [("application", application, APPLICATION_APPLIED)]
+    elif stage == Stage.APPLIED:
+        following = Stage.MASTERED
+        wanted = [
+            ("knowledge", knowledge, KNOWLEDGE_MASTERED),
+            ("application", application, APPLICATION_MASTERED),
+            ("retention", retention, RETENTION_MASTERED),
+        ]
+    else:
+        return None, []
+    return following, [
+        Shortfall(measure=measure, current=current, needed=needed)
+        for measure, current, needed in wanted
+        if current is None or current < needed
+    ]

@@ -12,6 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
+from coaching.insights.progress import rep_progress, stages_in_words
 from coaching.models import Reinforcement, SkillMemory
 from coaching.sessions.selectors import rep_coaching_overview
 from coaching.skills.memory import rating_for_answers, retention_forecast
@@ -34,6 +35,7 @@ from lms.selectors.quizzes import AttemptItem, AttemptSheet
 
 REINFORCEMENT = "coaching/reinforcement.html"
 REP_HOME = "coaching/rep_home.html"
+RECENT_SESSIONS = 3
 ALREADY_ANSWERED = "You have already answered this refresher; here is how it went."
 STRAY_CHOICE = "An answer was not one of its question's choices."
 
@@ -147,14 +149,22 @@ def reinforcement_page(request: HttpRequest, reinforcement_id: int) -> HttpRespo
 @login_required
 @require_GET
 def rep_home(request: HttpRequest) -> HttpResponse:
-    """A rep's day at a glance: refreshers to answer, the next coaching session, training."""
+    """A rep's day at a glance: refreshers to answer, the next coaching session, their skills
+    and what moves each on, open commitments, coaching so far, training."""
     user = request.user
     pending = list(reinforcements_pending_for(user=user))
     overview = rep_coaching_overview(rep=user)
     learning = learning_for(user=user)
+    progress = rep_progress(
+        rep=user, open_commitments=overview.open_commitments, pending_refreshers=pending
+    )
     context = {
         "pending": pending,
         "overview": overview,
+        "progress": progress,
+        "stages_explained": stages_in_words(),
+        # History carries private notes; the page shows only what the rep may see of it.
+        "recent_sessions": [s for s in overview.history if s.status == "held"][:RECENT_SESSIONS],
         "courses": [row for row in learning.courses if not row.is_complete],
         "completed_courses": sum(1 for row in learning.courses if row.is_complete),
     }

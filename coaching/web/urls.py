@@ -1,6 +1,14 @@
 from django.urls import path
 
-from coaching.web import commitments, dashboard, plans, refreshers, sessions
+from coaching.web import (
+    commitments,
+    dashboard,
+    plans,
+    refreshers,
+    reschedule,
+    sessions,
+    team,
+)
 from coaching.web import notifications as feeds
 
 app_name = "coaching"
@@ -15,18 +23,33 @@ urlpatterns: list = [
     ),
     path("org/", dashboard.org, name="org"),
     path("org.csv", dashboard.org_csv, name="org_csv"),
+    # The manager's people (coaching/web/team.py).
+    path("team/", team.team, name="team"),
+    path("team/<int:rep_id>/", team.rep, name="rep"),
     # Session pages (coaching/web/sessions.py).
     path("", sessions.my_coaching, name="my_coaching"),
     path("week/", sessions.week, name="week"),
     path("no-coach/", sessions.no_coach, name="no_coach"),
     path("sessions/<int:session_id>/", sessions.session_detail, name="session"),
     path("sessions/<int:session_id>/hold/", sessions.session_hold_view, name="session_hold"),
+    path("sessions/<int:session_id>/amend/", sessions.session_amend_view, name="session_amend"),
     path(
         "sessions/<int:session_id>/reschedule/",
         sessions.session_reschedule_view,
         name="session_reschedule",
     ),
     path("sessions/<int:session_id>/cancel/", sessions.session_cancel_view, name="session_cancel"),
+    # Asking to reschedule and keeping the time (coaching/web/reschedule.py).
+    path(
+        "sessions/<int:session_id>/reschedule-request/",
+        reschedule.session_reschedule_request_view,
+        name="session_reschedule_request",
+    ),
+    path(
+        "sessions/<int:session_id>/reschedule-request/keep/",
+        reschedule.session_reschedule_keep_view,
+        name="session_reschedule_keep",
+    ),
     path(
         "sessions/<int:session_id>/reflection/",
         sessions.session_reflect_view,
@@ -65,4 +88,9 @@ urlpatterns: list = [
     path("notifications/<int:pk>/read", feeds.notification_read, name="notification_read"),
     path("calendar/reset", feeds.calendar_feed_reset, name="calendar_feed_reset"),
     path("calendar/<str:token>.ics", feeds.calendar_feed, name="calendar_feed"),
+    path(
+        "sessions/<int:session_id>/calendar.ics",
+        feeds.session_calendar,
+        name="session_calendar",
+    ),
 ]

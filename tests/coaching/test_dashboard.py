@@ -101,9 +101,10 @@ def kpi(response, name: str) -> str:
 
 
 def cell(response, username: str, skill_slug: str) -> str:
-    """The opening tag of a heat-map cell: its classes and its tooltip."""
+    """The opening tags of a heat-map cell and its link: classes, where it goes, its tooltip."""
     match = re.search(
-        rf'<td class="heat-cell [^"]*" title="[^"]*" data-cell="{username}:{skill_slug}">',
+        rf'<td class="heat-cell [^"]*" data-cell="{username}:{skill_slug}">'
+        rf'<a href="[^"]*" title="[^"]*" aria-label="[^"]*">',
         response.content.decode(),
     )
     assert match, (username, skill_slug)
@@ -261,6 +262,8 @@ def test_heat_map_cells_carry_their_stage_and_diagnosis(client, manager, closing
     tag = cell(response, "john", "closing")
     assert "stage-learned" in tag and "diagnosis-coaching_gap" in tag
     assert "Coaching gap" in tag and "knowledge 100" in tag and "application 25" in tag
+    # A cell is one link to the rep's page at that skill, where its details and action are.
+    assert f'href="/coaching/team/{john.pk}/#skill-closing"' in tag
     body = response.content.decode()
     assert '<ul class="legend" aria-label="Stages">' in body
     assert "Make Closing a focus of John&#x27;s coaching plan" in body
