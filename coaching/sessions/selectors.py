@@ -1,6 +1,7 @@
 """Coaching reads shared by pages and the API, each scoped to the person asking.
 
-Querysets come from ``coaching.sessions.permissions.coaching_scope``, so what a list shows and
+Querysets come from ``coaching.sessions.permissions`` (``coaching_scope``, ``session_scope``:
+the reporting line today, and a coach's held sessions as history), so what a list shows and
 what a detail allows never disagree. Fetch-and-authorise helpers (``*_for``) raise Http404 for what
 the caller may not see. Private notes travel on the session object: render them only when
 ``can_see_private_notes(user, session)`` (importable from here too) says so.
@@ -11,20 +12,26 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db.models import Max, Prefetch, Q, QuerySet
+from django.db.models import Exists, Max, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import User
 from accounts.permissions import is_admin
-from coaching.models import CoachingPlan, CoachingSession, Commitment, Observation
+from coaching.models import (
+    CoachingPlan,
+    CoachingSession,
+    Commitment,
+    Observation,
+    RescheduleRequest,
+)
 from coaching.models.querysets import (
     CoachingPlanQuerySet,
     CoachingSessionQuerySet,
     CommitmentQuerySet,
 )
 from coaching.sessions.permissions import can_see_private_notes as can_see_private_notes
-from coaching.sessions.permissions import coaching_scope
+from coaching.sessions.permissions import coaching_scope, observation_scope, session_scope
 
 HISTORY_LENGTH = 10
 
@@ -35,22 +42,38 @@ def _sessions() -> CoachingSessionQuerySet:
     )
 
 
+def _with_open_request(sessions: CoachingSessionQuerySet) -> CoachingSessionQuerySet:
+    """Each session carries ``asks_to_move``: its rep has asked to reschedule it, unanswered."""
+    return sessions.annotate(
+        asks_to_move=Exists(
+            RescheduleRequest.objects.filter(
+                session=OuterRef("pk"), status=RescheduleRequest.Status.OPEN
+            )
+        )
+    )
+
+
 def sessions_visible_to(*, user: User) -> CoachingSessionQuerySet:
-    """A rep's own sessions; a manager's, those they coach and their reports'; an admin, all.
+    """A rep's own sessions; a manager's, their reports' and the held ones they coached before
+    a rep moved on; an admin, all.
 
     Ordered by time, with rep, coach, module, focus skill and plan joined.
     """
-    return _sessions().filter(coaching_scope(user, rep="rep", coach="coach"))
+    return _sessions().filter(session_scope(user))
 
 
 def session_for(*, user: User, session_id: int) -> CoachingSession:
-    """One session with its observations and commitments, or Http404 when not visible."""
+    """One session with its observations, commitments and requests to reschedule (newest
+    first), or Http404 when not visible."""
     session = (
         sessions_visible_to(user=user)
-        .select_related("completion")
+        .select_related("completion", "cancelled_by")
         .prefetch_related(
             Prefetch("observations", Observation.objects.select_related("skill", "observer")),
             Prefetch("commitments", Commitment.objects.select_related("skill")),
+            Prefetch(
+                "reschedule_requests", RescheduleRequest.objects.order_by("-created_at", "-pk")
+            ),
         )
         .filter(pk=session_id)
         .first()
@@ -58,6 +81,13 @@ def session_for(*, user: User, session_id: int) -> CoachingSession:
     if session is None:
         raise Http404("No such session.")
     return session
+
+
+def open_reschedule_request(session: CoachingSession) -> RescheduleRequest | None:
+    """The session's request to reschedule still waiting for an answer, from what
+    ``session_for`` prefetched."""
+    latest = next(iter(session.reschedule_requests.all()), None)
+    return latest if latest is not None and latest.is_open else None
 
 
 def sessions_without_coach(*, user: User | None = None) -> QuerySet[CoachingSession]:
@@ -72,7 +102,7 @@ def sessions_without_coach(*, user: User | None = None) -> QuerySet[CoachingSess
 
 def plans_visible_to(*, user: User) -> CoachingPlanQuerySet:
     return (
-        CoachingPlan.objects.filter(coaching_scope(user, rep="rep", coach="coach"))
+        CoachingPlan.objects.filter(coaching_scope(user, rep="rep"))
         .select_related("rep", "coach")
         .prefetch_related("focus_skills")
     )
@@ -94,9 +124,9 @@ def active_plan_for(*, user: User, rep_id: int) -> CoachingPlan:
 
 
 def commitments_visible_to(*, user: User) -> CommitmentQuerySet:
-    return Commitment.objects.filter(
-        coaching_scope(user, rep="rep", coach="session__coach")
-    ).select_related("rep", "skill", "session__coach")
+    return Commitment.objects.filter(coaching_scope(user, rep="rep")).select_related(
+        "rep", "skill", "session__coach"
+    )
 
 
 def commitment_for(*, user: User, commitment_id: int) -> Commitment:
@@ -107,9 +137,9 @@ def commitment_for(*, user: User, commitment_id: int) -> Commitment:
 
 
 def observations_visible_to(*, user: User) -> QuerySet[Observation]:
-    return Observation.objects.filter(
-        coaching_scope(user, rep="rep", coach="observer")
-    ).select_related("rep", "observer", "skill", "session")
+    return Observation.objects.filter(observation_scope(user)).select_related(
+        "rep", "observer", "skill", "session"
+    )
 
 
 # --- pages ------------------------------------------------------------------------------------
@@ -130,6 +160,8 @@ class ManagerWeek:
     to_record: list[CoachingSession]
     # The team's open commitments due this week, to check in on.
     commitments_due: list[Commitment]
+    # Requests to reschedule waiting for an answer, any week, soonest session first.
+    reschedule_requests: list[RescheduleRequest] = field(default_factory=list)
 
     @property
     def sessions(self) -> list[CoachingSession]:
@@ -137,30 +169,46 @@ class ManagerWeek:
 
 
 def manager_week(*, manager: User, week_start: dt.date) -> ManagerWeek:
-    """A coach's week: their sessions (not cancelled) day by day in their time zone, the
-    sessions waiting to be recorded, and the team's commitments due that week. Three queries,
-    however many sessions there are.
+    """A coach's week: their sessions (not cancelled) day by day in their time zone, each
+    marked ``asks_to_move`` when its rep has asked to reschedule it, the sessions waiting to be
+    recorded, the team's commitments due that week and the requests to reschedule waiting for
+    an answer. Four queries, however many sessions there are.
     """
     tz = manager.tzinfo
     start = dt.datetime.combine(week_start, dt.time(), tzinfo=tz)
     end = dt.datetime.combine(week_start + dt.timedelta(days=7), dt.time(), tzinfo=tz)
-    responsible = Q(coach=manager) | Q(rep__manager=manager)
-    week_sessions = (
+    # What they lead or their reports have, as far as they may see it today.
+    responsible = (Q(coach=manager) | Q(rep__manager=manager)) & session_scope(manager)
+    week_sessions = _with_open_request(
         _sessions().occupying().filter(responsible, scheduled_for__gte=start, scheduled_for__lt=end)
     )
     days = [WeekDay(date=week_start + dt.timedelta(days=n)) for n in range(7)]
     for session in week_sessions:
         offset = (timezone.localtime(session.scheduled_for, tz).date() - week_start).days
         days[offset].sessions.append(session)
-    to_record = list(_sessions().ended_unrecorded(now=timezone.now()).filter(coach=manager))
+    to_record = list(
+        _sessions()
+        .ended_unrecorded(now=timezone.now())
+        .filter(Q(coach=manager) & session_scope(manager))
+    )
     commitments_due = list(
         Commitment.objects.open()
         .filter(
             Q(session__coach=manager) | Q(rep__manager=manager),
+            coaching_scope(manager, rep="rep"),
             due_date__gte=week_start,
             due_date__lt=week_start + dt.timedelta(days=7),
         )
         .select_related("rep", "skill")
+    )
+    asked = list(
+        RescheduleRequest.objects.filter(
+            Q(session__coach=manager) | Q(session__rep__manager=manager),
+            status=RescheduleRequest.Status.OPEN,
+            session__status=CoachingSession.Status.SCHEDULED,
+        )
+        .select_related("session__rep")
+        .order_by("session__scheduled_for", "pk")
     )
     return ManagerWeek(
         manager=manager,
@@ -168,6 +216,7 @@ def manager_week(*, manager: User, week_start: dt.date) -> ManagerWeek:
         days=days,
         to_record=to_record,
         commitments_due=commitments_due,
+        reschedule_requests=asked,
     )
 
 
@@ -201,7 +250,7 @@ def rep_coaching_overview(*, rep: User) -> RepCoachingOverview:
         .first()
     )
     # A session that started but has not ended is still the next one.
-    upcoming = list(_sessions().upcoming(now=now).filter(rep=rep))
+    upcoming = list(_with_open_request(_sessions().upcoming(now=now).filter(rep=rep)))
     history = list(
         _sessions()
         .concluded()
@@ -218,6 +267,8 @@ def rep_coaching_overview(*, rep: User) -> RepCoachingOverview:
     commitments = list(
         Commitment.objects.open_or_missed().filter(rep=rep).select_related("skill", "session")
     )
+    for commitment in commitments:
+        commitment.rep = rep  # who may review each asks about the rep: no query per row
     return RepCoachingOverview(
         rep=rep,
         plan=plan,
