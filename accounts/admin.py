@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
 from accounts.models import User
+from accounts.services import user_set_manager
 
 
 @admin.register(User)
@@ -19,3 +20,16 @@ class UserAdmin(DjangoUserAdmin):
         *DjangoUserAdmin.add_fieldsets,
         ("Role and reporting line", {"fields": ("role", "manager", "timezone")}),
     )
+
+    def save_model(self, request, obj, form, change):
+        """A new manager for an existing person goes through ``user_set_manager``, so their
+        coaching moves with them; everything else the form changed is saved as Django does.
+        The admin's view already runs in one transaction: a failed move saves nothing."""
+        if not change or "manager" not in form.changed_data:
+            super().save_model(request, obj, form, change)
+            return
+        manager = obj.manager
+        obj.manager_id = form.initial.get("manager")
+        super().save_model(request, obj, form, change)
+        user_set_manager(user=obj, manager=manager, actor=request.user)
+        obj.refresh_from_db(fields=["manager"])

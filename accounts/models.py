@@ -83,8 +83,16 @@ class User(AbstractUser):
 
     def clean(self) -> None:
         super().clean()
+        self._clean_role()
         if self.manager_id is None:
             return
+        if self.manager is not None and self.manager.is_rep:
+            raise ValidationError(
+                {
+                    "manager": f"{self.manager} is a rep, and a rep has nobody reporting to them; "
+                    "choose a manager, or make them a manager first."
+                }
+            )
         if self.pk is not None and self.manager_id == self.pk:
             raise ValidationError({"manager": "A person cannot be their own manager."})
         # Walk up the proposed reporting line: meeting ourselves means a cycle.
@@ -97,3 +105,17 @@ class User(AbstractUser):
                 )
             seen.add(current.pk)
             current = current.manager
+
+    def _clean_role(self) -> None:
+        """A manager with reports stays a manager until they are moved to someone else."""
+        if self.pk is None or self.role != self.Role.REP:
+            return
+        reports = User.objects.filter(manager_id=self.pk).count()
+        if reports:
+            people = "person reports" if reports == 1 else "people report"
+            raise ValidationError(
+                {
+                    "role": f"{reports} {people} to {self}; move them to another manager before "
+                    f"making {self} a rep."
+                }
+            )

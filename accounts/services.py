@@ -6,7 +6,36 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from accounts.models import User
+from accounts.signals import manager_changed
 from config.errors import DomainError
+
+
+def _validated(user: User) -> None:
+    try:
+        user.full_clean(exclude=["password"])
+    except ValidationError as exc:
+        raise DomainError("; ".join(exc.messages)) from exc
+
+
+@transaction.atomic
+def user_set_manager(*, user: User, manager: User | None, actor: User | None = None) -> User:
+    """Move ``user`` to ``manager`` (None: to nobody): the one way a reporting line changes.
+
+    Saves the line and sends ``accounts.signals.manager_changed`` in the same transaction, so
+    whatever follows the line (coaching moves the rep's plan, sessions and reminders to the new
+    coach) happens with it or not at all. Setting the manager a person already has does nothing.
+    Raises DomainError when the line is invalid: the person themselves, a cycle, or a manager
+    who is a rep.
+    """
+    user = User.objects.select_for_update().get(pk=user.pk)
+    previous = user.manager
+    if user.manager_id == (manager.pk if manager else None):
+        return user
+    user.manager = manager
+    _validated(user)
+    user.save(update_fields=["manager"])
+    manager_changed.send(sender=User, user=user, previous=previous, manager=manager, actor=actor)
+    return user
 
 
 @transaction.atomic
@@ -23,9 +52,14 @@ def user_upsert(
 ) -> User:
     """Create or update a person so that running it twice leaves the same state.
 
-    Raises DomainError when the reporting line is invalid (self-management or a cycle).
+    A person who exists already and reports to someone else now moves through
+    ``user_set_manager``, with everything that follows the line. Raises DomainError when the
+    reporting line is invalid (self-management, a cycle, a rep as manager) or a manager with
+    reports would become a rep.
     """
-    user, _ = User.objects.get_or_create(username=username)
+    user, created = User.objects.get_or_create(username=username)
+    previous_id = user.manager_id
+    moves = not created and previous_id != (manager.pk if manager else None)
     user.role = role
     user.first_name = first_name
     user.last_name = last_name
@@ -36,9 +70,32 @@ def user_upsert(
     user.is_superuser = role == User.Role.ADMIN
     if not user.has_usable_password() or not user.check_password(password):
         user.set_password(password)
+    _validated(user)  # the person as they will be, the new line included
+    if moves:
+        user.manager_id = previous_id  # saved below by the service that moves the line
+    user.save()
+    if moves:
+        user = user_set_manager(user=user, manager=manager)
+    return user
+
+
+@transaction.atomic
+def user_profile_update(
+    *, user: User, first_name: str, last_name: str, email: str, timezone: str
+) -> User:
+    """A person's own details, from their profile page.
+
+    Checks only what it writes (the reporting line and role are not theirs to change here).
+    Raises DomainError for an address that is not one or a time zone that is not known.
+    """
+    user.first_name = first_name
+    user.last_name = last_name
+    user.email = email
+    user.timezone = timezone
+    fields = ["first_name", "last_name", "email", "timezone"]
     try:
-        user.full_clean(exclude=["password"])
+        user.clean_fields(exclude=[f.name for f in User._meta.fields if f.name not in fields])
     except ValidationError as exc:
         raise DomainError("; ".join(exc.messages)) from exc
-    user.save()
+    user.save(update_fields=fields)
     return user

@@ -20,6 +20,7 @@ from accounts.models import User
 from accounts.selectors import team_of
 from coaching.models import CoachingSession, Commitment, Reminder, SkillMemory
 from coaching.reminders.schedule import reminder_schedule
+from coaching.sessions.permissions import coaching_scope
 from coaching.skills.memory import retention_forecast
 from lms.models import Skill
 
@@ -112,7 +113,9 @@ def _reps_at_risk(*, manager: User, now: dt.datetime) -> list[RepAtRisk]:
 def digest_for_manager(*, manager: User, now: dt.datetime) -> ManagerDigest:
     """What ``manager`` should know this week, about the sessions they coach and their direct
     reports (everyone's, for an admin). Four queries, however big the team."""
-    responsible = Q(coach=manager) | Q(rep__in=team_of(manager=manager))
+    # Only what the reporting line lets them see today: a former report's sessions are gone.
+    in_line = coaching_scope(manager, rep="rep")
+    responsible = (Q(coach=manager) | Q(rep__in=team_of(manager=manager))) & in_line
     sessions = list(
         CoachingSession.objects.filter(responsible)
         .filter(
@@ -134,7 +137,7 @@ def digest_for_manager(*, manager: User, now: dt.datetime) -> ManagerDigest:
     today = timezone.localtime(now, manager.tzinfo).date()
     commitments = list(
         Commitment.objects.filter(
-            Q(session__coach=manager) | Q(rep__in=team_of(manager=manager)),
+            (Q(session__coach=manager) | Q(rep__in=team_of(manager=manager))) & in_line,
             Q(status=Commitment.Status.OPEN, due_date__lt=today)
             | Q(status=Commitment.Status.MISSED, resolved_at__gte=now - DIGEST_LOOK_BACK),
         )

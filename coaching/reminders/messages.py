@@ -28,6 +28,8 @@ UPCOMING_SESSION_KINDS = {
     Kind.SESSION_24H,
     Kind.SESSION_1H,
     Kind.SESSION_RESCHEDULED,
+    Kind.RESCHEDULE_REQUESTED,
+    Kind.RESCHEDULE_KEPT,
 }
 # How far a before-start reminder may sit from "session start minus its offset" and still be
 # about this session's time (due times are written to the second; this only absorbs rounding).
@@ -110,14 +112,29 @@ def _session_message(reminder: Reminder, session: CoachingSession) -> Message:
             f"Coaching session on {when} missed",
             f"The coaching session{topic} {who} planned for {when} did not take place.",
         ),
+        Kind.RESCHEDULE_REQUESTED: (
+            f"{session.rep} asks to reschedule {when}",
+            f"{session.rep} asks to move the coaching session{topic} planned for {when}. "
+            "Pick a new time, or keep this one, on the session page.",
+        ),
+        Kind.RESCHEDULE_KEPT: (
+            f"Coaching session stays at {when}",
+            f"You asked to move the coaching session{topic} {who}; it stays at {when}.",
+        ),
     }
     title, body = texts.get(reminder.kind, (f"Coaching session {when}", f"Coaching {who}."))
     payload = reminder.payload or {}
     if reminder.kind == Kind.SESSION_RESCHEDULED and payload.get("previous"):
         previous = dt.datetime.fromisoformat(payload["previous"])
         body = f"{body} It was planned for {local_time(previous, recipient)}."
-    if reminder.kind == Kind.SESSION_CANCELLED and payload.get("reason"):
+    if reminder.kind == Kind.SESSION_RESCHEDULED and payload.get("answers_request"):
+        body = f"{body} This answers the request to reschedule it."
+    if reminder.kind in (Kind.SESSION_CANCELLED, Kind.RESCHEDULE_REQUESTED) and payload.get(
+        "reason"
+    ):
         body = f"{body} Reason given: {payload['reason']}"
+    if reminder.kind == Kind.RESCHEDULE_KEPT and payload.get("answer"):
+        body = f"{body} Your coach says: {payload['answer']}"
     cancelled = reminder.kind == Kind.SESSION_CANCELLED
     agenda = [] if cancelled else agenda_sections(session.agenda)
     return Message(title=title, body=body, url=session_path(session), agenda=agenda)
@@ -155,12 +172,78 @@ def _digest_message(digest: DigestContent) -> Message:
     )
 
 
+def _sessions_phrase(count: int) -> str:
+    return "1 upcoming session" if count == 1 else f"{count} upcoming sessions"
+
+
+def _coach_changed_message(reminder: Reminder) -> Message:
+    """A rep moved to another manager (``coaching.sessions.reassign``): the rep, the former and
+    the new coach each read what it means for them."""
+    recipient, facts = reminder.recipient, reminder.payload or {}
+    rep, previous = facts.get("rep_name"), facts.get("previous_name")
+    coach = facts.get("coach_name")
+    moved = facts.get("moved") or []
+    sessions = int(facts.get("kept") or 0) + len(moved)
+    times = "; ".join(
+        f"{local_time(dt.datetime.fromisoformat(m['from']), recipient)} → "
+        f"{local_time(dt.datetime.fromisoformat(m['to']), recipient)}"
+        for m in moved
+    )
+    moved_note = f" Moved to a time {coach} is free: {times}." if times else ""
+    if recipient.pk == facts.get("rep"):
+        if not coach:
+            return Message(
+                title="You have no manager assigned for now",
+                body=f"You no longer report to {previous}. Your sessions wait for a new coach; "
+                "an admin will assign one.",
+                url=reverse("coaching:my_coaching"),
+            )
+        return Message(
+            title=f"Your coach is now {coach}",
+            body=f"You now report to {coach}, who takes over your coaching plan and "
+            f"{_sessions_phrase(sessions)}.{moved_note} Your past sessions stay in your history.",
+            url=reverse("coaching:my_coaching"),
+        )
+    if recipient.pk == facts.get("coach"):
+        source = f" from {previous}'s team" if previous else ""
+        return Message(
+            title=f"{rep} now reports to you",
+            body=f"{rep} joined your team{source}. Their coaching plan and "
+            f"{_sessions_phrase(sessions)} are yours now.{moved_note} Their past sessions "
+            "and ratings are in their history.",
+            url=reverse("coaching:plan", args=[facts.get("rep")]),
+        )
+    successor = f"{coach}, their new manager," if coach else "an admin, until a new manager is set,"
+    return Message(
+        title=f"{rep} no longer reports to you",
+        body=f"{rep}'s coaching plan and {_sessions_phrase(sessions)} now go to {successor} "
+        "with their reminders. The sessions you held with them stay readable in your history.",
+        url=reverse("coaching:week"),
+    )
+
+
+def _handed_over_message(reminder: Reminder, session: CoachingSession) -> Message:
+    """The former coach's word that a session left their calendar with the rep."""
+    when = local_time(session.scheduled_for, reminder.recipient)
+    successor = (reminder.payload or {}).get("handed_to") or "an admin"
+    return Message(
+        title=f"Session with {session.rep} on {when} handed over",
+        body=f"{session.rep} now reports to {successor}, who leads the coaching session "
+        f"planned for {when}. It is removed from your calendar.",
+        url=reverse("coaching:week"),
+    )
+
+
 def reminder_message(reminder: Reminder, *, now: dt.datetime | None = None) -> Message:
     """What the reminder says to its recipient. ``payload`` title/body/url override the text.
 
     A weekly digest is computed here, at delivery, so it says what is true when it goes out.
     """
-    if reminder.session is not None:
+    if reminder.kind == Kind.COACH_CHANGED:
+        message = _coach_changed_message(reminder)
+    elif reminder.session is not None and "handed_to" in (reminder.payload or {}):
+        message = _handed_over_message(reminder, reminder.session)
+    elif reminder.session is not None:
         message = _session_message(reminder, reminder.session)
     elif reminder.commitment is not None:
         message = _commitment_message(reminder, reminder.commitment)

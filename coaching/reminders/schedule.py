@@ -209,20 +209,24 @@ def _session_rows(
     ]
 
 
-def session_reminders_schedule(*, session: CoachingSession, calendar_invite: bool = True) -> None:
+def session_reminders_schedule(
+    *, session: CoachingSession, calendar_invite: bool = True, booked_by: User | None = None
+) -> None:
     """Write a newly booked session's reminders.
 
     Coach and rep hear of the booking now (its payload says a calendar invite goes with it),
-    both are reminded 24 h and 1 h before (unless that moment has passed already), and the
-    coach is nudged when the session is not marked held by its end plus the grace period.
-    With no coach, only the rep's reminders are written.
+    except ``booked_by``, who just booked it themselves; both are reminded 24 h and 1 h before
+    (unless that moment has passed already), and the coach is nudged when the session is not
+    marked held by its end plus the grace period. With no coach, only the rep's reminders are
+    written.
     """
     now = timezone.now()
+    told = [p for p in _session_parties(session) if booked_by is None or p.pk != booked_by.pk]
     rows = _session_rows(
         session,
         kind=Reminder.Kind.SESSION_BOOKED,
         due_at=now,
-        recipients=_session_parties(session),
+        recipients=told,
         key="booked",
         payload={"calendar_invite": calendar_invite},
     )
@@ -310,3 +314,21 @@ def session_notice(
             payload=payload,
         )
     )
+
+
+def session_reminders_hand_over(*, session: CoachingSession, previous: User | None) -> None:
+    """The session changed coach (the rep moved to another manager) and perhaps time.
+
+    The former coach's pending reminders of the session's time go to the new coach, their
+    other pending notices (a booking or a move not yet delivered) are dropped, and then the
+    reminders follow the session's time as on any move (``session_reminders_move``), which
+    also writes what the new coach still lacks. The row keeps its key: re-pointing it, rather
+    than writing another, keeps a move back and forth from ever doubling a message.
+    """
+    if previous is not None and previous.pk != session.coach_id:
+        pending = session.reminders.filter(recipient=previous, status=Reminder.Status.PENDING)
+        timed = pending.filter(kind__in=SESSION_TIMED_KINDS)
+        if session.coach_id is not None:
+            timed.update(recipient_id=session.coach_id)
+        reminders_cancel(reminders=pending)
+    session_reminders_move(session=session)

@@ -1,9 +1,15 @@
 """Who may see and do what in coaching (DESIGN §6): the one place for these rules.
 
-The predicates answer for one object; ``coaching_scope`` answers the same question as a
-filter, so that querysets in ``coaching.sessions.selectors`` and checks in services and views agree.
-A rep sees their own coaching; a manager sees what they coach and their direct reports'
-coaching; an admin sees everything. Only the session's coach (and admins) read private notes.
+The predicates answer for one object; ``coaching_scope`` and ``session_scope`` answer the same
+question as filters, so that querysets in ``coaching.sessions.selectors`` and checks in services
+and views agree.
+
+Rights follow the **current** reporting line, never the ``coach`` stored on a row: a rep sees
+their own coaching, their manager today sees and acts on all of it, an admin on everyone's.
+The one thing a row's coach keeps is history: a session they held stays readable to them (with
+their private notes and their observations) after the rep has moved to another manager, and
+nothing else does: not the rep's plan, commitments, reminders or sessions still to come, and
+nothing they may write. Only the session's coach (and admins) read private notes.
 """
 
 from __future__ import annotations
@@ -12,7 +18,7 @@ from typing import TYPE_CHECKING
 
 from django.db.models import Q
 
-from accounts.permissions import can_coach, is_admin
+from accounts.permissions import can_coach, can_view_person, is_admin
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -23,53 +29,78 @@ if TYPE_CHECKING:
 NOTHING = Q(pk__in=[])
 
 
-def coaching_scope(user: User, *, rep: str, coach: str | None = None) -> Q:
-    """A filter for rows about people's coaching that ``user`` may see.
-
-    ``rep`` names the field that holds the rep (``"rep"``), ``coach`` the one that holds who
-    coached it (``"coach"``, ``"session__coach"``), if the model has one.
-    """
+def coaching_scope(user: User, *, rep: str) -> Q:
+    """A filter for rows about people's coaching that ``user`` may see by the reporting line
+    today (``accounts.permissions.can_view_person`` as a filter): ``rep`` names the field that
+    holds the rep (``"rep"``)."""
     if not user.is_authenticated:
         return NOTHING
     if is_admin(user):
         return Q()
     scope = Q(**{rep: user})
-    if coach is not None:
-        scope |= Q(**{coach: user})
     if user.is_manager:
         scope |= Q(**{f"{rep}__manager": user})
     return scope
 
 
-def _sees_coaching_of(user: User, rep: User, coach_id: int | None) -> bool:
-    if not user.is_authenticated:
-        return False
-    if is_admin(user) or user.pk == rep.pk or (coach_id is not None and user.pk == coach_id):
-        return True
-    return bool(user.is_manager and rep.manager_id == user.pk)
+def session_scope(user: User) -> Q:
+    """Sessions ``user`` may see: by the reporting line, and the held ones they coached."""
+    if not user.is_authenticated or is_admin(user):
+        return coaching_scope(user, rep="rep")  # nothing, or everything
+    return coaching_scope(user, rep="rep") | Q(coach=user, status="held")
+
+
+def observation_scope(user: User) -> Q:
+    """Observations ``user`` may see: by the reporting line, and those they recorded."""
+    if not user.is_authenticated or is_admin(user):
+        return coaching_scope(user, rep="rep")  # nothing, or everything
+    return coaching_scope(user, rep="rep") | Q(observer=user)
+
+
+def _coached_and_held(user: User, session: CoachingSession) -> bool:
+    return session.coach_id == user.pk and session.status == "held"
 
 
 def can_see_session(user: User, session: CoachingSession) -> bool:
-    return _sees_coaching_of(user, session.rep, session.coach_id)
+    if not user.is_authenticated:
+        return False
+    return can_view_person(user, session.rep) or _coached_and_held(user, session)
 
 
 def can_see_private_notes(user: User, session: CoachingSession) -> bool:
     """The session's coach and admins; never the rep, not even a rep who is an admin's report."""
-    if not user.is_authenticated:
+    if not user.is_authenticated or user.pk == session.rep_id:
         return False
-    return user.pk != session.rep_id and (user.pk == session.coach_id or is_admin(user))
+    return is_admin(user) or (user.pk == session.coach_id and can_see_session(user, session))
 
 
 def can_hold_session(user: User, session: CoachingSession) -> bool:
-    """Record a session as held (notes, ratings, commitments): its coach or an admin."""
-    return bool(user.is_authenticated and (user.pk == session.coach_id or is_admin(user)))
+    """Record a session as held (notes, ratings, commitments): the rep's manager or an admin."""
+    return bool(
+        user.is_authenticated and user.pk != session.rep_id and can_coach(user, session.rep)
+    )
 
 
 def can_change_session(user: User, session: CoachingSession) -> bool:
-    """Move or cancel a session: the rep, its coach, the rep's manager, an admin."""
+    """Move or cancel a session: the rep's manager, an admin; the rep only while
+    the session has no coach (with one, the rep asks to reschedule instead)."""
     if not user.is_authenticated:
         return False
-    return user.pk in (session.rep_id, session.coach_id) or can_coach(user, session.rep)
+    if user.pk == session.rep_id:
+        return session.coach_id is None
+    return can_coach(user, session.rep)
+
+
+def can_request_reschedule(user: User, session: CoachingSession) -> bool:
+    """Ask the coach to move a session: its rep, when it has a coach to ask."""
+    return bool(
+        user.is_authenticated and user.pk == session.rep_id and session.coach_id is not None
+    )
+
+
+def can_answer_reschedule_request(user: User, session: CoachingSession) -> bool:
+    """Keep the time a rep asked to move: whoever may move the session, but the rep."""
+    return user.pk != session.rep_id and can_change_session(user, session)
 
 
 def can_reflect_on_session(user: User, session: CoachingSession) -> bool:
@@ -83,7 +114,7 @@ def can_book_session(user: User, rep: User) -> bool:
 
 
 def can_see_plan(user: User, plan: CoachingPlan) -> bool:
-    return _sees_coaching_of(user, plan.rep, plan.coach_id)
+    return can_view_person(user, plan.rep)
 
 
 def can_write_goals(user: User, plan: CoachingPlan) -> bool:
@@ -92,20 +123,14 @@ def can_write_goals(user: User, plan: CoachingPlan) -> bool:
 
 
 def can_steer_plan(user: User, plan: CoachingPlan) -> bool:
-    """Choose focus skills or archive a plan: its coach, the rep's manager, an admin."""
+    """Choose focus skills or archive a plan: the rep's manager, an admin."""
     if not user.is_authenticated or user.pk == plan.rep_id:
         return False
-    return user.pk == plan.coach_id or can_coach(user, plan.rep)
-
-
-def session_coach_id(commitment: Commitment) -> int | None:
-    """The coach of the session the commitment was made at, if it came from one."""
-    session = commitment.session
-    return session.coach_id if session is not None else None
+    return can_coach(user, plan.rep)
 
 
 def can_see_commitment(user: User, commitment: Commitment) -> bool:
-    return _sees_coaching_of(user, commitment.rep, session_coach_id(commitment))
+    return can_view_person(user, commitment.rep)
 
 
 def can_mark_commitment_kept(user: User, commitment: Commitment) -> bool:
@@ -114,10 +139,10 @@ def can_mark_commitment_kept(user: User, commitment: Commitment) -> bool:
 
 
 def can_review_commitment(user: User, commitment: Commitment) -> bool:
-    """Set a commitment's outcome: the coach of its session, the rep's manager, an admin."""
+    """Set a commitment's outcome: the rep's manager, an admin."""
     if not user.is_authenticated or user.pk == commitment.rep_id:
         return False
-    return user.pk == session_coach_id(commitment) or can_coach(user, commitment.rep)
+    return can_coach(user, commitment.rep)
 
 
 def can_undo_commitment_kept(user: User, commitment: Commitment) -> bool:

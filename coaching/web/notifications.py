@@ -14,7 +14,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_POST, require_safe
 from django_htmx.http import HttpResponseStopPolling
 
 from coaching.reminders.bell import (
@@ -24,12 +24,14 @@ from coaching.reminders.bell import (
     notifications_mark_all_read,
 )
 from coaching.reminders.calendar import (
-    calendar_feed_for,
     calendar_feed_rotate,
     calendar_feed_sessions,
+    session_title,
     sessions_calendar,
 )
 from coaching.reminders.links import session_path, site_url
+from coaching.sessions.permissions import session_scope
+from coaching.sessions.selectors import session_for
 
 PAGE = "coaching/notifications.html"
 
@@ -48,15 +50,12 @@ def _with_bell(request: HttpRequest, html: str) -> HttpResponse:
 @require_GET
 def notification_list(request: HttpRequest) -> HttpResponse:
     notifications = notification_list_for(user=request.user)
-    feed = calendar_feed_for(user=request.user)
-    feed_url = request.build_absolute_uri(reverse("coaching:calendar_feed", args=[feed.token]))
     return render(
         request,
         PAGE,
         {
             "notifications": notifications,
             "has_unread": any(n.read_at is None for n in notifications),
-            "feed_url": feed_url,
         },
     )
 
@@ -100,20 +99,44 @@ def notification_count(request: HttpRequest) -> HttpResponse:
     )
 
 
-@require_GET
-def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
-    """The private iCalendar feed. No sign-in: calendar programs can't; the token is the key."""
-    _, sessions = calendar_feed_sessions(token=token)
-    body = sessions_calendar(
-        sessions=sessions,
-        now=timezone.now(),
-        url_for=lambda session: site_url(session_path(session)),
-    )
+def _calendar_response(body: bytes, *, filename: str, disposition: str) -> HttpResponse:
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
-    response["Content-Disposition"] = 'inline; filename="coaching.ics"'
+    response["Content-Disposition"] = f'{disposition}; filename="{filename}"'
     response["Cache-Control"] = "private, no-store"
     response["X-Robots-Tag"] = "noindex"
     return response
+
+
+# HEAD too: calendar programs ask it before subscribing; Django leaves the body off.
+@require_safe
+def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
+    """The private iCalendar feed. No sign-in: calendar programs can't; the token is the key."""
+    owner, sessions = calendar_feed_sessions(token=token)
+    body = sessions_calendar(
+        # A coach whose rep moved on keeps only the sessions they held with them.
+        sessions=sessions.filter(session_scope(owner)),
+        now=timezone.now(),
+        url_for=lambda session: site_url(session_path(session)),
+    )
+    return _calendar_response(body, filename="coaching.ics", disposition="inline")
+
+
+@login_required
+@require_safe
+def session_calendar(request: HttpRequest, session_id: int) -> HttpResponse:
+    """One session as an .ics file to add to a calendar by hand: the same event (UID and
+    SEQUENCE) as its email invite and the feed, so the calendar updates it rather than adding
+    a second one."""
+    session = session_for(user=request.user, session_id=session_id)
+    body = sessions_calendar(
+        sessions=[session],
+        now=timezone.now(),
+        name=session_title(session),
+        url_for=lambda session: site_url(session_path(session)),
+    )
+    return _calendar_response(
+        body, filename=f"coaching-session-{session.pk}.ics", disposition="attachment"
+    )
 
 
 @login_required
@@ -121,4 +144,4 @@ def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
 def calendar_feed_reset(request: HttpRequest) -> HttpResponse:
     calendar_feed_rotate(user=request.user)
     messages.success(request, "Your calendar link was reset; the old link no longer works.")
-    return redirect(reverse("coaching:notifications") + "#calendar")
+    return redirect(reverse("profile") + "#calendar")

@@ -39,7 +39,10 @@ NOW = dt.datetime(2026, 3, 10, 10, tzinfo=UTC)  # Tuesday
 class Sessions:
     own: CoachingSession  # the rep's, led by their manager
     led_by_admin: CoachingSession  # the rep's, led by an admin
-    former: CoachingSession  # the rep's, led by other_manager before the rep moved teams
+    # The rep's, led by other_manager before the rep moved teams: one held, history they keep,
+    # and one still scheduled whose stored coach was never updated, which gives them nothing.
+    former: CoachingSession
+    former_scheduled: CoachingSession
     other: CoachingSession  # other_rep's, led by other_manager
     coachless: CoachingSession  # a rep with no manager
 
@@ -50,17 +53,23 @@ def sessions(org) -> Sessions:
     return Sessions(
         own=session_with(org.rep),
         led_by_admin=session_with(org.rep, coach=org.admin),
-        former=session_with(org.rep, coach=org.other_manager),
+        former=session_with(
+            org.rep,
+            coach=org.other_manager,
+            status="held",
+            held_at=dt.datetime(2026, 3, 1, tzinfo=UTC),
+        ),
+        former_scheduled=session_with(org.rep, coach=org.other_manager),
         other=session_with(org.other_rep),
         coachless=session_with(loner, coach=None),
     )
 
 
 VISIBLE_SESSIONS = {
-    "rep": {"own", "led_by_admin", "former"},
-    "manager": {"own", "led_by_admin", "former"},
+    "rep": {"own", "led_by_admin", "former", "former_scheduled"},
+    "manager": {"own", "led_by_admin", "former", "former_scheduled"},
     "other_manager": {"former", "other"},
-    "admin": {"own", "led_by_admin", "former", "other", "coachless"},
+    "admin": {"own", "led_by_admin", "former", "former_scheduled", "other", "coachless"},
 }
 
 
@@ -105,6 +114,8 @@ PRIVATE_NOTES = {
     "own": {"manager", "admin"},
     "led_by_admin": {"admin"},  # the rep's manager sees the session, not the admin's notes
     "former": {"other_manager", "admin"},
+    # The stored coach has no rights left: only admins (the new manager did not write them).
+    "former_scheduled": {"admin"},
     "other": {"other_manager", "admin"},
     "coachless": {"admin"},
 }
@@ -137,6 +148,17 @@ def test_who_holds_and_who_moves_a_session(org, sessions, viewer):
     may_hold, may_change = HOLD_AND_CHANGE[viewer]
     assert can_hold_session(user, sessions.own) is may_hold
     assert can_change_session(user, sessions.own) is may_change
+
+
+@pytest.mark.parametrize("viewer", ["manager", "other_manager", "admin"])
+def test_the_reporting_line_decides_not_the_stored_coach(org, sessions, viewer):
+    """A session still naming the former manager as coach is the current manager's to hold
+    and move, and the former manager's to do nothing with; nor may they touch the held one."""
+    user = getattr(org, viewer)
+    may_hold, may_change = HOLD_AND_CHANGE[viewer]
+    assert can_hold_session(user, sessions.former_scheduled) is may_hold
+    assert can_change_session(user, sessions.former_scheduled) is may_change
+    assert can_change_session(user, sessions.former) is may_change
 
 
 def test_sessions_without_coach_are_for_admins(org, sessions):
