@@ -390,6 +390,12 @@ if COACHING_HOLD_GRACE_HOURS <= COACHING_HOLD_NUDGE_HOURS:
         "COACHING_HOLD_GRACE_HOURS must be longer than COACHING_HOLD_NUDGE_HOURS, "
         "or the nudge to mark a session held would come after it is marked missed."
     )
+# A held session's record needs a rating or a note this long (coaching/sessions/records.py) ...
+COACHING_HOLD_MIN_NOTE_CHARS = env_int("COACHING_HOLD_MIN_NOTE_CHARS", 20)
+# ... may be written from this many minutes before the session starts ...
+COACHING_HOLD_EARLY_MINUTES = env_int("COACHING_HOLD_EARLY_MINUTES", 10)
+# ... and is amended by its coach for this long after it is written; then it is final.
+COACHING_AMEND_HOURS = env_int("COACHING_AMEND_HOURS", 24)
 # Reinforcement and skill decay (docs/skills.md): recall is FSRS's forecast probability, 0-1.
 REINFORCEMENT_TARGET_RECALL = env_float("REINFORCEMENT_TARGET_RECALL", 0.9)
 REINFORCEMENT_MAX_PER_DAY = env_int("REINFORCEMENT_MAX_PER_DAY", 1)

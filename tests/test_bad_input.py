@@ -25,7 +25,9 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from coaching.models import CoachingSession
 from coaching.web.forms import TEXT_MAX
+from tests.coaching.factories import session_started
 from tests.test_permission_matrix import build_world
 
 pytestmark = pytest.mark.django_db
@@ -60,6 +62,8 @@ class Bad:
     says: str
     raw: bytes | None = field(default=None)
     content_type: str = "application/json"
+    # The world's session has begun: a record is refused before then, whatever its content.
+    started: bool = False
 
 
 def session(action: str = "") -> Callable[[dict[str, Any]], str]:
@@ -277,6 +281,7 @@ TABLE = [
         hold(observations=[{"skill": 999999, "rating": 3}]),
         400,
         "does not exist",
+        started=True,
     ),
     Bad(
         "a question outside the attempt",
@@ -404,6 +409,7 @@ TABLE = [
         hold(commitments=[{"text": "Call back", "due_date": days(-1)}]),
         400,
         "due date has passed",
+        started=True,
     ),
     Bad(
         "commitment due on a word",
@@ -571,6 +577,8 @@ def test_bad_input_is_refused_with_a_message_and_nothing_is_written(bad, world, 
         Client(HTTP_AUTHORIZATION=f"Token {tokens[bad.actor]}") if bad.actor in tokens else Client()
     )
     body = bad.raw if bad.raw is not None else json.dumps(fill(bad.body, known)).encode()
+    if bad.started:
+        session_started(CoachingSession.objects.get(pk=params["session_id"]))
     before = snapshot()
 
     response = client.generic(bad.method, bad.path(params), body, content_type=bad.content_type)

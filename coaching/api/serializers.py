@@ -11,11 +11,19 @@ import datetime as dt
 from typing import Any
 
 from django.utils import timezone
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from coaching.models import CoachingPlan, CoachingSession, Commitment, Observation
+from coaching.models import (
+    CoachingPlan,
+    CoachingSession,
+    Commitment,
+    Observation,
+    RescheduleRequest,
+)
 from coaching.models.sessions import TEXT_MAX
 from coaching.sessions.permissions import can_see_private_notes
+from coaching.sessions.records import amend_closes_at
 from config.api import IdField, StrictInputSerializer
 from lms.api.serializers import ErrorSerializer as ErrorSerializer
 from lms.api.serializers import SkillSerializer
@@ -91,6 +99,7 @@ class SessionSerializer(serializers.ModelSerializer):
             "shared_notes",
             "private_notes",
             "held_at",
+            "cancel_reason",
         ]
         read_only_fields = [name for name in fields if name != "private_notes"]
 
@@ -142,13 +151,58 @@ class CommitmentSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class RescheduleRequestSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = RescheduleRequest
+        fields = [
+            "id",
+            "status",
+            "reason",
+            "answer",
+            "requested_by",
+            "resolved_by",
+            "created_at",
+            "resolved_at",
+        ]
+        read_only_fields = fields
+
+
 class SessionDetailSerializer(SessionSerializer):
     observations = ObservationSerializer(many=True, read_only=True)
     commitments = CommitmentSerializer(many=True, read_only=True)
+    amendable_until = serializers.SerializerMethodField(
+        help_text="Until when the coach may amend the record of a held session; null otherwise."
+    )
+    reschedule_request = serializers.SerializerMethodField(
+        help_text="The latest request to reschedule and what became of it; null if none."
+    )
 
     class Meta(SessionSerializer.Meta):
-        fields = [*SessionSerializer.Meta.fields, "observations", "commitments"]
-        read_only_fields = [*SessionSerializer.Meta.read_only_fields, "observations", "commitments"]
+        fields = [
+            *SessionSerializer.Meta.fields,
+            "observations",
+            "commitments",
+            "amendable_until",
+            "reschedule_request",
+        ]
+        read_only_fields = [
+            *SessionSerializer.Meta.read_only_fields,
+            "observations",
+            "commitments",
+            "amendable_until",
+            "reschedule_request",
+        ]
+
+    @extend_schema_field(serializers.DateTimeField(allow_null=True))
+    def get_amendable_until(self, session: CoachingSession) -> str | None:
+        closes = amend_closes_at(session)
+        return serializers.DateTimeField().to_representation(closes) if closes else None
+
+    @extend_schema_field(RescheduleRequestSerializer(allow_null=True))
+    def get_reschedule_request(self, session: CoachingSession) -> dict[str, Any] | None:
+        # Prefetched newest first by ``session_for``.
+        latest = next(iter(session.reschedule_requests.all()), None)
+        return RescheduleRequestSerializer(latest).data if latest is not None else None
 
 
 class SessionFilterSerializer(serializers.Serializer):
@@ -180,9 +234,18 @@ class SessionFilterSerializer(serializers.Serializer):
         return data
 
 
+OUTSIDE_HOURS_HELP = (
+    "True to book outside the coach's working hours on purpose; without it such a time is "
+    "refused with a 400 that says so."
+)
+
+
 class SessionBookInputSerializer(StrictInputSerializer):
     rep = IdField(help_text="A direct report of the caller (anyone, for admins).")
     scheduled_for = AwareDateTimeField(help_text="In the future, with its offset.")
+    outside_hours_confirmed = serializers.BooleanField(
+        required=False, default=False, help_text=OUTSIDE_HOURS_HELP
+    )
     duration_minutes = serializers.IntegerField(required=False, allow_null=True)
     focus_skill = serializers.PrimaryKeyRelatedField(
         queryset=Skill.objects.all(),
@@ -234,14 +297,64 @@ class SessionHoldInputSerializer(StrictInputSerializer):
     )
 
 
+class CommitmentAmendInputSerializer(CommitmentInputSerializer):
+    id = IdField(
+        required=False,
+        allow_null=True,
+        help_text="A commitment made at this session, to change in place; leave out for a new one.",
+    )
+
+
+class SessionAmendInputSerializer(SessionHoldInputSerializer):
+    """The whole record as it should now stand: ratings and commitments left out are withdrawn."""
+
+    commitments = CommitmentAmendInputSerializer(
+        many=True, required=False, default=list, max_length=MAX_ITEMS
+    )
+
+
 class SessionRescheduleInputSerializer(StrictInputSerializer):
     scheduled_for = AwareDateTimeField(help_text="In the future, with its offset.")
+    outside_hours_confirmed = serializers.BooleanField(
+        required=False, default=False, help_text=OUTSIDE_HOURS_HELP
+    )
 
 
 class SessionCancelInputSerializer(StrictInputSerializer):
     reason = serializers.CharField(
-        required=False, allow_blank=True, default="", max_length=TEXT_MAX
+        max_length=TEXT_MAX, help_text="Why; the other people on the session are told it."
     )
+
+
+class RescheduleRequestInputSerializer(StrictInputSerializer):
+    reason = serializers.CharField(
+        max_length=TEXT_MAX, help_text="Why the rep needs another time; the coach reads it."
+    )
+
+
+class RescheduleResolveInputSerializer(StrictInputSerializer):
+    decision = serializers.ChoiceField(
+        choices=[("keep", "Keep the time"), ("move", "Move the session")],
+        help_text="keep: the time stays; move: the session moves to scheduled_for.",
+    )
+    answer = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=TEXT_MAX,
+        help_text="With keep: a word to the rep.",
+    )
+    scheduled_for = AwareDateTimeField(
+        required=False, help_text="With move: the new time, in the future, with its offset."
+    )
+    outside_hours_confirmed = serializers.BooleanField(
+        required=False, default=False, help_text=OUTSIDE_HOURS_HELP
+    )
+
+    def validate(self, data: dict[str, Any]) -> dict[str, Any]:
+        if data["decision"] == "move" and "scheduled_for" not in data:
+            raise serializers.ValidationError({"scheduled_for": "Give the new time to move to."})
+        return data
 
 
 class SessionReflectionInputSerializer(StrictInputSerializer):

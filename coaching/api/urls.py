@@ -1,11 +1,13 @@
 from django.urls import path
 
 from coaching.api.reminders import ReminderListApi
+from coaching.api.reschedule import SessionRescheduleRequestApi, SessionRescheduleResolveApi
 from coaching.api.skills import TeamSkillsApi
 from coaching.api.views import (
     CommitmentDetailApi,
     CommitmentListApi,
     PlanListApi,
+    SessionAmendApi,
     SessionCancelApi,
     SessionDetailApi,
     SessionHoldApi,
@@ -31,9 +33,24 @@ urlpatterns: list = [
         name="api-coaching-session-hold",
     ),
     path(
+        "coaching/sessions/<int:session_id>/amend/",
+        SessionAmendApi.as_view(),
+        name="api-coaching-session-amend",
+    ),
+    path(
         "coaching/sessions/<int:session_id>/reschedule/",
         SessionRescheduleApi.as_view(),
         name="api-coaching-session-reschedule",
+    ),
+    path(
+        "coaching/sessions/<int:session_id>/reschedule-request/",
+        SessionRescheduleRequestApi.as_view(),
+        name="api-coaching-session-reschedule-request",
+    ),
+    path(
+        "coaching/sessions/<int:session_id>/reschedule-request/resolve/",
+        SessionRescheduleResolveApi.as_view(),
+        name="api-coaching-session-reschedule-resolve",
     ),
     path(
         "coaching/sessions/<int:session_id>/cancel/",

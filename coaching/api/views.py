@@ -23,6 +23,7 @@ from coaching.api.serializers import (
     CommitmentUpdateInputSerializer,
     ErrorSerializer,
     PlanSerializer,
+    SessionAmendInputSerializer,
     SessionBookInputSerializer,
     SessionCancelInputSerializer,
     SessionDetailSerializer,
@@ -45,6 +46,7 @@ from coaching.sessions.permissions import (
     can_reflect_on_session,
     can_review_commitment,
 )
+from coaching.sessions.records import session_amend, session_hold
 from coaching.sessions.selectors import (
     commitment_for,
     commitments_visible_to,
@@ -55,7 +57,6 @@ from coaching.sessions.selectors import (
 from coaching.sessions.services import (
     session_book_manual,
     session_cancel,
-    session_hold,
     session_reflect,
     session_reschedule,
 )
@@ -135,7 +136,9 @@ class SessionListCreateApi(generics.ListAPIView):
         responses={201: SessionDetailSerializer, **REFUSED},
         description=(
             "A manager books a session with a direct report (an admin with anyone). The time "
-            "must be in the future and free for both; reminders are written as for a follow-up."
+            "must be in the future and free for both (an overlap is a 400 naming it), and inside "
+            "the coach's working hours unless outside_hours_confirmed is true; reminders are "
+            "written as for a follow-up, and the rep (not the coach) is told of the booking."
         ),
     )
     def post(self, request: Request) -> Response:
@@ -153,6 +156,7 @@ class SessionListCreateApi(generics.ListAPIView):
             duration_minutes=data.get("duration_minutes"),
             focus_skill=data["focus_skill"],
             note=data["note"],
+            outside_hours_confirmed=data["outside_hours_confirmed"],
         )
         response = _detail(request, session.pk)
         response.status_code = status.HTTP_201_CREATED
@@ -178,7 +182,10 @@ class SessionHoldApi(APIView):
         description=(
             "The coach (or an admin) records the session as held, with ratings (1-5) and "
             "commitments (due today or later). Nothing is written unless all of it is valid. "
-            "A second hold, or holding a cancelled session, is a 409."
+            "A record needs at least one rating or a note of COACHING_HOLD_MIN_NOTE_CHARS "
+            "characters (400 otherwise). A session that has not started (recording opens "
+            "COACHING_HOLD_EARLY_MINUTES before its start), a second hold, or holding a "
+            "cancelled session, is a 409."
         ),
     )
     def post(self, request: Request, session_id: int) -> Response:
@@ -191,23 +198,54 @@ class SessionHoldApi(APIView):
         return _detail(request, session_id)
 
 
+class SessionAmendApi(APIView):
+    @extend_schema(
+        operation_id="coaching_sessions_amend",
+        request=SessionAmendInputSerializer,
+        responses={200: SessionDetailSerializer, **REFUSED, **FORBIDDEN, **NOT_FOUND, **CONFLICT},
+        description=(
+            "The coach (or an admin) corrects a held session's record until amendable_until "
+            "(COACHING_AMEND_HOURS after holding): the record becomes exactly what is sent. A "
+            "commitment with the id of one made at this session changes in place; one left out "
+            "is withdrawn. The same rules as holding (400); a session not held, or a record "
+            "past its window, is a 409."
+        ),
+    )
+    def post(self, request: Request, session_id: int) -> Response:
+        session = session_for(user=request.user, session_id=session_id)
+        if not can_hold_session(request.user, session):
+            raise PermissionDenied("Only the session's coach or an admin can change its record.")
+        payload = SessionAmendInputSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        session_amend(actor=request.user, session=session, **payload.validated_data)
+        return _detail(request, session_id)
+
+
 class SessionRescheduleApi(APIView):
     @extend_schema(
         operation_id="coaching_sessions_reschedule",
         request=SessionRescheduleInputSerializer,
         responses={200: SessionDetailSerializer, **REFUSED, **FORBIDDEN, **NOT_FOUND, **CONFLICT},
-        description="Moves a scheduled session; its pending reminders move with it.",
+        description=(
+            "The coach (or the rep's manager, or an admin) moves a scheduled session; its "
+            "pending reminders move with it and the others on it are told. The booking rules "
+            "apply as when booking by hand. A rep's open request to reschedule is answered by "
+            "the move. A rep asks instead (reschedule-request/): 403."
+        ),
     )
     def post(self, request: Request, session_id: int) -> Response:
         session = session_for(user=request.user, session_id=session_id)
         if not can_change_session(request.user, session):
-            raise PermissionDenied("Only the rep, their coach or an admin can move this session.")
+            raise PermissionDenied(
+                "Only the coach or an admin moves this session; ask to reschedule instead."
+            )
         payload = SessionRescheduleInputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         session_reschedule(
             actor=request.user,
             session=session,
             scheduled_for=payload.validated_data["scheduled_for"],
+            outside_hours_confirmed=payload.validated_data["outside_hours_confirmed"],
         )
         return _detail(request, session_id)
 
@@ -216,13 +254,17 @@ class SessionCancelApi(APIView):
     @extend_schema(
         operation_id="coaching_sessions_cancel",
         request=SessionCancelInputSerializer,
-        responses={200: SessionDetailSerializer, **FORBIDDEN, **NOT_FOUND, **CONFLICT},
-        description="Cancels a scheduled session and its outstanding reminders.",
+        responses={200: SessionDetailSerializer, **REFUSED, **FORBIDDEN, **NOT_FOUND, **CONFLICT},
+        description=(
+            "The coach (or the rep's manager, or an admin) cancels a scheduled session, with a "
+            "reason (required: 400 without one); its outstanding reminders are cancelled and "
+            "the others on it are told, with the reason. A rep asks to reschedule instead: 403."
+        ),
     )
     def post(self, request: Request, session_id: int) -> Response:
         session = session_for(user=request.user, session_id=session_id)
         if not can_change_session(request.user, session):
-            raise PermissionDenied("Only the rep, their coach or an admin can cancel this session.")
+            raise PermissionDenied("Only the coach or an admin cancels this session.")
         payload = SessionCancelInputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         session_cancel(actor=request.user, session=session, reason=payload.validated_data["reason"])

@@ -2,7 +2,9 @@
 
 Each step goes through the real services: the manager assigns the course, the rep does the
 lessons and takes the quiz (failing first where the story says so), the completion books the
-follow-up, and the coach holds it with rubric ratings. The steps are then moved back in time
+follow-up, and the coach holds it with rubric ratings (each with what the coach saw of that
+skill, and a note on the session as a whole) and the rep's commitments, some kept since and
+some still open. The steps are then moved back in time
 to the day the story gives them, and each rep's skill memory is rebuilt from that evidence, so
 retention and the recency weighting of observations look as they would after real weeks.
 
@@ -27,9 +29,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
-from coaching.models import CoachingSession, Observation, Reminder
+from coaching.models import CoachingSession, Commitment, Observation, Reminder
 from coaching.reminders.schedule import reminders_cancel
-from coaching.sessions.services import session_hold
+from coaching.sessions.commitments import commitment_mark_kept, commitment_reminder_schedule
+from coaching.sessions.records import session_hold
 from coaching.skills.memory import memory_rebuild
 from config.errors import DomainError
 from lms.models import (
@@ -45,14 +48,28 @@ from lms.services import attempt_start, attempt_submit, enrolment_assign, lesson
 
 
 @dataclass(frozen=True)
+class Promise:
+    """A commitment the rep makes at the follow-up."""
+
+    text: str
+    skill: str | None  # skill slug
+    due_in_days: int  # counted from the day the session was held
+    # Kept this many hours ago; None: still open (its due date is then ahead).
+    kept_hours_ago: int | None = None
+    note: str = ""  # the rep's word on how it went, once kept
+
+
+@dataclass(frozen=True)
 class Step:
     days_ago: int  # 0: happening now, its follow-up still ahead
     module: str  # module slug
     # Wrong answers in each attempt, in order; the last attempt is where the rep stands.
     wrong: tuple[int, ...] = (0,)
-    # Rubric ratings the coach gives at the follow-up, held the day after completion.
-    observations: tuple[tuple[str, int], ...] = ()
-    evidence: str = ""
+    # Rubric ratings the coach gives at the follow-up, held the day after completion: skill
+    # slug, rating and what the coach saw of that skill (each rating its own evidence).
+    observations: tuple[tuple[str, int, str], ...] = ()
+    notes: str = ""  # the coach's notes on the session as a whole, shared with the rep
+    commitments: tuple[Promise, ...] = ()
 
 
 DEMO_HISTORY: dict[str, list[Step]] = {
@@ -60,35 +77,74 @@ DEMO_HISTORY: dict[str, list[Step]] = {
         Step(
             42,
             "discovery-opening-the-call",
-            observations=(("rapport", 4), ("closing", 2)),
-            evidence="Warm, easy opener; let the call end without asking for a next step.",
+            observations=(
+                ("rapport", 4, "Warm, easy opener; the buyer was laughing within a minute."),
+                ("closing", 2, "Let the call end without asking for a next step."),
+            ),
+            notes="A friendly call that went nowhere: the buyer liked you and nothing moved.",
+            commitments=(
+                Promise(
+                    "End every first call with a date for the next one",
+                    "closing",
+                    7,
+                    kept_hours_ago=36 * 24,
+                    note="Did it on four of five calls.",
+                ),
+            ),
         ),
         Step(
             28,
             "closing-commitments-and-action-plans",
             wrong=(1,),
-            observations=(("rapport", 5), ("closing", 2)),
-            evidence="Buyer loved him; he hinted at a trial instead of asking for a date.",
+            observations=(
+                ("rapport", 5, "The buyer called him the easiest rep they had spoken to."),
+                ("closing", 2, "Hinted at a trial instead of asking for a start date."),
+            ),
+            notes="You know the mutual plan; say the date out loud and wait for the answer.",
         ),
         Step(
             14,
             "closing-asking-and-negotiating",
-            observations=(("rapport", 4), ("closing", 2)),
-            evidence="Knew the plan by heart; filled the silence after the ask with a discount.",
+            observations=(
+                ("rapport", 4, "Kept the mood light when the buyer pushed on price."),
+                ("closing", 2, "Asked, then filled the silence after the ask with a discount."),
+            ),
+            notes="Knew the plan by heart. Practise the ask and the pause that follows it.",
+            commitments=(
+                Promise(
+                    "Ask for the business, then stay silent for five seconds",
+                    "closing",
+                    21,
+                ),
+                Promise(
+                    "Role-play the close with Sheila before Friday's demo",
+                    "closing",
+                    15,
+                    kept_hours_ago=3,
+                    note="We did it twice on Wednesday.",
+                ),
+            ),
         ),
     ],
     "sheila": [
         Step(
             40,
             "closing-commitments-and-action-plans",
-            observations=(("closing", 4), ("prospecting", 2)),
-            evidence="Tight mutual plan; her pipeline is all inbound, no outreach this month.",
+            observations=(
+                ("closing", 4, "Tight mutual plan with dates the buyer wrote down."),
+                ("prospecting", 2, "Her pipeline is all inbound: no outreach this month."),
+            ),
+            notes="Closing is your strength; the gap is filling the top of the funnel.",
         ),
         Step(
             26,
             "closing-asking-and-negotiating",
-            observations=(("closing", 5), ("prospecting", 1)),
-            evidence="Clean ask and a conditional trade; sent one generic cold email all week.",
+            observations=(
+                ("closing", 5, "Clean ask and a conditional trade on the discount."),
+                ("prospecting", 1, "Sent one generic cold email all week."),
+            ),
+            notes="Another clean close. Block time for outreach like you block it for demos.",
+            commitments=(Promise("Block two hours of outreach every Tuesday", "prospecting", 35),),
         ),
         # Two failed attempts: she has not learnt prospecting yet.
         Step(12, "prospecting-targeting-accounts", wrong=(3, 3)),
@@ -99,63 +155,121 @@ DEMO_HISTORY: dict[str, list[Step]] = {
             35,
             "discovery-opening-the-call",
             wrong=(1,),
-            observations=(("rapport", 4),),
-            evidence="Confirmed time and agenda up front.",
+            observations=(("rapport", 4, "Confirmed time and agenda up front."),),
+            notes="A calm, organised opener.",
         ),
         Step(
             21,
             "objections-listening-before-answering",
-            observations=(("objection-handling", 3), ("rapport", 4)),
-            evidence="Paused and asked before answering the price objection, mostly.",
+            observations=(
+                ("objection-handling", 3, "Paused before answering the price objection, mostly."),
+                ("rapport", 4, "Named the buyer's concern back to them before replying."),
+            ),
+            notes="Listening first is working; keep the pause even when you know the answer.",
+            commitments=(
+                Promise(
+                    "Ask one clarifying question before answering any objection",
+                    "objection-handling",
+                    7,
+                    kept_hours_ago=15 * 24,
+                    note="Wrote the question on a sticky note by the screen.",
+                ),
+            ),
         ),
         Step(
             7,
             "objections-price-and-timing",
             wrong=(1,),
-            observations=(("objection-handling", 4),),
-            evidence="Isolated the timing concern and tied it to the buyer's deadline.",
+            observations=(
+                (
+                    "objection-handling",
+                    4,
+                    "Isolated the timing concern and tied it to the buyer's deadline.",
+                ),
+            ),
+            notes="Good progress on objections.",
+            commitments=(
+                Promise(
+                    "Log every price objection and how you answered it",
+                    "objection-handling",
+                    14,
+                ),
+            ),
         ),
     ],
     "nina": [
         Step(
             38,
             "discovery-opening-the-call",
-            observations=(("rapport", 4), ("discovery", 4)),
-            evidence="Open questions from the first minute.",
+            observations=(
+                ("rapport", 4, "Relaxed small talk that led into the agenda."),
+                ("discovery", 4, "Open questions from the first minute."),
+            ),
+            notes="Strong start to the call.",
         ),
         Step(
             24,
             "discovery-uncovering-pain",
-            observations=(("discovery", 5),),
-            evidence="Quantified the cost of the problem with the buyer's own numbers.",
+            observations=(
+                ("discovery", 5, "Quantified the cost of the problem with the buyer's numbers."),
+            ),
+            notes="Textbook discovery.",
         ),
         Step(
             10,
             "prospecting-targeting-accounts",
             wrong=(1,),
-            observations=(("discovery", 5), ("prospecting", 3)),
-            evidence="Good account list; outreach still generic.",
+            observations=(
+                ("discovery", 5, "Found the second stakeholder through good questions."),
+                ("prospecting", 3, "Good account list; the outreach itself is still generic."),
+            ),
+            notes="The list is right; make each first message about the account.",
+            commitments=(
+                Promise(
+                    "Personalise the first line of every cold email",
+                    "prospecting",
+                    14,
+                ),
+            ),
         ),
     ],
     "tom": [
         Step(
             36,
             "objections-listening-before-answering",
-            observations=(("objection-handling", 4), ("closing", 5)),
-            evidence="Calm with pushback; asked for the signature on the spot.",
+            observations=(
+                ("objection-handling", 4, "Calm with pushback on the contract length."),
+                ("closing", 5, "Asked for the signature on the spot."),
+            ),
+            notes="Confident call from start to finish.",
         ),
         Step(
             22,
             "objections-price-and-timing",
-            observations=(("objection-handling", 5), ("closing", 2)),
-            evidence="Handled price well, then never asked for the business.",
+            observations=(
+                ("objection-handling", 5, "Handled the price objection without discounting."),
+                ("closing", 2, "Then never asked for the business."),
+            ),
+            notes="Great objection handling; don't stop there, ask.",
+            commitments=(
+                Promise(
+                    "Close every call with an explicit ask",
+                    "closing",
+                    7,
+                    kept_hours_ago=16 * 24,
+                    note="Asked on every call this week.",
+                ),
+            ),
         ),
         Step(
             8,
             "closing-asking-and-negotiating",
             wrong=(1,),
-            observations=(("closing", 5), ("objection-handling", 5)),
-            evidence="Direct ask, traded term length for the discount.",
+            observations=(
+                ("closing", 5, "Direct ask, and traded term length for the discount."),
+                ("objection-handling", 5, "Turned the timing objection into a start date."),
+            ),
+            notes="Your best call this quarter.",
         ),
     ],
     "zoe": [
@@ -163,8 +277,9 @@ DEMO_HISTORY: dict[str, list[Step]] = {
             5,
             "discovery-opening-the-call",
             wrong=(1,),
-            observations=(("rapport", 3),),
-            evidence="Friendly, but rushed the agenda.",
+            observations=(("rapport", 3, "Friendly, but rushed the agenda."),),
+            notes="A good first session; slow down in the first two minutes.",
+            commitments=(Promise("Write the call agenda down before dialling", "rapport", 10),),
         ),
     ],
 }
@@ -236,19 +351,56 @@ def _step_run(*, rep: User, step: Step, now: dt.datetime, skills: dict[str, Skil
     session = CoachingSession.objects.filter(
         completion__user=rep, completion__module=module
     ).first()
-    if session is not None and step.observations and session.coach is not None:
+    held = session is not None and bool(step.observations) and session.coach is not None
+    if held:
+        # In the story the session has taken place: only then may it be recorded.
+        CoachingSession.objects.filter(pk=session.pk).update(
+            scheduled_for=timezone.now() - dt.timedelta(minutes=session.duration_minutes)
+        )
+        # Due today for now: the story's due date is set once the session is moved back.
+        today = timezone.localdate(timezone=rep.tzinfo)
         session_hold(
             actor=session.coach,
             session=session,
-            notes=step.evidence,
+            notes=step.notes,
             observations=[
-                {"skill": skills[slug], "rating": rating, "evidence": step.evidence}
-                for slug, rating in step.observations
+                {"skill": skills[slug], "rating": rating, "evidence": evidence}
+                for slug, rating, evidence in step.observations
+            ],
+            commitments=[
+                {"text": p.text, "skill": skills[p.skill] if p.skill else None, "due_date": today}
+                for p in step.commitments
             ],
         )
     if step.days_ago:
         _back_in_time(
             rep=rep, module=module, attempts=attempts, when=now - dt.timedelta(days=step.days_ago)
+        )
+    if held:
+        _promises_settle(session=session, promises=step.commitments, now=now)
+
+
+def _promises_settle(
+    *, session: CoachingSession, promises: tuple[Promise, ...], now: dt.datetime
+) -> None:
+    """Date the commitments made at ``session`` as the story has them; the rep keeps the kept
+    ones (through the service), and the rest keep a reminder before their new due date."""
+    session.refresh_from_db(fields=["held_at"])
+    rep = session.rep
+    held_on = timezone.localdate(session.held_at, timezone=rep.tzinfo)
+    made = list(Commitment.objects.filter(session=session).order_by("pk"))
+    for commitment, promise in zip(made, promises, strict=True):
+        Commitment.objects.filter(pk=commitment.pk).update(
+            due_date=held_on + dt.timedelta(days=promise.due_in_days),
+            created_at=session.held_at,
+        )
+        commitment.refresh_from_db()
+        if promise.kept_hours_ago is None:
+            commitment_reminder_schedule(commitment=commitment)
+            continue
+        commitment_mark_kept(rep=rep, commitment=commitment, note=promise.note)
+        Commitment.objects.filter(pk=commitment.pk).update(
+            resolved_at=now - dt.timedelta(hours=promise.kept_hours_ago)
         )
 
 

@@ -70,7 +70,8 @@ def session_for(*, user: User, session_id: int) -> CoachingSession:
         .select_related("completion", "cancelled_by")
         .prefetch_related(
             Prefetch("observations", Observation.objects.select_related("skill", "observer")),
-            Prefetch("commitments", Commitment.objects.select_related("skill")),
+            # With their rep: whether the viewer may review each is asked of the rep's line.
+            Prefetch("commitments", Commitment.objects.select_related("skill", "rep")),
             Prefetch(
                 "reschedule_requests", RescheduleRequest.objects.order_by("-created_at", "-pk")
             ),

@@ -27,7 +27,8 @@ from coaching.models import CoachingSession, Commitment, Reinforcement
 from coaching.reminders.outbox import reminders_claim_due, reminders_deliver
 from coaching.sessions.commitments import commitment_mark_kept, commitments_mark_missed
 from coaching.sessions.decay import skill_upkeep_run
-from coaching.sessions.services import session_hold, sessions_mark_missed
+from coaching.sessions.records import session_hold
+from coaching.sessions.services import sessions_mark_missed
 from coaching.simulation.content import Content
 from coaching.simulation.people import SimulatedRep, people_create, world_prefix
 from coaching.simulation.profiles import COMMITMENT_DAYS, COMMITMENT_RATE, RepProfile

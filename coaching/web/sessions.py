@@ -16,6 +16,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -29,12 +30,26 @@ from accounts.permissions import can_view_person, is_admin
 from accounts.selectors import team_of
 from coaching.models import RUBRIC_ANCHORS, CoachingSession
 from coaching.models.agenda import Agenda
+from coaching.sessions.booking import OutsideWorkingHours
 from coaching.sessions.permissions import (
+    can_answer_reschedule_request,
     can_change_session,
     can_hold_session,
     can_reflect_on_session,
+    can_request_reschedule,
     can_see_private_notes,
     commitments_reviewable_by,
+)
+from coaching.sessions.records import (
+    HoldRecord,
+    NotStarted,
+    amend_closes_at,
+    amend_open,
+    hold_opens_at,
+    session_amend,
+    session_amend_preview,
+    session_hold,
+    session_hold_preview,
 )
 from coaching.sessions.selectors import (
     manager_week,
@@ -45,16 +60,18 @@ from coaching.sessions.selectors import (
 from coaching.sessions.services import (
     session_book_manual,
     session_cancel,
-    session_hold,
     session_reflect,
     session_reschedule,
 )
 from coaching.web.forms import (
+    COMMITMENT_ROWS,
     BookSessionForm,
     CancelForm,
     HoldForm,
+    KeepTimeForm,
     ReflectionForm,
     RescheduleForm,
+    RescheduleRequestForm,
 )
 from coaching.web.rendering import back_url, render_for_viewer
 from config.errors import Conflict, DomainError
@@ -144,9 +161,12 @@ def week(request: HttpRequest) -> HttpResponse:
                 duration_minutes=data["duration_minutes"],
                 focus_skill=data["focus_skill"],
                 note=data["note"],
+                outside_hours_confirmed=data["outside_hours_confirmed"],
             )
         except DomainError as refusal:
             form.add_error(None, refusal.message)
+            if isinstance(refusal, OutsideWorkingHours):
+                form.offer_outside_hours()
         else:
             booked_day = timezone.localtime(booked.scheduled_for, tz).date()
             week_start = _week_start(None, booked_day)
@@ -169,20 +189,30 @@ def week(request: HttpRequest) -> HttpResponse:
 
 
 def _hold_skills(session: CoachingSession) -> list[Skill]:
-    """The skills to rate: the agenda's (module and missed ones), then the session's focus."""
+    """The skills to rate: the agenda's (module and missed ones), then the session's focus,
+    then any other rated when it was held."""
     wanted = Agenda.from_json(session.agenda).skill_ids()
     if session.focus_skill_id:
         wanted.append(session.focus_skill_id)
+    wanted.extend(observation.skill_id for observation in session.observations.all())
     order = list(dict.fromkeys(wanted))
     found = {skill.pk: skill for skill in Skill.objects.filter(pk__in=order)}
     return [found[pk] for pk in order if pk in found]
 
 
 def _hold_form(session: CoachingSession, data=None) -> HoldForm:
+    """The form to hold the session or, once held, to amend its record (filled in with it)."""
+    if session.status != CoachingSession.Status.HELD:
+        return HoldForm(
+            data, skills=_hold_skills(session), all_skills=list(Skill.objects.order_by("name"))
+        )
+    made = len(session.commitments.all())
     return HoldForm(
         data,
+        initial=HoldForm.initial_from(session),
         skills=_hold_skills(session),
         all_skills=list(Skill.objects.order_by("name")),
+        commitment_rows=max(COMMITMENT_ROWS, made + 1),
     )
 
 
@@ -193,6 +223,10 @@ def _session_page(
     hold_form: HoldForm | None = None,
     reschedule_form: RescheduleForm | None = None,
     cancel_form: CancelForm | None = None,
+    request_form: RescheduleRequestForm | None = None,
+    keep_form: KeepTimeForm | None = None,
+    amend_form: HoldForm | None = None,
+    record_preview: HoldRecord | None = None,
     notice: str = "",
     error: str = "",
 ) -> HttpResponse:
@@ -202,8 +236,13 @@ def _session_page(
         CoachingSession.Status.SCHEDULED,
         CoachingSession.Status.MISSED,
     )
+    coaches = can_hold_session(user, session)
+    can_amend = coaches and amend_open(session)
     can_change = scheduled and can_change_session(user, session)
     commitments = list(session.commitments.all())
+    # Newest first: the page shows the latest request to reschedule and what became of it.
+    latest_request = next(iter(session.reschedule_requests.all()), None)
+    asked = latest_request is not None and latest_request.is_open
     context = {
         "session": session,
         "is_rep": can_reflect_on_session(user, session),
@@ -212,9 +251,21 @@ def _session_page(
         "can_change": can_change,
         "can_see_plan": can_view_person(user, session.rep),
         "hold_form": (hold_form or _hold_form(session)) if can_hold else None,
+        "hold_opens_later": opens if (opens := hold_opens_at(session)) > timezone.now() else None,
+        "hold_early_minutes": settings.COACHING_HOLD_EARLY_MINUTES,
+        "amend_form": (amend_form or _hold_form(session)) if can_amend else None,
+        "amend_until": amend_closes_at(session),
+        "amend_hours": settings.COACHING_AMEND_HOURS,
+        "record_final": coaches and session.held_at is not None and not can_amend,
+        "record_preview": record_preview,
         "reschedule_form": reschedule_form
         or RescheduleForm(tz=user.tzinfo, initial={"scheduled_for": session.scheduled_for}),
         "cancel_form": cancel_form or CancelForm(),
+        "reschedule_request": latest_request,
+        "can_request": scheduled and not asked and can_request_reschedule(user, session),
+        "can_answer": scheduled and asked and can_answer_reschedule_request(user, session),
+        "request_form": request_form or RescheduleRequestForm(),
+        "keep_form": keep_form or KeepTimeForm(),
         "reviewable": commitments_reviewable_by(user, commitments),
         "back": reverse("coaching:session", args=[session.pk]),
         "notice": notice,
@@ -266,8 +317,51 @@ def _session_change(
             return _conflict(request, session.pk, clash)
         except DomainError as refusal:
             form.add_error(None, refusal.message)
+            if isinstance(refusal, OutsideWorkingHours) and hasattr(form, "offer_outside_hours"):
+                form.offer_outside_hours()
         else:
             return _after_change(request, session.pk, done)
+    return _session_page(request, session, **{form_name: form})
+
+
+def _record_two_steps(
+    request: HttpRequest,
+    session: CoachingSession,
+    *,
+    form_name: str,
+    preview: Callable[..., HoldRecord],
+    save: Callable[..., object],
+    done: str,
+) -> HttpResponse:
+    """Holding and amending take two POSTs, with or without htmx: the first shows what will be
+    saved (the form's values ride along hidden), the second, with ``confirm``, saves it;
+    ``edit`` goes back to the form as it was filled in. Both steps apply the service's rules,
+    so a refusal shows on the form at either."""
+    form = _hold_form(session, request.POST)
+    if "edit" in request.POST or not form.is_valid():
+        return _session_page(request, session, **{form_name: form})
+    record = {
+        "actor": request.user,
+        "session": session,
+        "notes": form.cleaned_data["notes"],
+        "private_notes": form.cleaned_data["private_notes"],
+        "observations": form.observations(),
+        "commitments": form.commitments(),
+    }
+    try:
+        if "confirm" not in request.POST:
+            shown = preview(**record)
+            return _session_page(request, session, **{form_name: form}, record_preview=shown)
+        save(**record)
+    except NotStarted as early:
+        # Not a change under the form: the coach came too soon, and may come back.
+        form.add_error(None, early.message)
+    except Conflict as clash:
+        return _conflict(request, session.pk, clash)
+    except DomainError as refusal:
+        form.add_error(None, refusal.message)
+    else:
+        return _after_change(request, session.pk, done)
     return _session_page(request, session, **{form_name: form})
 
 
@@ -277,21 +371,29 @@ def session_hold_view(request: HttpRequest, session_id: int) -> HttpResponse:
     session = session_for(user=request.user, session_id=session_id)
     if not can_hold_session(request.user, session):
         raise PermissionDenied("Only the session's coach or an admin can record it as held.")
-    form = _hold_form(session, request.POST)
-    return _session_change(
+    return _record_two_steps(
         request,
         session,
-        form,
         form_name="hold_form",
-        act=lambda data: session_hold(
-            actor=request.user,
-            session=session,
-            notes=data["notes"],
-            private_notes=data["private_notes"],
-            observations=form.observations(),
-            commitments=form.commitments(),
-        ),
+        preview=session_hold_preview,
+        save=session_hold,
         done="Session recorded as held.",
+    )
+
+
+@login_required
+@require_POST
+def session_amend_view(request: HttpRequest, session_id: int) -> HttpResponse:
+    session = session_for(user=request.user, session_id=session_id)
+    if not can_hold_session(request.user, session):
+        raise PermissionDenied("Only the session's coach or an admin can change its record.")
+    return _record_two_steps(
+        request,
+        session,
+        form_name="amend_form",
+        preview=session_amend_preview,
+        save=session_amend,
+        done="The record is changed.",
     )
 
 
@@ -300,14 +402,17 @@ def session_hold_view(request: HttpRequest, session_id: int) -> HttpResponse:
 def session_reschedule_view(request: HttpRequest, session_id: int) -> HttpResponse:
     session = session_for(user=request.user, session_id=session_id)
     if not can_change_session(request.user, session):
-        raise PermissionDenied("Only the rep, their coach or an admin can move this session.")
+        raise PermissionDenied("Only the coach or an admin moves this session; ask to reschedule.")
     return _session_change(
         request,
         session,
         RescheduleForm(request.POST, tz=request.user.tzinfo),
         form_name="reschedule_form",
         act=lambda data: session_reschedule(
-            actor=request.user, session=session, scheduled_for=data["scheduled_for"]
+            actor=request.user,
+            session=session,
+            scheduled_for=data["scheduled_for"],
+            outside_hours_confirmed=data["outside_hours_confirmed"],
         ),
         done="Session moved.",
     )
@@ -318,7 +423,7 @@ def session_reschedule_view(request: HttpRequest, session_id: int) -> HttpRespon
 def session_cancel_view(request: HttpRequest, session_id: int) -> HttpResponse:
     session = session_for(user=request.user, session_id=session_id)
     if not can_change_session(request.user, session):
-        raise PermissionDenied("Only the rep, their coach or an admin can cancel this session.")
+        raise PermissionDenied("Only the coach or an admin cancels this session.")
     return _session_change(
         request,
         session,

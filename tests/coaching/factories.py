@@ -95,6 +95,15 @@ def session_with(rep, coach=None, **kwargs) -> CoachingSession:
     return CoachingSessionFactory(plan=plan_of(rep, coach), rep=rep, coach=coach, **kwargs)
 
 
+def session_started(session: CoachingSession, *, minutes_ago: int = 5) -> CoachingSession:
+    """``session`` moved to have begun ``minutes_ago``: a record may be written only from just
+    before a session starts (``COACHING_HOLD_EARLY_MINUTES``)."""
+    start = timezone.now() - dt.timedelta(minutes=minutes_ago)
+    CoachingSession.objects.filter(pk=session.pk).update(scheduled_for=start)
+    session.refresh_from_db()
+    return session
+
+
 class CoachingSessionFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = CoachingSession

@@ -10,9 +10,10 @@ from coaching.sessions.commitments import (
     commitment_review,
     commitments_mark_missed,
 )
-from coaching.sessions.services import session_book_manual, session_hold
+from coaching.sessions.records import session_hold
+from coaching.sessions.services import session_book_manual
 from config.errors import Conflict, DomainError
-from tests.coaching.factories import UTC, complete_module, freeze
+from tests.coaching.factories import UTC, complete_module, freeze, session_started
 from tests.factories import AdminFactory, ManagerFactory, RepFactory, build_module
 
 pytestmark = pytest.mark.django_db
@@ -41,10 +42,11 @@ def held_with_commitments(manager, rep, *dues: dt.date, at: dt.datetime | None =
     session = session_book_manual(
         coach=manager, rep=rep, scheduled_for=at or NOW + dt.timedelta(hours=3)
     )
+    session_started(session)
     session_hold(
         actor=manager,
         session=session,
-        notes="",
+        notes="Agreed what to try this week.",
         commitments=[
             {"text": f"Commitment {n}", "skill": None, "due_date": due}
             for n, due in enumerate(dues, start=1)
@@ -159,7 +161,7 @@ def test_a_follow_up_booked_after_the_miss_lists_it_and_the_one_after_does_not(c
 
     # Discussed there: once that session is held, the next agenda no longer carries it.
     clock.set(follow_up.scheduled_for + dt.timedelta(minutes=30))
-    session_hold(actor=manager, session=follow_up, notes="Talked it through")
+    session_hold(actor=manager, session=follow_up, notes="Talked the missed one through")
     next_one = session_book_manual(
         coach=manager, rep=rep, scheduled_for=clock.now + dt.timedelta(days=1)
     )

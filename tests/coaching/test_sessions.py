@@ -6,10 +6,10 @@ import pytest
 from django.conf import settings
 
 from coaching.models import CoachingSession, Commitment, Observation, Reminder
+from coaching.sessions.records import session_hold
 from coaching.sessions.services import (
     session_book_manual,
     session_cancel,
-    session_hold,
     session_reflect,
     session_reschedule,
     sessions_mark_missed,
@@ -58,6 +58,17 @@ def session(clock, manager, rep):
     return session_book_manual(coach=manager, rep=rep, scheduled_for=THURSDAY_10)
 
 
+# A note long enough to count as a record on its own.
+NOTE = "Worked through the opening and the close."
+
+
+@pytest.fixture
+def started(session, clock):
+    """Thursday 10:35: the session has begun, so it may be recorded."""
+    clock.set(THURSDAY_10 + dt.timedelta(minutes=35))
+    return session
+
+
 def pending(**filters):
     return Reminder.objects.filter(status=Reminder.Status.PENDING, **filters)
 
@@ -71,7 +82,7 @@ def test_a_manager_books_a_session_with_a_direct_report(session, manager, rep):
     assert session.duration_minutes == 30
     assert session.plan.rep == rep and session.plan.coach == manager
     assert reminder_rows() == {
-        ("session_booked", "maria", NOW),
+        # Maria booked it herself: only John hears of the booking.
         ("session_booked", "john", NOW),
         ("session_24h", "maria", THURSDAY_10 - 24 * H),
         ("session_24h", "john", THURSDAY_10 - 24 * H),
@@ -145,7 +156,7 @@ def test_overlapping_the_rep_s_sessions_with_another_coach_is_refused(session, r
 
 
 def test_a_cancelled_session_does_not_block_its_time(session, manager, rep):
-    session_cancel(actor=manager, session=session)
+    session_cancel(actor=manager, session=session, reason="A customer visit")
     assert session_book_manual(coach=manager, rep=rep, scheduled_for=THURSDAY_10)
 
 
@@ -193,9 +204,12 @@ def test_the_other_party_hears_of_the_move(session, manager, rep):
     assert notices.first().payload["calendar_invite"] is True
 
 
-def test_the_rep_may_move_it_and_the_coach_hears(session, manager, rep):
-    session_reschedule(actor=rep, session=session, scheduled_for=FRIDAY_14)
-    assert {r.recipient for r in Reminder.objects.filter(kind="session_rescheduled")} == {manager}
+def test_a_rep_cannot_move_a_session_their_coach_booked(session, rep):
+    with pytest.raises(DomainError, match="ask your coach"):
+        session_reschedule(actor=rep, session=session, scheduled_for=FRIDAY_14)
+    session.refresh_from_db()
+    assert session.scheduled_for == THURSDAY_10
+    assert not Reminder.objects.filter(kind="session_rescheduled").exists()
 
 
 def test_an_admin_moving_it_tells_both(session, manager, rep):
@@ -230,7 +244,12 @@ def test_moving_a_follow_up_out_of_its_window_makes_it_late(clock, manager, rep)
     session_reschedule(actor=manager, session=follow_up, scheduled_for=FRIDAY_14)
     follow_up.refresh_from_db()
     assert follow_up.late is True
-    session_reschedule(actor=manager, session=follow_up, scheduled_for=THURSDAY_10 - 2 * H)
+    session_reschedule(
+        actor=manager,
+        session=follow_up,
+        scheduled_for=THURSDAY_10 - 2 * H,  # 08:00, before the working day
+        outside_hours_confirmed=True,
+    )
     follow_up.refresh_from_db()
     assert follow_up.late is False
 
@@ -255,12 +274,15 @@ def test_moving_onto_another_session_is_refused(session, manager):
     assert session.scheduled_for == THURSDAY_10
 
 
-def test_a_clash_does_not_tell_the_rep_who_else_is_coached(session, manager, rep):
+def test_a_clash_names_whose_session_it_is_and_when(session, manager, rep):
     other = RepFactory(manager=manager, first_name="Sheila", last_name="Grant")
     session_book_manual(coach=manager, rep=other, scheduled_for=FRIDAY_14)
     with pytest.raises(DomainError) as refused:
-        session_reschedule(actor=rep, session=session, scheduled_for=FRIDAY_14)
-    assert "Sheila" not in refused.value.message and "Fri 13 Mar 14:00 GMT" in refused.value.message
+        session_reschedule(actor=manager, session=session, scheduled_for=FRIDAY_14)
+    assert "overlaps your coaching session on Fri 13 Mar 14:00 GMT-14:30" in refused.value.message
+    with pytest.raises(DomainError) as refused:
+        session_reschedule(actor=AdminFactory(), session=session, scheduled_for=FRIDAY_14)
+    assert f"overlaps {manager}'s coaching session on Fri 13 Mar 14:00" in refused.value.message
 
 
 def test_moving_within_its_own_time_is_not_an_overlap(session, manager):
@@ -272,7 +294,7 @@ def test_moving_within_its_own_time_is_not_an_overlap(session, manager):
 
 
 def test_another_manager_cannot_move_it(session):
-    with pytest.raises(DomainError, match="Only the rep"):
+    with pytest.raises(DomainError, match="Only the coach"):
         session_reschedule(actor=ManagerFactory(), session=session, scheduled_for=FRIDAY_14)
 
 
@@ -299,14 +321,14 @@ def test_cancelling_cancels_pending_reminders_and_tells_the_rep(session, manager
 
 
 def test_cancelling_twice_is_a_conflict(session, manager):
-    session_cancel(actor=manager, session=session)
+    session_cancel(actor=manager, session=session, reason="A customer visit")
     with pytest.raises(Conflict):
-        session_cancel(actor=manager, session=session)
+        session_cancel(actor=manager, session=session, reason="A customer visit")
 
 
 def test_another_manager_cannot_cancel(session):
     with pytest.raises(DomainError):
-        session_cancel(actor=ManagerFactory(), session=session)
+        session_cancel(actor=ManagerFactory(), session=session, reason="A customer visit")
     session.refresh_from_db()
     assert session.status == "scheduled"
 
@@ -325,8 +347,8 @@ def test_only_the_rep_reflects(session, manager):
         session_reflect(rep=manager, session=session, reflection="x")
 
 
-def test_no_reflection_after_the_session_is_held(session, manager, rep):
-    session_hold(actor=manager, session=session, notes="Good")
+def test_no_reflection_after_the_session_is_held(started, session, manager, rep):
+    session_hold(actor=manager, session=session, notes=NOTE)
     with pytest.raises(Conflict):
         session_reflect(rep=rep, session=session, reflection="late")
 
@@ -373,10 +395,11 @@ def test_each_commitment_is_reminded_at_nine_the_day_before_in_the_rep_s_zone(
 ):
     rep = RepFactory(manager=manager, timezone="America/New_York")
     session = session_book_manual(coach=manager, rep=rep, scheduled_for=THURSDAY_10)
+    clock.set(THURSDAY_10)
     session_hold(
         actor=manager,
         session=session,
-        notes="",
+        notes=NOTE,
         commitments=[
             {"text": "Prospect 20 accounts", "skill": None, "due_date": dt.date(2026, 3, 20)}
         ],
@@ -396,19 +419,19 @@ def test_a_commitment_due_tomorrow_made_in_the_afternoon_is_reminded_at_once(
     session_hold(
         actor=manager,
         session=session,
-        notes="",
+        notes=NOTE,
         commitments=[{"text": "Call Acme", "skill": None, "due_date": dt.date(2026, 3, 13)}],
     )
     assert {r.due_at for r in Reminder.objects.filter(kind="commitment_due")} == {clock.now}
 
 
-def test_holding_cancels_the_hold_overdue_nudge_and_pre_session_reminders(session, manager):
-    session_hold(actor=manager, session=session, notes="")
+def test_holding_cancels_the_hold_overdue_nudge_and_pre_session_reminders(started, manager):
+    session_hold(actor=manager, session=started, notes=NOTE)
     assert not pending(kind__in=["session_hold_overdue", "session_24h", "session_1h"]).exists()
 
 
-def test_a_second_hold_is_a_conflict_and_writes_nothing(session, manager, skill):
-    session_hold(actor=manager, session=session, notes="once")
+def test_a_second_hold_is_a_conflict_and_writes_nothing(started, session, manager, skill):
+    session_hold(actor=manager, session=session, notes=NOTE)
     with pytest.raises(Conflict):
         session_hold(
             actor=manager,
@@ -417,11 +440,11 @@ def test_a_second_hold_is_a_conflict_and_writes_nothing(session, manager, skill)
             observations=[{"skill": skill, "rating": 3}],
         )
     session.refresh_from_db()
-    assert session.shared_notes == "once" and not Observation.objects.exists()
+    assert session.shared_notes == NOTE and not Observation.objects.exists()
 
 
 @pytest.mark.parametrize("rating", [0, 6, -1, "3", 3.5, True, None])
-def test_a_rating_outside_one_to_five_writes_nothing(session, manager, skill, rating):
+def test_a_rating_outside_one_to_five_writes_nothing(started, session, manager, skill, rating):
     before = set(Reminder.objects.values_list("pk", "status", "due_at"))
     with pytest.raises(DomainError, match="1 to 5"):
         session_hold(
@@ -450,12 +473,12 @@ def test_a_rating_outside_one_to_five_writes_nothing(session, manager, skill, ra
         ([], [{"text": "t"}], "needs a due date"),
     ],
 )
-def test_bad_hold_input_is_refused(session, manager, observations, commitments, message):
+def test_bad_hold_input_is_refused(started, session, manager, observations, commitments, message):
     with pytest.raises(DomainError, match=message):
         session_hold(
             actor=manager,
             session=session,
-            notes="",
+            notes=NOTE,
             observations=observations,
             commitments=commitments,
         )
@@ -463,12 +486,12 @@ def test_bad_hold_input_is_refused(session, manager, observations, commitments, 
     assert session.status == "scheduled"
 
 
-def test_an_unknown_observation_source_is_refused(session, manager, skill):
+def test_an_unknown_observation_source_is_refused(started, session, manager, skill):
     with pytest.raises(DomainError, match="kind of observation"):
         session_hold(
             actor=manager,
             session=session,
-            notes="",
+            notes=NOTE,
             observations=[{"skill": skill, "rating": 3, "source": "gossip"}],
         )
 
@@ -477,10 +500,10 @@ def test_an_unknown_observation_source_is_refused(session, manager, skill):
 def test_only_the_coach_or_an_admin_holds(session, rep, who):
     actor = rep if who == "rep" else ManagerFactory()
     with pytest.raises(DomainError, match="coach or an admin"):
-        session_hold(actor=actor, session=session, notes="")
+        session_hold(actor=actor, session=session, notes=NOTE)
 
 
-def test_an_admin_may_hold_and_observes_in_their_own_name(session, skill):
+def test_an_admin_may_hold_and_observes_in_their_own_name(started, session, skill):
     admin = AdminFactory()
     session_hold(
         actor=admin, session=session, notes="", observations=[{"skill": skill, "rating": 5}]
@@ -488,23 +511,25 @@ def test_an_admin_may_hold_and_observes_in_their_own_name(session, skill):
     assert Observation.objects.get().observer == admin
 
 
-def test_a_missed_session_can_still_be_recorded_as_held(session, manager):
+def test_a_missed_session_can_still_be_recorded_as_held(session, manager, clock):
     CoachingSession.objects.filter(pk=session.pk).update(status="missed")
-    assert session_hold(actor=manager, session=session, notes="late notes").status == "held"
+    clock.set(THURSDAY_10 + GRACE + H)
+    assert session_hold(actor=manager, session=session, notes=NOTE).status == "held"
 
 
 def test_a_cancelled_session_cannot_be_held(session, manager):
-    session_cancel(actor=manager, session=session)
+    session_cancel(actor=manager, session=session, reason="A customer visit")
     with pytest.raises(Conflict, match="cancelled"):
-        session_hold(actor=manager, session=session, notes="")
+        session_hold(actor=manager, session=session, notes=NOTE)
 
 
-def test_new_commitments_join_the_agenda_of_the_next_session(session, manager, rep):
+def test_new_commitments_join_the_agenda_of_the_next_session(session, manager, rep, clock):
     following = session_book_manual(coach=manager, rep=rep, scheduled_for=FRIDAY_14)
+    clock.set(THURSDAY_10 + dt.timedelta(minutes=35))
     session_hold(
         actor=manager,
         session=session,
-        notes="",
+        notes=NOTE,
         commitments=[{"text": "Call Acme", "skill": None, "due_date": "2026-03-20"}],
     )
     following.refresh_from_db()
@@ -542,9 +567,10 @@ def test_marking_missed_again_changes_nothing(session):
 
 def test_held_and_cancelled_sessions_are_never_missed(clock, manager, rep):
     held = session_book_manual(coach=manager, rep=rep, scheduled_for=THURSDAY_10)
-    session_hold(actor=manager, session=held, notes="")
     cancelled = session_book_manual(coach=manager, rep=rep, scheduled_for=FRIDAY_14)
-    session_cancel(actor=manager, session=cancelled)
+    clock.set(THURSDAY_10)
+    session_hold(actor=manager, session=held, notes=NOTE)
+    session_cancel(actor=manager, session=cancelled, reason="A customer visit")
     assert sessions_mark_missed(now=FRIDAY_14 + 48 * H) == 0
 
 
@@ -589,14 +615,15 @@ def test_every_move_raises_the_sequence_and_a_no_op_move_does_not(session, manag
 
 def test_cancelling_raises_the_sequence(session, manager):
     session_reschedule(actor=manager, session=session, scheduled_for=FRIDAY_14)
-    session_cancel(actor=manager, session=session)
+    session_cancel(actor=manager, session=session, reason="A customer visit")
     assert _sequence(session) == 2
 
 
-def test_holding_raises_the_sequence_and_a_reflection_does_not(session, manager, rep):
+def test_holding_raises_the_sequence_and_a_reflection_does_not(session, manager, rep, clock):
     session_reflect(rep=rep, session=session, reflection="Ready")
     assert _sequence(session) == 0
-    session_hold(actor=manager, session=session, notes="")
+    clock.set(THURSDAY_10)
+    session_hold(actor=manager, session=session, notes=NOTE)
     assert _sequence(session) == 1
 
 

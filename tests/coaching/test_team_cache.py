@@ -22,7 +22,8 @@ from coaching.insights.cache import team_bucket_offset, team_cache_key
 from coaching.insights.dashboard import TeamDashboard
 from coaching.models import CoachingSession, Observation
 from coaching.sessions.commitments import commitment_mark_kept
-from coaching.sessions.services import session_book_manual, session_hold
+from coaching.sessions.records import session_hold
+from coaching.sessions.services import session_book_manual
 from coaching.skills.memory import memory_review
 from lms.services import attempt_start, attempt_submit
 from tests.coaching.factories import (

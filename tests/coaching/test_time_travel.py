@@ -22,10 +22,10 @@ from coaching.reminders.messages import UPCOMING_SESSION_KINDS
 from coaching.reminders.outbox import reminder_deliver, reminders_claim_due
 from coaching.reminders.schedule import SESSION_BEFORE_START as BEFORE_START
 from coaching.sessions.commitments import commitments_mark_missed
+from coaching.sessions.records import session_hold
 from coaching.sessions.services import (
     session_book_manual,
     session_cancel,
-    session_hold,
     session_reschedule,
     sessions_mark_missed,
 )
@@ -224,10 +224,15 @@ def test_three_weeks_of_coaching_send_every_reminder_once_on_time_and_nothing_st
         ),
     )
     sim.on(at(7, 12), move("moved", at(9, 15), actor=rep))  # after its first 24 h reminder
-    sim.on(at(9, 8), lambda: session_cancel(actor=coach, session=sessions["cancelled"]))
+    sim.on(at(9, 8), lambda: session_cancel(actor=coach, session=sessions["cancelled"], reason="A customer visit"))
     sim.on(at(12, 9), move("moved_twice", at(16, 10), actor=coach))
     sim.on(at(14, 8), move("moved_twice", at(15, 16), actor=coach))
-    sim.on(at(20, 9, 40), lambda: session_hold(actor=coach, session=sessions["last"], notes="."))
+    sim.on(
+        at(20, 9, 40),
+        lambda: session_hold(
+            actor=coach, session=sessions["last"], notes="Covered the discovery plan."
+        ),
+    )
     sim.run_until(END, check_sent)
 
     reminders = list(Reminder.objects.select_related("session"))

@@ -17,13 +17,14 @@ from coaching.models import (
     Observation,
     Reminder,
 )
-from coaching.sessions.services import session_hold
+from coaching.sessions.records import session_hold
 from tests.coaching.factories import (
     NEW_YORK,
     CommitmentFactory,
     ObservationFactory,
     at,
     complete_module,
+    session_started,
     session_with,
 )
 from tests.factories import ManagerFactory, RepFactory, SkillFactory, build_module
@@ -58,6 +59,7 @@ def follow_up_of(rep) -> CoachingSession:
 
 def held(session, coach, *, skill=None, due_in_days: int = 7) -> CoachingSession:
     skill = skill or SkillFactory(slug="closing", name="Closing")
+    session_started(session)
     return session_hold(
         actor=coach,
         session=session,
@@ -458,13 +460,14 @@ def hold_form_data(session, skill, **overrides) -> dict:
         "commitment_1_text": "",
         "notes": "Good progress.",
         "private_notes": "Needs confidence.",
+        "confirm": "1",
     }
     data.update(overrides)
     return data
 
 
 def test_holding_through_the_form_writes_observations_and_commitments(client, org):
-    session = follow_up_of(org.rep)
+    session = session_started(follow_up_of(org.rep))
     skill = session.focus_skill
     extra = SkillFactory(name="Negotiation")
     data = hold_form_data(
@@ -491,7 +494,7 @@ def test_holding_through_the_form_writes_observations_and_commitments(client, or
 
 
 def test_holding_without_javascript_redirects_to_the_session(client, org):
-    session = follow_up_of(org.rep)
+    session = session_started(follow_up_of(org.rep))
     response = as_user(client, org.manager).post(
         f"/coaching/sessions/{session.pk}/hold/", hold_form_data(session, session.focus_skill)
     )
@@ -510,7 +513,7 @@ def test_holding_without_javascript_redirects_to_the_session(client, org):
     ],
 )
 def test_a_refused_hold_shows_why_and_writes_nothing(client, org, overrides, message):
-    session = follow_up_of(org.rep)
+    session = session_started(follow_up_of(org.rep))
     skill = session.focus_skill
     overrides = {key.replace("SKILL", str(skill.pk)): value for key, value in overrides.items()}
     response = as_user(client, org.manager).post(
@@ -527,7 +530,7 @@ def test_a_refused_hold_shows_why_and_writes_nothing(client, org, overrides, mes
 
 @pytest.mark.parametrize(("who", "status"), [("rep", 403), ("other_manager", 404)])
 def test_only_the_coach_or_an_admin_holds_a_session(client, org, who, status):
-    session = follow_up_of(org.rep)
+    session = session_started(follow_up_of(org.rep))
     response = as_user(client, getattr(org, who)).post(
         f"/coaching/sessions/{session.pk}/hold/", hold_form_data(session, session.focus_skill)
     )
@@ -538,11 +541,14 @@ def test_only_the_coach_or_an_admin_holds_a_session(client, org, who, status):
 
 def test_an_admin_holds_a_session_with_no_coach(client, org):
     loner = RepFactory(manager=None)
-    session = session_with(loner, coach=None)
+    session = session_started(session_with(loner, coach=None))
     assert f"/coaching/sessions/{session.pk}/" in (
         as_user(client, org.admin).get("/coaching/no-coach/").content.decode()
     )
-    response = client.post(f"/coaching/sessions/{session.pk}/hold/", {"notes": "Covered."})
+    response = client.post(
+        f"/coaching/sessions/{session.pk}/hold/",
+        {"notes": "Covered the whole agenda.", "confirm": "1"},
+    )
     assert response.status_code == 302
     session.refresh_from_db()
     assert session.status == CoachingSession.Status.HELD
