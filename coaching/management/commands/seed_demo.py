@@ -3,6 +3,7 @@ from django.db import transaction
 
 from accounts.demo import DEMO_PASSWORD, DEMO_PEOPLE, demo_people_seed
 from coaching.demo.history import demo_history_seed
+from coaching.demo.today import demo_today_seed
 from lms.demo import demo_courses_seed
 
 
@@ -13,7 +14,8 @@ class Command(BaseCommand):
         with transaction.atomic():
             people = demo_people_seed()
             courses = demo_courses_seed()
-            demo_history_seed(people)
+            history = demo_history_seed(people)
+            demo_today_seed(people, fresh={name for name, steps in history.items() if steps})
         self.stdout.write(self.style.SUCCESS("Demo organisation ready."))
         for item in courses:
             self.stdout.write(f"  course  {item.course.slug} ({item.outcome})")
