@@ -32,7 +32,7 @@ from accounts.models import User
 from coaching.models import CoachingSession, Commitment, Observation, Reminder
 from coaching.reminders.schedule import reminders_cancel
 from coaching.sessions.commitments import commitment_mark_kept, commitment_reminder_schedule
-from coaching.sessions.services import session_hold
+from coaching.sessions.records import session_hold
 from coaching.skills.memory import memory_rebuild
 from config.errors import DomainError
 from lms.models import (
