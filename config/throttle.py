@@ -64,7 +64,11 @@ class PageThrottleMiddleware:
 
     def _sign_in(self, request: HttpRequest) -> bool:
         if self._sign_in_paths is None:
-            self._sign_in_paths = frozenset({reverse("login"), reverse("admin:login")})
+            # A password reset sends an email to whatever address is typed: it spends the same
+            # per-address budget, so nobody can use it to flood someone's inbox.
+            self._sign_in_paths = frozenset(
+                {reverse("login"), reverse("admin:login"), reverse("password_reset")}
+            )
         return request.path_info in self._sign_in_paths
 
     def _refusal(self, request: HttpRequest) -> HttpResponse | None:

@@ -12,6 +12,7 @@ api_v1 = [
 
 urlpatterns = [
     path("", include("accounts.urls")),
+    path("accounts/", include("coaching.web.account_urls")),
     path("learn/", include("lms.urls")),
     path("coaching/", include("coaching.web.urls")),
     path("healthz", healthz, name="healthz"),

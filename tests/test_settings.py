@@ -35,3 +35,25 @@ def test_without_redis_the_web_process_and_the_worker_share_one_cache(settings):
     shared = FileBasedCache(settings.CACHES["default"]["LOCATION"], {})
     assert shared.get(key) == "from the worker"
     shared.delete(key)
+
+
+def _debug_with(**env: str) -> bool:
+    probe = "import django; django.setup(); from django.conf import settings; print(settings.DEBUG)"
+    environment = {key: value for key, value in os.environ.items() if key != "DEBUG"}
+    environment.update(env, DJANGO_SETTINGS_MODULE="config.settings")
+    result = subprocess.run(
+        [sys.executable, "-c", probe],
+        cwd=ROOT,
+        env=environment,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return result.stdout.strip().splitlines()[-1] == "True"
+
+
+def test_debug_is_off_unless_asked_for():
+    """`make run` shows a newcomer the real error pages; only DEBUG=1 shows Django's."""
+    assert _debug_with() is False
+    assert _debug_with(DEBUG="0") is False
+    assert _debug_with(DEBUG="1") is True

@@ -8,7 +8,7 @@ from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from accounts.api.serializers import MeSerializer, TokenRequestSerializer, TokenSerializer
-from accounts.lockout import LOCKED_OUT_MESSAGE
+from accounts.lockout import locked_out_message
 from config.api import ErrorSerializer
 
 
@@ -34,7 +34,8 @@ class TokenObtainApi(APIView):
         user = authenticate(request._request, **payload.validated_data)
         if getattr(request._request, "axes_locked_out", False):
             return Response(
-                {"message": LOCKED_OUT_MESSAGE}, status=status.HTTP_429_TOO_MANY_REQUESTS
+                {"message": locked_out_message(request._request)},
+                status=status.HTTP_429_TOO_MANY_REQUESTS,
             )
         if user is None or not user.is_active:
             return Response(

@@ -78,7 +78,7 @@ def reminder_email(
         "reminder": reminder,
         "digest": message.digest,
         "site_url": site_url(),
-        "settings_url": site_url(reverse("coaching:notifications")),
+        "settings_url": site_url(reverse("profile")),
     }
     template = "email/digest" if message.digest is not None else "email/reminder"
     email = EmailMultiAlternatives(

@@ -29,6 +29,7 @@ from django.utils import timezone
 from coaching.models import Notification, Reminder
 from coaching.reminders.channels import Invites, reminder_email, reminder_notification
 from coaching.reminders.messages import reason_not_to_deliver
+from coaching.reminders.preferences import OPTED_OUT_REASON, email_opted_out
 
 logger = logging.getLogger(__name__)
 
@@ -130,6 +131,7 @@ def reminders_deliver(
     failed: dict[int, str] = {}
     with transaction.atomic():
         reminders = list(_locked(wanted).order_by("pk"))
+        opted_out = email_opted_out(reminders)
         notifications: list[Notification] = []
         emails: list[tuple[int, EmailMessage]] = []
         invites: Invites = {}
@@ -140,7 +142,11 @@ def reminders_deliver(
             if reminder.status == Status.PENDING and reminder.due_at > now:
                 outcomes[reminder.pk] = NOT_DUE
                 continue
-            reason = reason_not_to_deliver(reminder, now=now)
+            reason = (
+                OPTED_OUT_REASON
+                if reminder.pk in opted_out
+                else reason_not_to_deliver(reminder, now=now)
+            )
             if reason:
                 cancelled[reason].append(reminder.pk)
                 continue

@@ -274,10 +274,10 @@ def test_a_rotated_feed_token_stops_working_and_the_new_one_works(client, people
     assert client.get("/coaching/calendar/not-a-token.ics").status_code == 404
 
 
-def test_the_feed_page_shows_the_link_and_resets_it(client, people):
+def test_the_profile_page_shows_the_feed_link_and_resets_it(client, people):
     rep, _ = people
     client.force_login(rep)
-    page = client.get("/coaching/notifications/")
+    page = client.get("/accounts/profile/")
     token = calendar_feed_for(user=rep).token
     assert f"/coaching/calendar/{token}.ics" in page.content.decode()
 
@@ -286,7 +286,5 @@ def test_the_feed_page_shows_the_link_and_resets_it(client, people):
     new = calendar_feed_for(user=rep).token
     assert new != token
     assert client.get(f"/coaching/calendar/{token}.ics").status_code == 404
-    assert (
-        f"/coaching/calendar/{new}.ics" in client.get("/coaching/notifications/").content.decode()
-    )
+    assert f"/coaching/calendar/{new}.ics" in client.get("/accounts/profile/").content.decode()
     assert client.get("/coaching/calendar/reset").status_code == 405

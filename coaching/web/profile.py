@@ -1,0 +1,97 @@
+"""The signed-in person's own page: their details, which reminders come by email, their
+calendar feed, and the way to their password.
+
+It lives here rather than in ``accounts`` because it sets coaching's things too (email per kind
+of reminder, the feed); ``accounts`` knows nothing of coaching. Each form posts on its own (a
+hidden ``section`` says which), and the page is rendered again with its errors, or redirected
+with a message.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods
+
+from accounts.forms import ProfileForm
+from accounts.services import user_profile_update
+from coaching.reminders.calendar import calendar_feed_for
+from coaching.reminders.preferences import (
+    email_kinds_for,
+    email_opt_outs_of,
+    email_preferences_set,
+)
+from config.errors import DomainError
+
+PAGE = "accounts/profile.html"
+DETAILS, EMAIL = "details", "email"
+
+
+class EmailPreferencesForm(forms.Form):
+    wanted = forms.MultipleChoiceField(
+        label="Send me an email when",
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, *args, kinds: list[tuple[str, str]], **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["wanted"].choices = kinds
+
+
+def _details_form(request: HttpRequest, data=None) -> ProfileForm:
+    user = request.user
+    initial = {
+        "first_name": user.first_name,
+        "last_name": user.last_name,
+        "email": user.email,
+        "timezone": user.timezone,
+    }
+    return ProfileForm(data, initial=initial, prefix=DETAILS)
+
+
+def _email_form(request: HttpRequest, data=None) -> EmailPreferencesForm:
+    kinds = email_kinds_for(user=request.user)
+    off = email_opt_outs_of(user=request.user)
+    initial = {"wanted": [value for value, _ in kinds if value not in off]}
+    return EmailPreferencesForm(data, initial=initial, kinds=kinds, prefix=EMAIL)
+
+
+def _feed_urls(request: HttpRequest) -> dict[str, str]:
+    feed = calendar_feed_for(user=request.user)
+    url = request.build_absolute_uri(reverse("coaching:calendar_feed", args=[feed.token]))
+    # webcal:// opens the calendar program's "subscribe" dialog instead of downloading once.
+    return {"feed_url": url, "webcal_url": "webcal://" + url.split("://", 1)[1]}
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def profile(request: HttpRequest) -> HttpResponse:
+    details, email = _details_form(request), _email_form(request)
+    if request.method == "POST":
+        section = request.POST.get("section")
+        if section == DETAILS:
+            details = _details_form(request, request.POST)
+            if details.is_valid():
+                try:
+                    user_profile_update(user=request.user, **details.cleaned_data)
+                except DomainError as error:
+                    details.add_error(None, error.message)
+                else:
+                    messages.success(request, "Your details are saved.")
+                    return redirect("profile")
+        elif section == EMAIL:
+            email = _email_form(request, request.POST)
+            if email.is_valid():
+                email_preferences_set(user=request.user, wanted=email.cleaned_data["wanted"])
+                messages.success(request, "Your email settings are saved.")
+                return redirect(reverse("profile") + "#email")
+    return render(
+        request,
+        PAGE,
+        {"details_form": details, "email_form": email, **_feed_urls(request)},
+    )
