@@ -88,6 +88,13 @@ def test_a_passed_quiz_books_a_session_the_manager_holds_and_the_rep_keeps_the_c
     expect(page.get_by_role("status").filter(has_text="Saved ✓")).to_be_visible()
     sign_out(page)
 
+    # The session's time comes: it may be recorded once it has begun.
+    CoachingSession.objects.filter(pk=session.pk).update(
+        scheduled_for=timezone.now() - dt.timedelta(minutes=5)
+    )
+    session.refresh_from_db()
+    when = timezone.localtime(session.scheduled_for, rep.tzinfo)
+
     # The manager finds it on their week, opens it and holds it.
     sign_in(page, "maria", PASSWORD)
     nav(page).get_by_role("link", name="Sessions this week").click()
@@ -108,7 +115,10 @@ def test_a_passed_quiz_books_a_session_the_manager_holds_and_the_rep_keeps_the_c
     page.get_by_label("Due date of commitment 1").fill(due.isoformat())
     page.get_by_label("Shared notes").fill("Good pace; keep the pauses.")
     page.get_by_label("Private notes").fill("Ready for harder accounts soon.")
-    page.get_by_role("button", name="Record as held").click()
+    page.get_by_role("button", name="Review the record").click()
+    expect(page.get_by_role("heading", name="Check before saving")).to_be_visible()
+    assert not Commitment.objects.filter(rep=rep).exists()
+    page.get_by_role("button", name="Confirm and save").click()
     expect(page.get_by_role("heading", name="What was recorded")).to_be_visible()
     expect(page.get_by_text("Session recorded as held.")).to_be_visible()
     assert Commitment.objects.get(rep=rep).text == "Open every call with a question"
