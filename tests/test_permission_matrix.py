@@ -1,8 +1,9 @@
 """Who gets what from every route, generated from the URL configuration (DESIGN §6).
 
-Every page and API route in ``get_resolver()`` is asked by five callers (nobody signed in, the
-rep, the rep's manager, another manager, an admin) about a small world of things that belong
-to the rep, and must answer the status the table below says. A route that is not in the table
+Every page and API route in ``get_resolver()`` is asked by six callers (nobody signed in, the
+rep, the rep's manager, another manager, an admin, and the rep's former manager, who coached
+them until they moved to their manager) about a small world of things that belong to the rep,
+and must answer the status the table below says. A route that is not in the table
 fails the test by name: adding a route means deciding who may use it.
 
 Pages and list/detail APIs are asked with GET; routes that only write are sent an empty POST
@@ -17,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -27,20 +29,26 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
+from accounts.models import User
+from accounts.services import user_set_manager
 from coaching.models import CalendarFeed, CoachingSession, Notification, Reinforcement
 from lms.services import attempt_start
 from tests.coaching.factories import CommitmentFactory, ObservationFactory, session_with
-from tests.factories import SkillFactory, build_module
+from tests.factories import ManagerFactory, SkillFactory, build_module
 
 pytestmark = pytest.mark.django_db
 
-ACTORS = ("anonymous", "rep", "manager", "other_manager", "admin")
+ACTORS = ("anonymous", "rep", "manager", "other_manager", "admin", "former_manager")
 LOGIN = "login"  # a redirect to the sign-in page
 SKIP_PREFIXES = ("admin/",)  # Django's admin: staff only, asked on its own below
 
 
-def row(anonymous, rep, manager, other_manager, admin) -> dict[str, Any]:
-    return dict(zip(ACTORS, (anonymous, rep, manager, other_manager, admin), strict=True))
+def row(anonymous, rep, manager, other_manager, admin, former_manager=None) -> dict[str, Any]:
+    """What each caller gets. The former manager has no rights over the rep left, so they get
+    what another manager gets unless ``former_manager`` says otherwise."""
+    former_manager = other_manager if former_manager is None else former_manager
+    callers = (anonymous, rep, manager, other_manager, admin, former_manager)
+    return dict(zip(ACTORS, callers, strict=True))
 
 
 def everyone(status, anonymous=LOGIN) -> dict[str, Any]:
@@ -238,9 +246,16 @@ def build_world(org):
     """A rep's course, module, lesson, quiz and open attempt; their plan, a scheduled session
     and a held one (rated, with a commitment); a notification, a refresher and a calendar feed.
 
+    Until all of it exists the rep reports to ``former_manager``; then an admin moves them to
+    their manager (``user_set_manager``), which hands the plan and the scheduled session over
+    and leaves the held one as the former manager's history.
+
     Returns the people, the ids to put in URLs (by URL parameter name) and everyone's token.
     """
     rep = org.rep
+    former = ManagerFactory(username="former_manager")
+    User.objects.filter(pk=rep.pk).update(manager=former)
+    rep.refresh_from_db()
     skill = SkillFactory(slug="closing", name="Closing")
     module = build_module(skill=skill, lessons=1, questions=2)
     attempt = attempt_start(user=rep, quiz=module.quiz)
@@ -264,6 +279,9 @@ def build_world(org):
         expires_at=timezone.now() + dt.timedelta(hours=48),
     )
     feed = CalendarFeed.objects.create(user=rep)
+    user_set_manager(user=rep, manager=org.manager, actor=org.admin)
+    rep.refresh_from_db()
+    org = SimpleNamespace(**vars(org), former_manager=former)
     tokens = {
         actor: Token.objects.create(user=getattr(org, actor)).key
         for actor in ACTORS
@@ -392,7 +410,14 @@ def test_an_unknown_calendar_token_is_not_found(world):
 
 @pytest.mark.parametrize(
     ("actor", "expected"),
-    [("anonymous", 302), ("rep", 302), ("manager", 302), ("other_manager", 302), ("admin", 200)],
+    [
+        ("anonymous", 302),
+        ("rep", 302),
+        ("manager", 302),
+        ("other_manager", 302),
+        ("admin", 200),
+        ("former_manager", 302),
+    ],
 )
 def test_the_admin_is_for_staff_only(world, actor, expected):
     org, _, tokens = world
