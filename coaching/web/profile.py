@@ -89,7 +89,7 @@ def profile(request: HttpRequest) -> HttpResponse:
             if email.is_valid():
                 email_preferences_set(user=request.user, wanted=email.cleaned_data["wanted"])
                 messages.success(request, "Your email settings are saved.")
-                return redirect(reverse("profile") + "#email")
+                return redirect("profile")
     return render(
         request,
         PAGE,
