@@ -54,9 +54,10 @@ def stages_in_words() -> str:
     return (
         "Each skill climbs four stages: introduced; learned once you get "
         f"{KNOWLEDGE_LEARNED} % of its quiz and refresher answers right; applied once your "
-        f"coach's ratings average {rubric_from_score(APPLICATION_APPLIED):g} of 5; mastered at "
-        f"{KNOWLEDGE_MASTERED} % knowledge, ratings of {rubric_from_score(APPLICATION_MASTERED):g} "
-        f"and a recall forecast of {percent(RETENTION_MASTERED)} or more."
+        f"coach's ratings average {rubric_from_score(APPLICATION_APPLIED):g} of 5; mastered with "
+        f"{KNOWLEDGE_MASTERED} % of answers right, ratings averaging "
+        f"{rubric_from_score(APPLICATION_MASTERED):g} and a recall forecast of "
+        f"{percent(RETENTION_MASTERED)} or more."
     )
 
 
@@ -77,7 +78,7 @@ def recall_in_words(value: float | None) -> str:
 
 
 def shortfall_in_words(shortfall: Shortfall) -> str:
-    """A shortfall as "Knowledge 72, 80 needed"; retention in per cent."""
+    """A shortfall as "Knowledge 72 of the 80 needed"; retention in per cent."""
     name = MEASURES[shortfall.measure]
     if shortfall.current is None:
         return f"{name}: {NO_EVIDENCE[shortfall.measure]} ({_needed(shortfall)} needed)"
@@ -86,7 +87,7 @@ def shortfall_in_words(shortfall: Shortfall) -> str:
         if shortfall.measure == "retention"
         else f"{round(shortfall.current)}"
     )
-    return f"{name} {current}, {_needed(shortfall)} needed"
+    return f"{name} {current} of the {_needed(shortfall)} needed"
 
 
 def _needed(shortfall: Shortfall) -> str:

@@ -110,7 +110,7 @@ def test_a_rep_sees_each_skills_stage_numbers_and_what_moves_it_on(client, manag
     assert 'aria-current="step">Learned' in skill
     assert "100 %" in skill and "of your latest quiz and refresher answers right" in skill
     assert "25 of 100" in skill and "about 2 of 5" in skill
-    assert "To reach applied:</strong> Application 25, 75 needed." in skill
+    assert "To reach applied:</strong> Application 25 of the 75 needed." in skill
     # Application holds it back: the step is a commitment, worded to the rep.
     assert "Agree a commitment on Closing with your coach" in skill
     assert module.title not in skill  # knowledge is not what is missing
@@ -123,7 +123,7 @@ def test_a_rep_who_knows_too_little_is_pointed_at_the_module(client, manager, cl
     quiz_taken(john, module, wrong=3)
     skill = skill_block(page(client, john, HOME).content.decode(), "closing")
     assert 'class="badge stage-introduced">Introduced' in skill
-    assert "To reach learned:</strong> Knowledge 40, 80 needed." in skill
+    assert "To reach learned:</strong> Knowledge 40 of the 80 needed." in skill
     assert f"Take “{module.title}” ({module.course.title}) and pass its quiz." in skill
     assert f'href="{reverse("lms:course", args=[module.course_id])}"' in skill
 
