@@ -13,9 +13,10 @@ import pytest
 from django.urls import reverse
 
 from accounts.services import user_set_manager, user_upsert
-from coaching.models import CoachingPlan, CoachingSession, Reminder
+from coaching.models import CoachingPlan, CoachingSession, Notification, Reminder
 from coaching.reminders.calendar import calendar_feed_for
 from coaching.reminders.messages import reminder_message
+from coaching.reminders.outbox import reminders_claim_due, reminders_deliver
 from coaching.reminders.schedule import session_reminders_schedule
 from coaching.sessions import reassign
 from config.errors import DomainError
@@ -27,6 +28,7 @@ from tests.coaching.factories import (
     plan_of,
     session_with,
 )
+from tests.coaching.test_delivery import invite_of
 from tests.conftest import api_as
 from tests.factories import AdminFactory, ManagerFactory, RepFactory
 
@@ -356,3 +358,19 @@ def test_the_admin_user_page_explains_a_refused_line(line, client):
     assert response.status_code == 200
     assert "move them to another manager before making" in response.content.decode()
     assert fresh(line["ahead"][0]).coach == line["old"]
+
+
+def test_the_notices_go_out_in_app_and_by_email_with_the_calendar_changes(line, mailoutbox):
+    move(line)
+    reminders_deliver(reminder_ids=reminders_claim_due(now=NOW), now=NOW)
+    by_subject = {(m.to[0], m.subject): m for m in mailoutbox}
+    rep, old, new = line["rep"], line["old"], line["new"]
+    assert (rep.email, f"Your coach is now {new}") in by_subject
+    assert (new.email, f"{rep} now reports to you") in by_subject
+    assert (old.email, f"{rep} no longer reports to you") in by_subject
+    handed = [
+        m for (to, subject), m in by_subject.items() if to == old.email and "handed" in subject
+    ]
+    assert len(handed) == 2
+    assert {invite_of(m)["method"] for m in handed} == {"CANCEL"}
+    assert Notification.objects.filter(recipient=new, title=f"{rep} now reports to you").exists()
