@@ -253,6 +253,15 @@ def test_the_team_page_filters_by_risk_and_stage(client, manager, team):
     assert "Closing: coaching gap" in row.group(1)
 
 
+def test_a_long_team_comes_in_pages_that_keep_the_filters(client, manager, team, monkeypatch):
+    monkeypatch.setattr("coaching.web.team.ROSTER_PAGE", 2)
+    first = page(client, manager, TEAM, q="e")  # everyone: every email has an "e"
+    assert roster_names(first) == ["john", "liam"]
+    assert 'href="?q=e&amp;page=2">Next</a>' in first.content.decode()
+    assert roster_names(page(client, manager, TEAM, q="e", page=2)) == ["sheila"]
+    assert roster_names(page(client, manager, TEAM, q="e", page=9)) == ["sheila"]
+
+
 def test_a_bad_filter_is_a_form_error_not_a_crash(client, manager, team):
     response = page(client, manager, TEAM, risk="catastrophic")
     assert response.status_code == 200
