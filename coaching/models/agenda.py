@@ -108,23 +108,35 @@ def agenda_merged(stored: Any, parts: Agenda) -> dict[str, Any]:
 
 # --- reading order, for emails and calendar invites ---------------------------------------------
 
-# The agenda's parts worth reading before the session, in reading order, with their headings.
+# The agenda's parts worth reading before the session, in reading order, with their headings
+# as the coach reads them.
 AGENDA_HEADINGS = {
     "note": "Note",
     "questions_to_ask": "Questions to ask",
     "behaviours_to_observe": "Behaviours to observe",
-    "practice_task": "Practice task",
-    "missed_questions": "Quiz questions missed",
+    "practice_task": "Practice task to set",
+    "missed_questions": "Quiz questions the rep missed",
     "commitments": "Commitments to review",
     "skills": "Skills",
+}
+# The same parts as the rep reads them: what to expect and what to prepare.
+REP_AGENDA_HEADINGS = {
+    **AGENDA_HEADINGS,
+    "note": "Your coach's note",
+    "questions_to_ask": "What your coach will ask",
+    "behaviours_to_observe": "What your coach will look for",
+    "practice_task": "What to practise",
+    "missed_questions": "Quiz questions you missed",
+    "commitments": "Your commitments to go over",
 }
 # Shown elsewhere (title, score line) or internal: not repeated as agenda sections.
 AGENDA_SKIPPED = {"module", "score", "missed_skills"}
 
 
-def agenda_sections(agenda: Any) -> list[tuple[str, list[str]]]:
-    """The stored agenda as (heading, items) pairs; unknown parts are shown under their own
-    name, after the known ones (a fading skill's ``reason`` among them)."""
+def agenda_sections(agenda: Any, *, for_rep: bool = False) -> list[tuple[str, list[str]]]:
+    """The stored agenda as (heading, items) pairs, headed for the coach or, ``for_rep``, for
+    the rep; unknown parts are shown under their own name, after the known ones (a fading
+    skill's ``reason`` among them)."""
     if not agenda:
         return []
     if not isinstance(agenda, dict):
@@ -137,7 +149,8 @@ def agenda_sections(agenda: Any) -> list[tuple[str, list[str]]]:
         value = agenda[key]
         if not value or isinstance(value, dict):
             continue
-        heading = AGENDA_HEADINGS.get(key) or str(key).replace("_", " ").capitalize()
+        headings = REP_AGENDA_HEADINGS if for_rep else AGENDA_HEADINGS
+        heading = headings.get(key) or str(key).replace("_", " ").capitalize()
         items = value if isinstance(value, list) else [value]
         sections.append((heading, [_agenda_item(item) for item in items if item]))
     return [(heading, items) for heading, items in sections if items]

@@ -71,6 +71,17 @@ def local_time(value: dt.datetime, user: User) -> str:
     return f"{local:%a} {local.day} {local:%b %Y, %H:%M} {local.tzname()}"
 
 
+def zone_name(user: User) -> str:
+    """ "London time" for Europe/London, "New York time" for America/New_York."""
+    place = str(user.tzinfo).rsplit("/", 1)[-1].replace("_", " ")
+    return "UTC" if place.upper() == "UTC" else f"{place} time"
+
+
+def local_day(day: dt.date, user: User) -> str:
+    """ "Fri 11 Dec 2026, London time": a due date is a day in ``user``'s calendar."""
+    return f"{day:%a} {day.day} {day:%b %Y}, {zone_name(user)}"
+
+
 def _counterpart(session: CoachingSession, recipient: User) -> str:
     if recipient.pk == session.rep_id:
         return f"with your coach {session.coach}" if session.coach_id else "(no coach assigned yet)"
@@ -136,18 +147,28 @@ def _session_message(reminder: Reminder, session: CoachingSession) -> Message:
     if reminder.kind == Kind.RESCHEDULE_KEPT and payload.get("answer"):
         body = f"{body} Your coach says: {payload['answer']}"
     cancelled = reminder.kind == Kind.SESSION_CANCELLED
-    agenda = [] if cancelled else agenda_sections(session.agenda)
+    for_rep = recipient.pk == session.rep_id
+    agenda = [] if cancelled else agenda_sections(session.agenda, for_rep=for_rep)
     return Message(title=title, body=body, url=session_path(session), agenda=agenda)
 
 
 def _commitment_message(reminder: Reminder, commitment: Commitment) -> Message:
-    due = f"{commitment.due_date.day} {commitment.due_date:%b %Y}"
-    if reminder.kind == Kind.COMMITMENT_MISSED:
+    # A due date is a day in the rep's calendar, whoever reads it.
+    due = local_day(commitment.due_date, commitment.rep)
+    if reminder.kind == Kind.COMMITMENT_MISSED and reminder.recipient_id != commitment.rep_id:
+        rep = commitment.rep
+        title = f"{rep} missed a commitment: {commitment.text[:80]}"
+        body = (
+            f"{rep} committed to “{commitment.text}”, due {due}, and has not kept it. "
+            "It is on the agenda of your next session with them."
+        )
+    elif reminder.kind == Kind.COMMITMENT_MISSED:
         title = f"Commitment missed: {commitment.text[:80]}"
-        body = f"“{commitment.text}” was due on {due}. It is on the agenda of your next session."
+        body = f"“{commitment.text}” was due {due}. It is on the agenda of your next session."
     else:
-        title = f"Commitment due {due}: {commitment.text[:80]}"
-        body = f"You committed to: “{commitment.text}”, due on {due}. Mark it kept when done."
+        day = commitment.due_date
+        title = f"Commitment due {day:%a} {day.day} {day:%b}: {commitment.text[:80]}"
+        body = f"You committed to “{commitment.text}”, due {due}. Mark it kept when done."
     return Message(title=title, body=body, url=commitment_path(commitment))
 
 

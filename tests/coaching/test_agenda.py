@@ -189,13 +189,30 @@ def test_sections_follow_the_reading_order_with_unknown_parts_after():
         "Note",
         "Questions to ask",
         "Behaviours to observe",
-        "Practice task",
-        "Quiz questions missed",
+        "Practice task to set",
+        "Quiz questions the rep missed",
         "Commitments to review",
         "Skills",
         "Reason",
     ]
     assert dict(sections)["Commitments to review"] == ["Call Acme (due 2026-03-20)"]
+
+
+def test_the_reps_sections_say_what_to_expect_and_what_to_prepare():
+    stored = {**STORED["fading skill"], **STORED["follow-up"], "note": "N"}
+    sections = agenda_sections(stored, for_rep=True)
+    assert [heading for heading, _ in sections] == [
+        "Your coach's note",
+        "What your coach will ask",
+        "What your coach will look for",
+        "What to practise",
+        "Quiz questions you missed",
+        "Your commitments to go over",
+        "Skills",
+        "Reason",
+    ]
+    # The same items under either heading.
+    assert [items for _, items in sections] == [items for _, items in agenda_sections(stored)]
 
 
 def test_lines_put_each_item_under_its_heading():
