@@ -258,7 +258,7 @@ def rep_coaching_overview(*, rep: User) -> RepCoachingOverview:
         .filter(rep=rep)
         .prefetch_related(
             Prefetch("observations", Observation.objects.select_related("skill")),
-            Prefetch("commitments", Commitment.objects.select_related("skill")),
+            Prefetch("commitments", Commitment.objects.select_related("skill", "rep")),
         )
         .order_by("-scheduled_for")[:HISTORY_LENGTH]
     )
