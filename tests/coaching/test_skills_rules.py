@@ -10,6 +10,7 @@ from coaching.skills.rules import (
     Stage,
     application_summary,
     diagnosis_for,
+    next_stage_for,
     rubric_to_score,
     stage_for,
 )
@@ -158,3 +159,36 @@ def test_the_demo_people_are_named_by_the_rules(who, skill, knowledge, ratings, 
     )
     # Retention 0.5: the memory is fading, so nobody here is mastered.
     assert stage_for(knowledge=knowledge, application=summary.score, retention=0.5) == stage
+
+
+# knowledge, application, retention → the next stage and the measures short of it
+NEXT_STAGES = [
+    (None, None, None, Stage.LEARNED, [("knowledge", None, 80)]),
+    (72, 90, 0.9, Stage.LEARNED, [("knowledge", 72, 80)]),
+    (80, None, None, Stage.APPLIED, [("application", None, 75)]),
+    (100, 25, 0.95, Stage.APPLIED, [("application", 25, 75)]),
+    (85, 80, 0.85, Stage.MASTERED, [("knowledge", 85, 90), ("application", 80, 85)]),
+    (95, 90, 0.79, Stage.MASTERED, [("retention", 0.79, 0.8)]),
+    (95, 90, None, Stage.MASTERED, [("retention", None, 0.8)]),
+    (95, 90, 0.95, None, []),
+]
+
+
+@pytest.mark.parametrize(
+    ("knowledge", "application", "retention", "following", "short"), NEXT_STAGES
+)
+def test_the_next_stage_names_what_stage_for_still_needs(
+    knowledge, application, retention, following, short
+):
+    stage, shortfalls = next_stage_for(
+        knowledge=knowledge, application=application, retention=retention
+    )
+    assert stage == following
+    assert [(s.measure, s.current, s.needed) for s in shortfalls] == short
+    # Meeting every shortfall reaches that stage at least (what is already there may take it
+    # further): the two functions read the same thresholds.
+    if following is not None:
+        met = {"knowledge": knowledge, "application": application, "retention": retention}
+        met.update({s.measure: s.needed for s in shortfalls})
+        order = list(Stage)
+        assert order.index(stage_for(**met)) >= order.index(following)
