@@ -109,7 +109,9 @@ class HeatCell:
     retention: str
     action: RecommendedAction | None
     act_url: str  # where its action posts; "" without one
-    url: str  # the rep's page, at this skill: where its details and action are
+    # The rep's page, at this skill: where its details and action are. The default is for
+    # entries cached before the field existed, read until their time bucket ends.
+    url: str = ""
 
     @classmethod
     def of(cls, row: SkillRow) -> HeatCell:
