@@ -6,8 +6,10 @@ from django import forms
 from django.db.models import QuerySet
 
 from accounts.models import User
+from config.api import MAX_ID
 from lms.models import Course, Question
 from lms.selectors.quizzes import AttemptSheet
+from lms.services import EXTRA_ATTEMPTS_MAX
 
 
 def _question_field(question_id: int) -> str:
@@ -17,8 +19,11 @@ def _question_field(question_id: int) -> str:
 class AttemptForm(forms.Form):
     """One field per question of an attempt, accepting only that question's frozen choices.
 
-    Unanswered questions are allowed: they count as wrong when graded.
+    Unanswered questions are allowed: they count as wrong when graded, once the person says
+    to submit anyway.
     """
+
+    submit_anyway = forms.BooleanField(required=False)
 
     def __init__(self, *args, sheet: AttemptSheet, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -86,3 +91,22 @@ class AssignTeamForm(_CourseAssignment):
         error_messages={"invalid_choice": "Choose a manager: their direct reports get the course."},
     )
     field_order = ["manager", "course", "due_date"]
+
+
+class ExtraAttemptsForm(forms.Form):
+    """A manager gives someone more attempts at a quiz; who and which are checked by the view."""
+
+    user = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=MAX_ID)
+    quiz = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=MAX_ID)
+    attempts = forms.IntegerField(
+        min_value=1,
+        max_value=EXTRA_ATTEMPTS_MAX,
+        initial=1,
+        label="More attempts",
+        error_messages={
+            "min_value": f"Give from 1 to {EXTRA_ATTEMPTS_MAX} more attempts at a time.",
+            "max_value": f"Give from 1 to {EXTRA_ATTEMPTS_MAX} more attempts at a time.",
+            "invalid": "Give a whole number of attempts.",
+            "required": "Say how many more attempts to give.",
+        },
+    )

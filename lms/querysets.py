@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from django.db import models
-from django.db.models import Count, IntegerField, Prefetch, Subquery
+from django.db.models import Count, IntegerField, Prefetch, Subquery, Sum
 from django.db.models.functions import Coalesce
 
 if TYPE_CHECKING:
@@ -48,3 +48,9 @@ def count_of(queryset: models.QuerySet, *, group_by: str) -> Coalesce:
     """A correlated ``COUNT`` of ``queryset`` (already filtered on ``OuterRef``), 0 when empty."""
     counted = queryset.order_by().values(group_by).annotate(n=Count("pk")).values("n")
     return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+
+
+def sum_of(queryset: models.QuerySet, *, field: str, group_by: str) -> Coalesce:
+    """A correlated ``SUM`` of ``field`` over ``queryset`` (filtered on ``OuterRef``), 0 if none."""
+    summed = queryset.order_by().values(group_by).annotate(n=Sum(field)).values("n")
+    return Coalesce(Subquery(summed, output_field=IntegerField()), 0)

@@ -94,6 +94,9 @@ MATRIX: dict[str, list[Ask] | str] = {
     "lms:lesson_complete": [Ask("POST", everyone(302))],
     "lms:quiz": [Ask("GET", everyone(200))],
     "lms:quiz_start": [Ask("POST", everyone(302))],
+    # Nobody in the world is out of attempts: asking is refused with a message on the quiz page.
+    "lms:quiz_ask": [Ask("POST", everyone(302))],
+    "lms:extra_attempts_grant": [Ask("POST", row(LOGIN, 404, 302, 302, 302))],
     "lms:attempt": [Ask("GET", row(LOGIN, 200, 404, 404, 404))],
     "lms:attempt_submit": [Ask("POST", row(LOGIN, 302, 404, 404, 404))],
     # coaching pages
@@ -115,8 +118,11 @@ MATRIX: dict[str, list[Ask] | str] = {
     "coaching:session_hold": [Ask("POST", row(LOGIN, 403, 200, 404, 200))],
     # It is not held either: there is no record to amend, and the page says so.
     "coaching:session_amend": [Ask("POST", row(LOGIN, 403, 302, 404, 302))],
-    "coaching:session_reschedule": [Ask("POST", row(LOGIN, 200, 200, 404, 200))],
-    "coaching:session_cancel": [Ask("POST", row(LOGIN, 302, 302, 404, 302))],
+    # A rep asks to reschedule; the coach moves, keeps the time or cancels (with a reason).
+    "coaching:session_reschedule": [Ask("POST", row(LOGIN, 403, 200, 404, 200))],
+    "coaching:session_cancel": [Ask("POST", row(LOGIN, 403, 200, 404, 200))],
+    "coaching:session_reschedule_request": [Ask("POST", row(LOGIN, 200, 403, 404, 403))],
+    "coaching:session_reschedule_keep": [Ask("POST", row(LOGIN, 403, 302, 404, 302))],
     "coaching:session_reflect": [Ask("POST", row(LOGIN, 302, 403, 404, 403))],
     "coaching:commitment_kept": [Ask("POST", row(LOGIN, 302, 403, 404, 403))],
     "coaching:commitment_review": [Ask("POST", row(LOGIN, 403, 302, 404, 302))],
@@ -152,6 +158,7 @@ MATRIX: dict[str, list[Ask] | str] = {
     ],
     "api-lesson-complete": [Ask("POST", everyone(200, anonymous=401))],
     "api-attempt-start": [Ask("POST", everyone(201, anonymous=401))],
+    "api-quiz-extra-attempts": [Ask("POST", row(401, 404, 400, 400, 400))],
     "api-attempt-detail": [Ask("GET", row(401, 200, 404, 404, 404))],
     "api-attempt-submit": [Ask("POST", row(401, 400, 404, 404, 404))],
     "api-completion-list": [Ask("GET", everyone(200, anonymous=401))],
@@ -165,8 +172,10 @@ MATRIX: dict[str, list[Ask] | str] = {
     "api-coaching-session": [Ask("GET", row(401, 200, 200, 404, 200))],
     "api-coaching-session-hold": [Ask("POST", row(401, 403, 409, 404, 409))],
     "api-coaching-session-amend": [Ask("POST", row(401, 403, 409, 404, 409))],
-    "api-coaching-session-reschedule": [Ask("POST", row(401, 400, 400, 404, 400))],
-    "api-coaching-session-cancel": [Ask("POST", row(401, 200, 200, 404, 200))],
+    "api-coaching-session-reschedule": [Ask("POST", row(401, 403, 400, 404, 400))],
+    "api-coaching-session-reschedule-request": [Ask("POST", row(401, 400, 403, 404, 403))],
+    "api-coaching-session-reschedule-resolve": [Ask("POST", row(401, 403, 400, 404, 400))],
+    "api-coaching-session-cancel": [Ask("POST", row(401, 403, 400, 404, 400))],
     "api-coaching-session-reflection": [Ask("POST", row(401, 400, 403, 404, 403))],
     "api-coaching-commitments": [Ask("GET", everyone(200, anonymous=401))],
     "api-coaching-commitment": [

@@ -103,6 +103,7 @@ class QuizAdmin(PreviewAdmin):
         "max_attempts",
         "shuffle_choices",
         "questions_per_attempt",
+        "review_policy",
         "preview_link",
     )
     readonly_fields = ("preview_link",)

@@ -12,6 +12,7 @@ from config.api import ErrorSerializer as ErrorSerializer
 from config.api import IdField, StrictInputSerializer
 from lms.models import Course, Enrolment, Lesson, Module, ModuleCompletion, Question, Skill
 from lms.selectors.access import courses_visible_to
+from lms.services.extra_attempts import EXTRA_ATTEMPTS_MAX
 
 # --- courses -----------------------------------------------------------------------------------
 
@@ -189,10 +190,14 @@ class AttemptSerializer(serializers.Serializer):
 
 
 class GradedQuestionSerializer(AttemptQuestionSerializer):
-    """A question of a submitted attempt: the right choices, the chosen ones and why."""
+    """A question of a submitted attempt: the right choices (when the quiz's review policy shows
+    them), the chosen ones and why."""
 
     correct_choices = serializers.ListField(
-        child=serializers.IntegerField(), source="correct_choice_ids"
+        child=serializers.IntegerField(),
+        source="correct_choice_ids",
+        allow_null=True,
+        help_text="Null while the quiz's review policy withholds the right answers.",
     )
     chosen_choices = serializers.ListField(
         child=serializers.IntegerField(), source="chosen_choice_ids"
@@ -201,11 +206,19 @@ class GradedQuestionSerializer(AttemptQuestionSerializer):
     explanation = serializers.CharField(source="question.explanation")
 
 
+KEY_SHOWN_HELP = (
+    "Whether the right answers are shown, by the quiz's review policy: after each attempt, "
+    "once passed, or once passed or attempts used up."
+)
+
+
 class GradedAttemptSerializer(AttemptSerializer):
-    """A submitted attempt with its score and, per question, the right and the chosen choices."""
+    """A submitted attempt with its score and, per question, the chosen choices and (by the
+    quiz's review policy) the right ones."""
 
     score = serializers.IntegerField(source="attempt.score")
     passed = serializers.BooleanField(source="attempt.passed")
+    correct_choices_shown = serializers.BooleanField(source="key_shown", help_text=KEY_SHOWN_HELP)
     questions = GradedQuestionSerializer(many=True, source="items")
 
 
@@ -227,7 +240,36 @@ class AttemptResultSerializer(serializers.Serializer):
     follow_up_session = serializers.IntegerField(
         allow_null=True, help_text="The coaching session booked because the module was completed."
     )
+    correct_choices_shown = serializers.BooleanField(help_text=KEY_SHOWN_HELP)
     results = GradedQuestionSerializer(many=True)
+
+
+# --- extra attempts ----------------------------------------------------------------------------
+
+
+class ExtraAttemptsInputSerializer(StrictInputSerializer):
+    user = IdField(help_text="The person to give more attempts: your direct report.")
+    attempts = serializers.IntegerField(
+        min_value=1,
+        max_value=EXTRA_ATTEMPTS_MAX,
+        help_text=f"How many more attempts, from 1 to {EXTRA_ATTEMPTS_MAX}.",
+        error_messages={
+            "min_value": f"Give from 1 to {EXTRA_ATTEMPTS_MAX} more attempts at a time.",
+            "max_value": f"Give from 1 to {EXTRA_ATTEMPTS_MAX} more attempts at a time.",
+        },
+    )
+
+
+class ExtraAttemptGrantSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="grant.pk")
+    user = serializers.IntegerField(source="grant.user_id")
+    quiz = serializers.IntegerField(source="grant.quiz_id")
+    attempts = serializers.IntegerField(source="grant.attempts")
+    granted_by = serializers.IntegerField(source="grant.granted_by_id")
+    granted_at = serializers.DateTimeField(source="grant.granted_at")
+    attempts_left = serializers.IntegerField(
+        help_text="The person's attempts left at the quiz, this grant included."
+    )
 
 
 # --- completions -------------------------------------------------------------------------------

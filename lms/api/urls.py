@@ -8,6 +8,7 @@ from lms.api.views import (
     CourseDetailApi,
     CourseListApi,
     EnrolmentListCreateApi,
+    ExtraAttemptsApi,
     LessonCompleteApi,
 )
 
@@ -21,6 +22,11 @@ urlpatterns = [
         name="api-lesson-complete",
     ),
     path("quizzes/<int:quiz_id>/attempts/", AttemptStartApi.as_view(), name="api-attempt-start"),
+    path(
+        "quizzes/<int:quiz_id>/extra-attempts/",
+        ExtraAttemptsApi.as_view(),
+        name="api-quiz-extra-attempts",
+    ),
     path("attempts/<int:attempt_id>/", AttemptDetailApi.as_view(), name="api-attempt-detail"),
     path(
         "attempts/<int:attempt_id>/submit/", AttemptSubmitApi.as_view(), name="api-attempt-submit"

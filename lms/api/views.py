@@ -7,13 +7,15 @@ Every write spends the caller's ``write`` budget through the default throttle
 from __future__ import annotations
 
 from django.db.models import QuerySet
+from django.http import Http404
 from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema, extend_schema_view
 from rest_framework import generics, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.selectors import people_visible_to
+from accounts.permissions import is_admin
+from accounts.selectors import people_visible_to, report_for
 from config.errors import DomainError
 from lms.api.serializers import (
     AttemptResultSerializer,
@@ -25,6 +27,8 @@ from lms.api.serializers import (
     EnrolmentCreateInputSerializer,
     EnrolmentSerializer,
     ErrorSerializer,
+    ExtraAttemptGrantSerializer,
+    ExtraAttemptsInputSerializer,
     GradedAttemptSerializer,
     LessonCompletionSerializer,
 )
@@ -32,17 +36,20 @@ from lms.models import Course, Enrolment, ModuleCompletion
 from lms.selectors.access import attempt_for, lesson_to_complete_for, quiz_for
 from lms.selectors.courses import CourseListItem, course_detail_for, course_list_for
 from lms.selectors.learning import completion_list_for, enrolment_list_for
-from lms.selectors.quizzes import attempt_sheet
+from lms.selectors.quizzes import attempt_sheet, attempt_tally
 from lms.services import (
     attempt_start,
     attempt_submit,
     enrolment_assign,
     enrolment_self,
+    extra_attempts_grant,
     lesson_complete,
 )
+from lms.services.extra_attempts import EXTRA_ATTEMPTS_MAX
 
 NOT_FOUND = {404: ErrorSerializer}
 REFUSED = {400: ErrorSerializer}
+CONFLICT = {409: ErrorSerializer}
 
 
 def _schema_generation(view: APIView) -> bool:
@@ -125,8 +132,11 @@ class LessonCompleteApi(APIView):
     @extend_schema(
         operation_id="lessons_complete",
         request=None,
-        responses={200: LessonCompletionSerializer, **NOT_FOUND},
-        description="Idempotent: completing a lesson again answers 200 and changes nothing.",
+        responses={200: LessonCompletionSerializer, **NOT_FOUND, **CONFLICT},
+        description=(
+            "Idempotent: completing a lesson again answers 200 and changes nothing. A lesson of "
+            "a course that is not published (a draft, or unpublished or archived since) is a 409."
+        ),
     )
     def post(self, request: Request, lesson_id: int) -> Response:
         lesson = lesson_to_complete_for(user=request.user, lesson_id=lesson_id)
@@ -147,10 +157,10 @@ class AttemptStartApi(APIView):
     @extend_schema(
         operation_id="attempts_start",
         request=None,
-        responses={201: AttemptSerializer, **REFUSED, **NOT_FOUND},
+        responses={201: AttemptSerializer, **REFUSED, **NOT_FOUND, **CONFLICT},
         description=(
             "Starts an attempt with its questions and choice order frozen, or returns the open "
-            "one. No attempts left, or a quiz in an unpublished course, is a 400."
+            "one. No attempts left is a 400; a quiz in a course that is not published a 409."
         ),
     )
     def post(self, request: Request, quiz_id: int) -> Response:
@@ -173,7 +183,8 @@ class AttemptDetailApi(APIView):
         },
         description=(
             "The caller's own attempt. Open, it shows only questions and choices; submitted, "
-            "it adds the score and, per question, the right and chosen choices and explanation."
+            "it adds the score and, per question, the chosen choices, the explanation and, when "
+            "the quiz's review policy allows, the right choices (null otherwise)."
         ),
     )
     def get(self, request: Request, attempt_id: int) -> Response:
@@ -189,8 +200,10 @@ class AttemptSubmitApi(APIView):
         request=AttemptSubmitInputSerializer,
         responses={200: AttemptResultSerializer, **REFUSED, **NOT_FOUND, 409: ErrorSerializer},
         description=(
-            "Grades the attempt once; a second submit is a 409. A question outside the attempt "
-            "or a choice outside its question is a 400."
+            "Grades the attempt once; a second submit is a 409, and so is an attempt whose "
+            "course is not published any more. A question outside the attempt or a choice "
+            "outside its question is a 400; unanswered questions count as wrong. The right "
+            "choices are given only when the quiz's review policy allows (null otherwise)."
         ),
     )
     def post(self, request: Request, attempt_id: int) -> Response:
@@ -198,16 +211,50 @@ class AttemptSubmitApi(APIView):
         payload = AttemptSubmitInputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         result = attempt_submit(attempt=attempt, answers=payload.validated_data["answers"])
+        sheet = attempt_sheet(
+            attempt=result.attempt,
+            questions=result.questions,
+            answers=result.answers,
+            tally=result.tally,
+        )
         data = {
             "score": result.score,
             "passed": result.passed,
             "module_completed": result.module_completed,
             "follow_up_session": result.follow_up.get("follow_up_session"),
-            "results": attempt_sheet(
-                attempt=result.attempt, questions=result.questions, answers=result.answers
-            ).items,
+            "correct_choices_shown": sheet.key_shown,
+            "results": sheet.items,
         }
         return Response(AttemptResultSerializer(data).data)
+
+
+class ExtraAttemptsApi(APIView):
+    @extend_schema(
+        operation_id="quizzes_extra_attempts",
+        request=ExtraAttemptsInputSerializer,
+        responses={201: ExtraAttemptGrantSerializer, **REFUSED, **NOT_FOUND, **CONFLICT},
+        description=(
+            "`{user, attempts}`: the person's manager (their current one) or an admin gives "
+            "them more attempts at the quiz; they are told. Anyone else, or a person who is "
+            "not the caller's direct report, is a 404. `attempts` is from 1 to "
+            f"{EXTRA_ATTEMPTS_MAX}, otherwise a 400."
+        ),
+    )
+    def post(self, request: Request, quiz_id: int) -> Response:
+        quiz = quiz_for(user=request.user, quiz_id=quiz_id)
+        if not (is_admin(request.user) or request.user.is_manager):
+            raise Http404("No such quiz.")
+        payload = ExtraAttemptsInputSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        person = report_for(user=request.user, person_id=payload.validated_data["user"])
+        grant = extra_attempts_grant(
+            actor=request.user,
+            user=person,
+            quiz=quiz,
+            attempts=payload.validated_data["attempts"],
+        )
+        data = {"grant": grant, "attempts_left": attempt_tally(user=person, quiz=quiz).left}
+        return Response(ExtraAttemptGrantSerializer(data).data, status=status.HTTP_201_CREATED)
 
 
 # --- completions -------------------------------------------------------------------------------

@@ -27,6 +27,7 @@ A file holds the skills it uses and one course::
             max_attempts: 3
             shuffle_choices: true
             questions_per_attempt: null
+            review_policy: passed_or_exhausted  # optional: after_attempt | once_passed
             questions:             # matched by their place in the list
               - prompt: ...
                 kind: single       # single | multiple

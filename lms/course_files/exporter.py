@@ -76,6 +76,7 @@ def course_export(*, course: Course) -> str:
                 "max_attempts": quiz.max_attempts,
                 "shuffle_choices": quiz.shuffle_choices,
                 "questions_per_attempt": quiz.questions_per_attempt,
+                "review_policy": quiz.review_policy,
                 "questions": questions,
             }
         modules.append(entry)

@@ -112,6 +112,7 @@ def _write_quiz(module: Module, spec: QuizSpec | None, skills: dict[str, Skill])
         "max_attempts": spec.max_attempts,
         "shuffle_choices": spec.shuffle_choices,
         "questions_per_attempt": spec.questions_per_attempt,
+        "review_policy": spec.review_policy,
     }
     existing: list[Question] = []
     if quiz is None:

@@ -34,7 +34,7 @@ from pydantic import (
 from pydantic_core import ErrorDetails, InitErrorDetails, PydanticCustomError
 
 from lms.course_files.reader import CourseFileData, CourseFileError, FieldPath
-from lms.models import Course, Question
+from lms.models import Course, Question, Quiz
 from lms.services.authoring import (
     course_rule_problems,
     module_rule_problems,
@@ -257,6 +257,10 @@ class QuizSpec(Spec):
     max_attempts: Count = 3
     shuffle_choices: bool = True
     questions_per_attempt: Count | None = None
+    # When the right answers are shown; optional, so older files keep the default.
+    review_policy: Annotated[str, BeforeValidator(_one_of(Quiz.ReviewPolicy.values))] = (
+        Quiz.ReviewPolicy.PASSED_OR_EXHAUSTED.value
+    )
 
     @model_validator(mode="after")
     def _publishable(self) -> QuizSpec:

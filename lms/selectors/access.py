@@ -78,12 +78,14 @@ def completions_visible_to(*, user: User) -> QuerySet[ModuleCompletion]:
 
 
 def lesson_to_complete_for(*, user: User, lesson_id: int) -> Lesson:
-    """A lesson the caller may record progress on.
+    """A lesson the caller may try to record progress on: in a course they can see, or in one
+    they are enrolled in (which may have been unpublished or archived since they started).
 
-    Only published courses count, for admins too: progress on a draft would complete modules
-    (and book coaching) for content nobody else can take yet.
+    Whether progress counts is not decided here: ``lms.services.course_require_published``
+    refuses it for any course that is not published, admins' drafts included, with a message.
     """
+    enrolled = Enrolment.objects.filter(user=user).values("course")
     lessons = Lesson.objects.select_related("module__course").filter(
-        module__course__in=courses_visible_to(user=user).published()
+        Q(module__course__in=courses_visible_to(user=user)) | Q(module__course__in=enrolled)
     )
     return _one_or_404(lessons, pk=lesson_id, kind="lesson")

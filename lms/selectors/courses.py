@@ -26,6 +26,7 @@ from lms.models import (
 from lms.querysets import count_of
 from lms.selectors.access import courses_visible_to, lesson_for
 from lms.selectors.learning import progress_percent
+from lms.selectors.quizzes import attempts_left_of, granted_attempts
 
 if TYPE_CHECKING:
     from django_stubs_ext import WithAnnotations
@@ -41,6 +42,7 @@ class QuizStandingMarks(TypedDict):
     """What ``course_outline_for`` marks on each quiz."""
 
     attempts_used: int
+    attempts_granted: int
     passed: bool
     open_attempt_id: int | None
 
@@ -99,7 +101,8 @@ def course_detail_for(*, user: User, course_id: int) -> Course:
 @dataclass(frozen=True)
 class ModuleOutline:
     """A module as its learner sees it. ``module`` and its lessons carry ``completed`` (from
-    ``course_detail_for``); ``quiz`` carries ``attempts_used``, ``passed``, ``open_attempt_id``."""
+    ``course_detail_for``); ``quiz`` carries ``attempts_used``, ``attempts_granted``,
+    ``passed``, ``open_attempt_id``."""
 
     module: WithAnnotations[Module, Progress]
     quiz: WithAnnotations[Quiz, QuizStandingMarks] | None
@@ -116,7 +119,11 @@ class ModuleOutline:
     def attempts_left(self) -> int | None:
         if self.quiz is None:
             return None
-        return max(self.quiz.max_attempts - self.quiz.attempts_used, 0)
+        return attempts_left_of(
+            max_attempts=self.quiz.max_attempts,
+            granted=self.quiz.attempts_granted,
+            used=self.quiz.attempts_used,
+        )
 
     @property
     def state(self) -> str:
@@ -188,6 +195,7 @@ def course_outline_for(*, user: User, course_id: int) -> CourseOutline:
         .select_related("module")
         .annotate(
             attempts_used=count_of(mine.submitted(), group_by="quiz"),
+            attempts_granted=granted_attempts(user=user, quiz=OuterRef("pk")),
             passed=Exists(mine.passed()),
             open_attempt_id=Subquery(mine.open().values("pk")[:1]),
         )

@@ -1,17 +1,90 @@
-"""Quiz attempts as their taker sees them: the frozen sheet, attempts left, the quiz standing."""
+"""Quiz attempts as their taker sees them: the frozen sheet, attempts left, the quiz standing,
+and when the right answers may be shown (the quiz's review policy)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.db.models import Exists, OuterRef
+
 from accounts.models import User
-from lms.models import AttemptAnswer, Choice, ModuleCompletion, Question, Quiz, QuizAttempt
+from lms.models import (
+    AttemptAnswer,
+    Choice,
+    ExtraAttemptGrant,
+    ExtraAttemptRequest,
+    ModuleCompletion,
+    Question,
+    Quiz,
+    QuizAttempt,
+)
+from lms.querysets import count_of, sum_of
 from lms.selectors.access import attempt_for, quiz_for
 
 
+def attempts_left_of(*, max_attempts: int, granted: int, used: int) -> int:
+    """The one rule for attempts left: the quiz's own, plus every grant, less those submitted.
+    Every count of attempts left (pages, API, the start of an attempt) comes through here."""
+    return max(max_attempts + granted - used, 0)
+
+
+def granted_attempts(*, user: User | OuterRef, quiz: Quiz | OuterRef):
+    """SQL for the extra attempts granted to ``user`` at ``quiz`` (either may be an OuterRef)."""
+    grants = ExtraAttemptGrant.objects.filter(user=user, quiz=quiz)
+    return sum_of(grants, field="attempts", group_by="quiz")
+
+
+@dataclass(frozen=True)
+class AttemptTally:
+    """One person's count at one quiz."""
+
+    max_attempts: int
+    granted: int
+    used: int
+    passed: bool
+
+    @property
+    def left(self) -> int:
+        return attempts_left_of(
+            max_attempts=self.max_attempts, granted=self.granted, used=self.used
+        )
+
+    @property
+    def used_up(self) -> bool:
+        """Out of attempts without a pass: the dead end a manager's grant opens."""
+        return not self.passed and self.left == 0
+
+
+def attempt_tally(*, user: User | int, quiz: Quiz) -> AttemptTally:
+    """Attempts submitted, extra attempts granted and whether any passed, in one query."""
+    user_id = user if isinstance(user, int) else user.pk
+    mine = QuizAttempt.objects.filter(user_id=user_id, quiz=OuterRef("pk"))
+    used, granted, passed = (
+        Quiz.objects.filter(pk=quiz.pk)
+        .order_by()
+        .values_list(
+            count_of(mine.submitted(), group_by="quiz"),
+            granted_attempts(user=user_id, quiz=OuterRef("pk")),
+            Exists(mine.passed()),
+        )
+        .get()
+    )
+    return AttemptTally(max_attempts=quiz.max_attempts, granted=granted, used=used, passed=passed)
+
+
 def attempts_left(*, user: User, quiz: Quiz) -> int:
-    used = QuizAttempt.objects.submitted().filter(user=user, quiz=quiz).count()
-    return max(quiz.max_attempts - used, 0)
+    return attempt_tally(user=user, quiz=quiz).left
+
+
+def answer_key_shown(*, quiz: Quiz, tally: AttemptTally) -> bool:
+    """Whether a submitted attempt may show which choices were right, by the quiz's review
+    policy. Which questions were missed, and their explanations, are shown regardless."""
+    policy = quiz.review_policy
+    if policy == Quiz.ReviewPolicy.AFTER_ATTEMPT:
+        return True
+    if policy == Quiz.ReviewPolicy.ONCE_PASSED:
+        return tally.passed
+    return tally.passed or tally.left == 0
 
 
 def missed_questions(*, user: User, module_id: int) -> list[Question]:
@@ -35,9 +108,13 @@ class AttemptItem:
     question: Question
     choices: list[Choice]
     answer: AttemptAnswer | None
+    # The review policy's verdict: without it, nothing says which choices were right.
+    key_shown: bool = False
 
     @property
-    def correct_choice_ids(self) -> list[int]:
+    def correct_choice_ids(self) -> list[int] | None:
+        if not self.key_shown:
+            return None
         return [choice.pk for choice in self.choices if choice.is_correct]
 
     @property
@@ -53,6 +130,7 @@ class AttemptItem:
 class AttemptSheet:
     attempt: QuizAttempt
     items: list[AttemptItem]
+    key_shown: bool = False
 
 
 def attempt_sheet(
@@ -60,12 +138,15 @@ def attempt_sheet(
     attempt: QuizAttempt,
     questions: list[Question] | None = None,
     answers: list[AttemptAnswer] | None = None,
+    tally: AttemptTally | None = None,
 ) -> AttemptSheet:
     """The attempt's questions and choices in the order frozen at its start, with its answers once
-    submitted. Interfaces decide what of it to show: nothing that grades before submission.
+    submitted, and the right choices when the quiz's review policy allows. Interfaces decide
+    what of it to show: nothing that grades before submission.
 
-    ``questions`` (their choices prefetched) and ``answers`` are for a caller that loaded them
-    already, such as the submit that graded them; otherwise they are loaded here.
+    ``questions`` (their choices prefetched), ``answers`` and the taker's ``tally`` are for a
+    caller that loaded them already, such as the submit that graded them; otherwise they are
+    loaded here.
     """
     if questions is None:
         questions = list(
@@ -73,6 +154,10 @@ def attempt_sheet(
         )
     if answers is None:
         answers = list(attempt.answers.all()) if attempt.is_submitted else []
+    key_shown = False
+    if attempt.is_submitted:
+        tally = tally or attempt_tally(user=attempt.user_id, quiz=attempt.quiz)
+        key_shown = answer_key_shown(quiz=attempt.quiz, tally=tally)
     question_of = {question.pk: question for question in questions}
     answer_of = {answer.question_id: answer for answer in answers}
     items = []
@@ -86,9 +171,34 @@ def attempt_sheet(
                 question=question,
                 choices=[by_id[pk] for pk in entry["choices"] if pk in by_id],
                 answer=answer_of.get(question.pk),
+                key_shown=key_shown,
             )
         )
-    return AttemptSheet(attempt=attempt, items=items)
+    return AttemptSheet(attempt=attempt, items=items, key_shown=key_shown)
+
+
+@dataclass(frozen=True)
+class WayForward:
+    """What someone out of attempts can do: whom to ask, whether they have asked, and the
+    latest grant of more attempts."""
+
+    manager: User | None
+    # Their request still waiting for an answer, if any.
+    request: ExtraAttemptRequest | None
+    last_grant: ExtraAttemptGrant | None
+
+
+def way_forward_for(*, user: User, quiz: Quiz) -> WayForward:
+    """Two queries: the open request, the latest grant (each with the person named)."""
+    return WayForward(
+        manager=user.manager,
+        request=ExtraAttemptRequest.objects.filter(user=user, quiz=quiz, grant__isnull=True)
+        .select_related("asked")
+        .first(),
+        last_grant=ExtraAttemptGrant.objects.filter(user=user, quiz=quiz)
+        .select_related("granted_by")
+        .first(),
+    )
 
 
 @dataclass(frozen=True)
@@ -97,7 +207,16 @@ class QuizStanding:
     # The person's attempts, newest first.
     attempts: list[QuizAttempt]
     question_count: int
-    attempts_left: int
+    tally: AttemptTally
+    way_forward: WayForward
+
+    @property
+    def attempts_left(self) -> int:
+        return self.tally.left
+
+    @property
+    def attempts_allowed(self) -> int:
+        return self.tally.max_attempts + self.tally.granted
 
     @property
     def open_attempt(self) -> QuizAttempt | None:
@@ -105,7 +224,7 @@ class QuizStanding:
 
     @property
     def passed(self) -> bool:
-        return any(a.passed for a in self.attempts)
+        return self.tally.passed
 
 
 def quiz_standing_for(*, user: User, quiz_id: int) -> QuizStanding:
@@ -116,34 +235,48 @@ def quiz_standing_for(*, user: User, quiz_id: int) -> QuizStanding:
         quiz=quiz,
         attempts=list(QuizAttempt.objects.filter(user=user, quiz=quiz).order_by("-number")),
         question_count=min(quiz.questions_per_attempt or pool, pool),
-        attempts_left=attempts_left(user=user, quiz=quiz),
+        tally=attempt_tally(user=user, quiz=quiz),
+        way_forward=way_forward_for(user=user, quiz=quiz),
     )
 
 
 @dataclass(frozen=True)
 class AttemptPage:
     sheet: AttemptSheet
-    attempts_left: int
+    tally: AttemptTally
     # The person's completion of the quiz's module, whichever attempt (or lesson) brought it.
     completion: ModuleCompletion | None
+    way_forward: WayForward | None
 
     @property
     def attempt(self) -> QuizAttempt:
         return self.sheet.attempt
 
     @property
+    def attempts_left(self) -> int:
+        return self.tally.left
+
+    @property
     def completed_module(self) -> bool:
         """This attempt's pass is what completed the module."""
         return self.completion is not None and self.completion.attempt_id == self.attempt.pk
+
+    @property
+    def course_open(self) -> bool:
+        """Progress counts only in a published course (``lms.services.progress_rules``)."""
+        return self.attempt.quiz.module.course.is_published
 
 
 def attempt_page_for(*, user: User, attempt_id: int) -> AttemptPage:
     """The person's own attempt in its frozen order; anyone else's is a 404."""
     attempt = attempt_for(user=user, attempt_id=attempt_id)
+    tally = attempt_tally(user=user, quiz=attempt.quiz)
     return AttemptPage(
-        sheet=attempt_sheet(attempt=attempt),
-        attempts_left=attempts_left(user=user, quiz=attempt.quiz),
+        sheet=attempt_sheet(attempt=attempt, tally=tally),
+        tally=tally,
         completion=ModuleCompletion.objects.filter(
             user=user, module_id=attempt.quiz.module_id
         ).first(),
+        # Only a dead end needs a way out; the rest of the time it costs no queries.
+        way_forward=way_forward_for(user=user, quiz=attempt.quiz) if tally.used_up else None,
     )

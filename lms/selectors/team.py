@@ -5,15 +5,24 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, cast
 
-from django.db.models import Exists, OuterRef, Prefetch, QuerySet
+from django.db.models import Count, Exists, F, Max, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 
 from accounts.models import User
 from accounts.permissions import is_admin
 from accounts.selectors import team_of
-from lms.models import Enrolment, Lesson, LessonProgress, Quiz, QuizAttempt
+from lms.models import (
+    Course,
+    Enrolment,
+    ExtraAttemptRequest,
+    Lesson,
+    LessonProgress,
+    Quiz,
+    QuizAttempt,
+)
 from lms.querysets import count_of
 from lms.selectors.learning import CourseProgress, StepCounts, enrolment_list_for
+from lms.selectors.quizzes import attempts_left_of, granted_attempts
 
 if TYPE_CHECKING:
     from django_stubs_ext import WithAnnotations
@@ -72,4 +81,61 @@ def team_training_for(*, user: User) -> list[MemberTraining]:
             ],
         )
         for person in people
+    ]
+
+
+@dataclass(frozen=True)
+class OutOfAttempts:
+    """Someone in the team who used every attempt at a quiz without passing."""
+
+    person: User
+    quiz: Quiz
+    used: int
+    # Their request for more, when they asked.
+    request: ExtraAttemptRequest | None
+
+
+def out_of_attempts_for(*, user: User) -> list[OutOfAttempts]:
+    """The people in ``user``'s team stuck at a quiz of a published course (every attempt used,
+    grants included, none passed), most recent attempt first; 404 for a rep. Three queries."""
+    team = team_for(user=user)
+    tallies = (
+        QuizAttempt.objects.submitted()
+        .filter(user__in=team, quiz__module__course__status=Course.Status.PUBLISHED)
+        .order_by()
+        .values("user_id", "quiz_id")
+        .annotate(
+            used=Count("pk"),
+            passes=Count("pk", filter=Q(passed=True)),
+            granted=granted_attempts(user=OuterRef("user_id"), quiz=OuterRef("quiz_id")),
+            allowed=F("quiz__max_attempts"),
+            last=Max("submitted_at"),
+        )
+        .filter(passes=0)
+    )
+    stuck = [
+        row
+        for row in tallies
+        if attempts_left_of(max_attempts=row["allowed"], granted=row["granted"], used=row["used"])
+        == 0
+    ]
+    if not stuck:
+        return []
+    people = team.in_bulk([row["user_id"] for row in stuck])
+    quizzes = Quiz.objects.select_related("module__course").in_bulk(
+        [row["quiz_id"] for row in stuck]
+    )
+    requests = {
+        (request.user_id, request.quiz_id): request
+        for request in ExtraAttemptRequest.objects.filter(user_id__in=people, grant__isnull=True)
+    }
+    stuck.sort(key=lambda row: row["last"], reverse=True)
+    return [
+        OutOfAttempts(
+            person=people[row["user_id"]],
+            quiz=quizzes[row["quiz_id"]],
+            used=row["used"],
+            request=requests.get((row["user_id"], row["quiz_id"])),
+        )
+        for row in stuck
     ]

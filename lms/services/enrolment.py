@@ -9,11 +9,7 @@ from accounts.models import User
 from accounts.permissions import can_assign_courses, is_admin
 from config.errors import DomainError
 from lms.models import Course, Enrolment
-
-
-def _ensure_published(course: Course) -> None:
-    if not course.is_published:
-        raise DomainError("That course is not published.")
+from lms.services.published import course_require_published
 
 
 def _ensure_due_date(due_date: dt.date | None) -> None:
@@ -24,7 +20,7 @@ def _ensure_due_date(due_date: dt.date | None) -> None:
 @transaction.atomic
 def enrolment_self(*, user: User, course: Course) -> Enrolment:
     """A person enrols themselves in a published course; enrolling twice changes nothing."""
-    _ensure_published(course)
+    course_require_published(course=course)
     enrolment, _ = Enrolment.objects.get_or_create(user=user, course=course)
     return enrolment
 
@@ -41,7 +37,7 @@ def enrolment_assign(
     """
     if not can_assign_courses(actor, user):
         raise DomainError("You can assign courses only to people who report to you.")
-    _ensure_published(course)
+    course_require_published(course=course)
     _ensure_due_date(due_date)
     enrolment, created = Enrolment.objects.get_or_create(
         user=user, course=course, defaults={"assigned_by": actor, "due_date": due_date}

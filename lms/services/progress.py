@@ -6,10 +6,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
-from config.errors import DomainError
 from lms.models import Lesson, LessonProgress
 from lms.services.completion import CompletionOutcome, module_completion_check
 from lms.services.enrolment import enrolment_self
+from lms.services.published import course_require_published
 
 
 @dataclass
@@ -23,10 +23,9 @@ class LessonOutcome:
 def lesson_complete(*, user: User, lesson: Lesson) -> LessonOutcome:
     """Mark a lesson done (idempotent) and complete its module if that was the last step.
 
-    Raises DomainError for a lesson of a course that is not published.
+    Raises CourseNotPublished (a Conflict) for a lesson of a course that is not published.
     """
-    if not lesson.module.course.is_published:
-        raise DomainError("That course is not published.")
+    course_require_published(course=lesson.module.course)
     progress, created = LessonProgress.objects.get_or_create(
         user=user, lesson=lesson, defaults={"completed_at": timezone.now()}
     )

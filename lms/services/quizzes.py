@@ -14,9 +14,11 @@ from accounts.models import User
 from config.errors import Conflict, DomainError
 from lms.grading import answers_grade, answers_parse, score_percent
 from lms.models import AttemptAnswer, ModuleCompletion, Question, Quiz, QuizAttempt
-from lms.selectors.quizzes import attempts_left
+from lms.selectors.quizzes import AttemptTally, attempt_tally
 from lms.services.completion import module_completion_check
 from lms.services.enrolment import enrolment_self
+from lms.services.published import course_require_published
+from lms.signals import quiz_attempts_used_up
 
 _random = random.SystemRandom()
 
@@ -34,6 +36,8 @@ class AttemptResult:
     # sheet can be shown without reading them again.
     questions: list[Question] = field(default_factory=list)
     answers: list[AttemptAnswer] = field(default_factory=list)
+    # The taker's count at the quiz once this attempt is in.
+    tally: AttemptTally | None = None
 
 
 @transaction.atomic
@@ -43,8 +47,8 @@ def attempt_start(*, user: User, quiz: Quiz, rng: random.Random | None = None) -
     An unsubmitted attempt is returned again rather than spending another try. ``rng`` draws
     the questions and orders the choices (the system's randomness unless given; a seeded one
     makes the draw repeatable).
-    Raises DomainError when the course is not published, the quiz has no questions, or no
-    attempts are left.
+    Raises CourseNotPublished (a Conflict) when the course is not published, DomainError when
+    the quiz has no questions or no attempts are left.
     """
     # Lock the person's row so two tabs starting at once agree on the attempt number.
     User.objects.select_for_update().filter(pk=user.pk).first()
@@ -52,8 +56,12 @@ def attempt_start(*, user: User, quiz: Quiz, rng: random.Random | None = None) -
     open_attempt = QuizAttempt.objects.open().filter(user=user, quiz=quiz).first()
     if open_attempt is not None:
         return open_attempt
-    if attempts_left(user=user, quiz=quiz) <= 0:
-        raise DomainError(f"You have used all {quiz.max_attempts} attempts at this quiz.")
+    tally = attempt_tally(user=user, quiz=quiz)
+    if tally.left <= 0:
+        raise DomainError(
+            f"You have used all {tally.used} attempts at this quiz. "
+            "Your manager can give you more."
+        )
     questions = list(quiz.questions.prefetch_related("choices"))
     if not questions:
         raise DomainError("This quiz has no questions yet.")
@@ -79,9 +87,10 @@ def attempt_submit(*, attempt: QuizAttempt, answers: Iterable[Mapping]) -> Attem
 
     ``answers`` is ``[{"question": id, "choices": [id, ...]}, ...]``; unanswered questions are
     wrong. Raises Conflict when the attempt was already submitted (also when two submits race:
-    the row lock makes the second wait and then see the first) and DomainError for a question
-    outside the attempt, a choice outside its question or a question answered twice. Passing
-    may complete the module.
+    the row lock makes the second wait and then see the first) or its course is not published
+    any more (CourseNotPublished), and DomainError for a question outside the attempt, a choice
+    outside its question or a question answered twice. Passing may complete the module; failing
+    the last attempt sends ``quiz_attempts_used_up``.
     """
     # What completing the module reads next (the person, their manager, the module and its
     # course) comes with the locked row rather than one query each.
@@ -92,6 +101,7 @@ def attempt_submit(*, attempt: QuizAttempt, answers: Iterable[Mapping]) -> Attem
     )
     if attempt.is_submitted:
         raise Conflict("This attempt has already been submitted.")
+    course_require_published(course=attempt.quiz.module.course)
     selected = answers_parse(
         allowed={item["question"]: item["choices"] for item in attempt.layout},
         answers=answers,
@@ -130,6 +140,9 @@ def attempt_submit(*, attempt: QuizAttempt, answers: Iterable[Mapping]) -> Attem
         outcome = module_completion_check(
             user=attempt.user, module=attempt.quiz.module, attempt=attempt
         )
+    tally = attempt_tally(user=attempt.user_id, quiz=attempt.quiz)
+    if tally.used_up:
+        quiz_attempts_used_up.send(sender=QuizAttempt, attempt=attempt)
     return AttemptResult(
         attempt=attempt,
         score=score,
@@ -140,4 +153,5 @@ def attempt_submit(*, attempt: QuizAttempt, answers: Iterable[Mapping]) -> Attem
         missed_question_ids=missed,
         questions=questions,
         answers=rows,
+        tally=tally,
     )

@@ -369,6 +369,7 @@ def test_saving_a_quiz_that_is_not_ready_warns_the_author(client, author):
             "pass_mark": 80,
             "max_attempts": 3,
             "questions_per_attempt": "",
+            "review_policy": "passed_or_exhausted",
             "questions-TOTAL_FORMS": 0,
             "questions-INITIAL_FORMS": 0,
             "_save": "Save",

@@ -251,7 +251,7 @@ def test_the_last_lesson_and_a_passing_submit_at_once_complete_the_module_once(
 def test_two_simultaneous_starts_make_one_attempt(monkeypatch):
     rep = RepFactory()
     module = build_module(lessons=0, questions=3, max_attempts=1)
-    hold_until_both_passed(monkeypatch, "attempts_left", quiz_services)
+    hold_until_both_passed(monkeypatch, "attempt_tally", quiz_services)
 
     outcomes = run_at_once(
         lambda: attempt_start(user=rep, quiz=module.quiz),
