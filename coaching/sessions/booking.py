@@ -2,7 +2,9 @@
 
 Callers (the follow-up, a manager booking by hand, decay coaching) choose the time under
 ``slots.calendar_lock`` and build the agenda; every booked session then gets the same
-reminder set, whoever booked it.
+reminder set, whoever booked it. A time chosen by hand (booking or moving) keeps the rules the
+slot search keeps (``ensure_bookable_by_hand``): never over another session of coach or rep,
+and inside the coach's working hours unless the coach confirms otherwise.
 """
 
 from __future__ import annotations
@@ -14,8 +16,59 @@ from coaching.changes import team_version_bump
 from coaching.models import CoachingPlan, CoachingSession
 from coaching.models.agenda import Agenda
 from coaching.reminders.schedule import session_reminders_schedule
-from coaching.sessions.slots import Slot, SlotRules
+from coaching.sessions.busy import busy_intervals
+from coaching.sessions.slots import Slot, SlotRules, working_hours_problem
+from config.errors import DomainError
 from lms.models import Module, ModuleCompletion
+
+
+class OutsideWorkingHours(DomainError):
+    """A time chosen by hand falls outside the coach's working hours and was not confirmed."""
+
+
+def _at(value: dt.datetime, viewer: User) -> str:
+    local = value.astimezone(viewer.tzinfo)
+    return f"{local:%a} {local.day} {local:%b %H:%M %Z}"
+
+
+def ensure_bookable_by_hand(
+    *,
+    actor: User,
+    coach: User | None,
+    rep: User,
+    start: dt.datetime,
+    minutes: int,
+    exclude: int | None = None,
+    outside_hours_confirmed: bool = False,
+) -> None:
+    """Refuse a time chosen by hand that the automatic booking would not take.
+
+    Overlapping another session of the coach or the rep (``exclude`` leaves out the one being
+    moved) is always refused, naming whose session it is and when. A time outside the coach's
+    working days and hours (``SlotRules``, in the coach's time zone) raises OutsideWorkingHours
+    unless ``outside_hours_confirmed``. Times in the messages are in ``actor``'s time zone.
+    """
+    end = start + dt.timedelta(minutes=minutes)
+    clashes = busy_intervals(people=[coach, rep], start=start, end=end, exclude=exclude)
+    if clashes:
+        clash = clashes[0]
+        busy = coach if coach is not None and coach.pk in (clash.coach_id, clash.rep_id) else rep
+        whose = "your" if busy.pk == actor.pk else f"{busy}'s"
+        raise DomainError(
+            f"That overlaps {whose} coaching session on {_at(clash.start, actor)}"
+            f"-{clash.end.astimezone(actor.tzinfo):%H:%M}; choose another time."
+        )
+    if coach is None or outside_hours_confirmed:
+        return
+    problem = working_hours_problem(
+        start=start, end=end, tz=coach.tzinfo, rules=SlotRules.from_settings()
+    )
+    if problem:
+        whose = "your" if coach.pk == actor.pk else f"{coach}'s"
+        raise OutsideWorkingHours(
+            f"{_at(start, actor)} is outside {whose} working time: {problem}. "
+            "Confirm that you want it outside working hours, or choose another time."
+        )
 
 
 def session_create(
@@ -31,7 +84,10 @@ def session_create(
     module: Module | None = None,
     focus_skill_id: int | None = None,
     completion: ModuleCompletion | None = None,
+    booked_by: User | None = None,
 ) -> CoachingSession:
+    """``booked_by``: the person who booked it by hand, who is not told of their own booking
+    (None when the product booked it: both hear of it)."""
     session = CoachingSession.objects.create(
         plan=plan,
         rep=rep,
@@ -45,7 +101,7 @@ def session_create(
         focus_skill_id=focus_skill_id,
         completion=completion,
     )
-    session_reminders_schedule(session=session)
+    session_reminders_schedule(session=session, booked_by=booked_by)
     team_version_bump(rep_ids=[rep.pk])
     return session
 

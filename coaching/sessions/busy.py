@@ -22,6 +22,7 @@ class BusyInterval:
     start: dt.datetime
     end: dt.datetime
     coach_id: int | None  # whose session it is, for the daily cap
+    rep_id: int | None = None
 
 
 def overlaps(
@@ -48,8 +49,9 @@ def busy_intervals(
     rows = (
         sessions.overlapping(start=start, end=end)
         .order_by("scheduled_for", "pk")
-        .values_list("scheduled_for", SESSION_ENDS_AT, "coach_id")
+        .values_list("scheduled_for", SESSION_ENDS_AT, "coach_id", "rep_id")
     )
     return [
-        BusyInterval(start=begins, end=ends, coach_id=coach_id) for begins, ends, coach_id in rows
+        BusyInterval(start=begins, end=ends, coach_id=coach_id, rep_id=rep_id)
+        for begins, ends, coach_id, rep_id in rows
     ]

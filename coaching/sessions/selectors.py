@@ -30,6 +30,7 @@ from coaching.models.querysets import (
     CoachingSessionQuerySet,
     CommitmentQuerySet,
 )
+from coaching.models.sessions import KEPT_UNDO_WINDOW
 from coaching.sessions.permissions import can_see_private_notes as can_see_private_notes
 from coaching.sessions.permissions import coaching_scope, observation_scope, session_scope
 
@@ -233,6 +234,8 @@ class RepCoachingOverview:
     # Sessions that happened or did not (held, missed, cancelled), newest first, with their
     # observations and commitments.
     history: list[CoachingSession]
+    # Marked kept within the day in which that can still be undone.
+    recently_kept: list[Commitment] = field(default_factory=list)
 
 
 def rep_coaching_overview(*, rep: User) -> RepCoachingOverview:
@@ -266,7 +269,12 @@ def rep_coaching_overview(*, rep: User) -> RepCoachingOverview:
         CoachingSession.objects.held().filter(rep=rep).aggregate(last=Max("held_at"))["last"]
     )
     commitments = list(
-        Commitment.objects.open_or_missed().filter(rep=rep).select_related("skill", "session")
+        Commitment.objects.filter(rep=rep)
+        .filter(
+            Q(status__in=[Commitment.Status.OPEN, Commitment.Status.MISSED])
+            | Q(status=Commitment.Status.KEPT, resolved_at__gt=now - KEPT_UNDO_WINDOW)
+        )
+        .select_related("skill", "session")
     )
     for commitment in commitments:
         commitment.rep = rep  # who may review each asks about the rep: no query per row
@@ -283,4 +291,5 @@ def rep_coaching_overview(*, rep: User) -> RepCoachingOverview:
             and (last_held is None or (c.resolved_at and c.resolved_at > last_held))
         ],
         history=history,
+        recently_kept=[c for c in commitments if c.kept_undoable],
     )

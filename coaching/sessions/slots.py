@@ -113,6 +113,30 @@ def _day_starts(day: dt.date, tz: ZoneInfo, rules: SlotRules):
         wall += rules.grid
 
 
+def working_hours_problem(
+    *, start: dt.datetime, end: dt.datetime, tz: ZoneInfo, rules: SlotRules
+) -> str:
+    """Why [start, end) is outside the working day in ``tz`` under ``rules``, or "".
+
+    The same working days and hours the slot search keeps to, for a time chosen by hand: the
+    session lies on one working day, from the start of the working day to its end.
+    """
+    local_start, local_end = start.astimezone(tz), end.astimezone(tz)
+    day = local_start.date()
+    day_start = dt.datetime.combine(day, dt.time(), tzinfo=tz) + dt.timedelta(
+        hours=rules.day_start_hour
+    )
+    day_end = dt.datetime.combine(day, dt.time(), tzinfo=tz) + dt.timedelta(
+        hours=rules.day_end_hour
+    )
+    hours = f"{rules.day_start_hour:02d}:00-{rules.day_end_hour:02d}:00"
+    if day.weekday() not in rules.workdays:
+        return f"{local_start:%A} is not a working day"
+    if local_start < day_start or local_end > day_end:
+        return f"it is outside working hours ({hours} {tz.key})"
+    return ""
+
+
 def slot_find(
     *,
     after: dt.datetime,

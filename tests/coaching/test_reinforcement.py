@@ -628,7 +628,7 @@ def test_misses_before_the_last_decay_session_do_not_count_again(
     _resolved(rep, closing, ["expired", "expired"], start=now - days(30))
     clock = freeze(monkeypatch, now - days(25))
     [session] = decay_coaching_propose()
-    session_cancel(actor=manager, session=session)
+    session_cancel(actor=manager, session=session, reason="A customer visit")
     clock.set(now)
     assert decay_coaching_propose() == []  # the cool-down is over; the misses were dealt with
     _resolved(rep, closing, ["expired", 0], start=now - days(3))

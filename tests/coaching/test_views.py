@@ -394,7 +394,7 @@ def test_booking_over_another_session_is_refused(client, org):
     response = as_user(client, org.manager).post(
         "/coaching/week/", {"rep": org.rep.pk, "scheduled_for": "2030-01-15T10:15"}, **HTMX
     )
-    assert "overlaps another coaching session" in response.content.decode()
+    assert "overlaps" in response.content.decode()
     assert CoachingSession.objects.count() == 1
 
 
@@ -591,7 +591,7 @@ def test_the_coach_moves_a_session_in_their_time_zone_and_its_reminders_follow(c
 def test_moving_into_the_past_is_refused_on_the_form(client, org):
     session = session_with(org.rep)
     when = session.scheduled_for
-    response = as_user(client, org.rep).post(
+    response = as_user(client, org.manager).post(
         f"/coaching/sessions/{session.pk}/reschedule/", {"scheduled_for": "2020-01-01T10:00"}
     )
     assert response.status_code == 200
@@ -602,8 +602,8 @@ def test_moving_into_the_past_is_refused_on_the_form(client, org):
 
 def test_cancelling_through_the_form(client, org):
     session = session_with(org.rep)
-    response = as_user(client, org.rep).post(
-        f"/coaching/sessions/{session.pk}/cancel/", {"reason": "On leave"}
+    response = as_user(client, org.manager).post(
+        f"/coaching/sessions/{session.pk}/cancel/", {"reason": "On leave", "confirm": "on"}
     )
     assert response.status_code == 302
     session.refresh_from_db()
