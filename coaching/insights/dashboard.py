@@ -244,6 +244,11 @@ def team_heat_map(*, team: list[User], rows: list[SkillRow]) -> HeatMap:
 # --- the dashboard ------------------------------------------------------------------------------
 
 
+# The dashboard lists the most urgent actions only: a manager acts on a handful at a time, and
+# each rep's page lists all of theirs.
+RECOMMENDATIONS_SHOWN = 10
+
+
 @dataclass
 class TeamDashboard:
     owner: User  # whose team: a manager, or an admin for everyone
@@ -254,6 +259,14 @@ class TeamDashboard:
     follow_ups: FollowUps
     decay: list[DecayRisk]
     retention: RetentionSeries
+
+    @property
+    def recommendations_shown(self) -> list[HeatCell]:
+        return self.recommendations[:RECOMMENDATIONS_SHOWN]
+
+    @property
+    def recommendations_hidden(self) -> int:
+        return max(0, len(self.recommendations) - RECOMMENDATIONS_SHOWN)
 
     @property
     def best_return(self) -> list[Standing]:

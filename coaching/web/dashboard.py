@@ -27,6 +27,7 @@ from coaching.insights.org import org_overview, org_skill_matrix
 from coaching.insights.recommendations import recommendation_act, suggested_due_date
 from coaching.web.charts import retention_chart_svg
 from coaching.web.forms import RecommendationActForm
+from coaching.web.heat_map import heat_map_rows_html
 from coaching.web.rendering import back_url, render_for_viewer
 from config.errors import DomainError
 
@@ -67,6 +68,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "data": data,
         # Drawn per request from the cached series: cheap, and the cache holds only data.
         "chart": retention_chart_svg(data.retention),
+        "heat_map_rows": heat_map_rows_html(data.heat_map),
         "viewing_other": viewing_other,
         # An admin's forms say whose team to come back to; a manager's own leave it out.
         "manager_param": owner.pk if viewing_other else "",

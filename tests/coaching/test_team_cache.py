@@ -78,7 +78,9 @@ def api_rows(user, **params) -> dict[tuple[str, str], dict]:
 
 def heat_cell(body: str, username: str, slug: str) -> str | None:
     match = re.search(
-        rf'<td class="heat-cell [^"]*" title="([^"]*)" data-cell="{username}:{slug}">', body
+        rf'<td class="heat-cell [^"]*" data-cell="{username}:{slug}">'
+        r'<a href="[^"]*" title="([^"]*)"',
+        body,
     )
     return match.group(1) if match else None
 
