@@ -149,15 +149,16 @@ def _parse_commitments(
     today: dt.date,
     existing: dict[int, Commitment],
 ) -> list[CommitmentIn]:
-    parsed = []
+    parsed: list[CommitmentIn] = []
     for number, item in enumerate(items, start=1):
         text = str(item.get("text") or "").strip()
         if not text:
             raise DomainError(f"Commitment {number} needs a text.")
         due = _due_date(item, number)
-        amended = None
+        amended: Commitment | None = None
         if item.get("id") not in (None, ""):
-            amended = existing.get(_commitment_id(item["id"]))
+            pk = _commitment_id(item["id"])
+            amended = existing.get(pk) if pk is not None else None
             if amended is None:
                 raise DomainError(f"Commitment {number} was not made at this session.")
             if any(row.existing is amended for row in parsed):
