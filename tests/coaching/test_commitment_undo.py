@@ -120,3 +120,11 @@ def test_the_api_sets_a_kept_commitment_open_again_within_the_day(clock, org, co
     assert late.status_code == 409
     assert "within a day" in str(late.json())
     assert client.patch(url, {"status": "missed"}, format="json").status_code == 403
+
+
+@pytest.mark.parametrize("page", ["/coaching/", "/coaching/home/"])
+def test_the_reps_pages_keep_offering_the_undo_for_the_day(client, org, commitment, page):
+    mark_kept(client, org.rep, commitment)
+    body = client.get(page).content.decode()
+    assert "Kept lately" in body
+    assert f'action="/coaching/commitments/{commitment.pk}/undo/"' in body
