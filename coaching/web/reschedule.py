@@ -34,7 +34,7 @@ def session_reschedule_request_view(request: HttpRequest, session_id: int) -> Ht
         act=lambda data: reschedule_request_create(
             rep=request.user, session=session, reason=data["reason"]
         ),
-        done="Your coach has been asked for another time; you will hear back here and by email.",
+        done="Your coach has been asked for another time; you will be told when they answer.",
     )
 
 
