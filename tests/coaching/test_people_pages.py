@@ -166,8 +166,8 @@ def test_a_rep_sees_open_commitments_with_due_dates_and_their_time_zone(client, 
     html = page(client, john, HOME).content.decode()
     listed = section(html, "my-commitments")
     assert "Ask for the order on three calls" in listed
-    assert f"due {commitment.due_date:%a} {commitment.due_date.day}" in listed
-    assert "(America/New_York)" in listed
+    due = commitment.due_date
+    assert f"due {due:%a} {due.day} {due:%b %Y}, New York time" in listed
     assert "Mark kept" in listed
 
 
@@ -346,6 +346,7 @@ def test_the_rep_page_puts_plan_sessions_commitments_training_skills_and_retenti
     assert f'name="next" value="{rep_url(john)}"' in skill
     # Worded to the coach, with the open commitment that would move it on.
     assert "Check in on John&#x27;s commitment “Ask for the order twice”" in skill
+    assert re.search(r"due \w{3} \d+ \w{3} \d{4}, London time", skill)
 
 
 def test_the_rep_page_never_shows_private_notes_under_sessions(client, manager):
