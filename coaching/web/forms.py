@@ -244,7 +244,10 @@ class HoldForm(forms.Form):
                 label="Skill", choices=choices, coerce=int, required=False, empty_value=None
             )
             self.fields[f"commitment_{n}_due"] = forms.DateField(
-                label="Due", required=False, widget=forms.DateInput(attrs={"type": "date"})
+                label="Due",
+                required=False,
+                # A date input reads only ISO dates, whatever the locale's own format.
+                widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             )
             self.fields[f"commitment_{n}_id"] = forms.IntegerField(
                 required=False, widget=forms.HiddenInput

@@ -417,6 +417,7 @@ def test_the_coach_amends_through_the_page_in_two_steps(client, held, manager, s
     page = client.get(page_url(held)).content.decode()
     assert "You can change this record until Fri 13 Mar, 10:30" in page
     assert "Change the record" in page and 'value="Prospect 20 accounts"' in page
+    assert f'type="date" name="commitment_0_due" value="{due(5)}"' in page
     made = list(Commitment.objects.filter(session=held).order_by("pk"))
     data = {
         f"rating_{skill.pk}": "2",

@@ -74,6 +74,13 @@ def hold_through_the_confirmation(page, session: CoachingSession, shots: Path, s
     expect(page.get_by_text("Session recorded as held.")).to_be_visible()
     expect(page.get_by_text("You can change this record until")).to_be_visible()
     page.screenshot(path=str(shots / f"hold-recorded-{size}.png"), full_page=True)
+    # The record stays open to corrections for a day, filled in with what was saved.
+    page.get_by_text("Change the record").click()
+    expect(page.get_by_label("Commitment 1", exact=True)).to_have_value(
+        "Open every call with a question"
+    )
+    expect(page.get_by_label("Due date of commitment 1")).to_have_value(due.isoformat())
+    page.locator("details.amend").screenshot(path=str(shots / f"amend-form-{size}.png"))
     session.refresh_from_db()
     assert session.status == CoachingSession.Status.HELD
     assert Observation.objects.get(session=session).rating == 4
