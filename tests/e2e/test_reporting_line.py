@@ -1,13 +1,10 @@
 """An admin moves a rep to another team on the back office's user page; the new manager finds the
 rep's session in their week, moved to a time they are free, and opens it; the former manager no
-longer can. Screenshots go
-to ``$E2E_SCREENSHOTS`` when set."""
+longer can. Screenshots go to ``$E2E_SCREENSHOTS`` when set."""
 
 from __future__ import annotations
 
 import datetime as dt
-import os
-from pathlib import Path
 
 import pytest
 from django.utils import timezone
@@ -15,20 +12,10 @@ from playwright.sync_api import expect
 
 from coaching.models import CoachingSession
 from tests.coaching.factories import session_with
-from tests.e2e.conftest import sign_in
+from tests.e2e.conftest import LAPTOP, PHONE, sign_in
 from tests.factories import PASSWORD, AdminFactory, ManagerFactory, RepFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-
-LAPTOP = {"width": 1366, "height": 900}
-PHONE = {"width": 390, "height": 844}
-
-
-@pytest.fixture
-def shots(tmp_path) -> Path:
-    folder = Path(os.environ.get("E2E_SCREENSHOTS") or tmp_path)
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
 
 
 def next_weekday_at_ten() -> dt.datetime:
