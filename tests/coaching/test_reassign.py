@@ -120,6 +120,15 @@ def test_a_session_the_new_coach_is_busy_for_moves_to_their_first_free_slot(line
     assert "It was planned for Wed 11 Mar 2026, 10:00 UTC" in reminder_message(notice).body
 
 
+def test_a_session_outside_the_new_coach_s_working_hours_moves_into_them(line):
+    line["new"].timezone = "America/New_York"
+    line["new"].save(update_fields=["timezone"])
+    move(line)
+    # 10:00 UTC is 06:00 in New York (summer time since 8 March): the day starts at 09:00 there.
+    assert fresh(line["ahead"][0]).scheduled_for == dt.datetime(2026, 3, 11, 13, tzinfo=UTC)
+    assert fresh(line["ahead"][1]).scheduled_for == THURSDAY_14
+
+
 def test_pending_reminders_of_the_sessions_go_to_the_new_coach(line):
     timed = TIMED
     move(line)
@@ -259,6 +268,7 @@ def test_the_former_manager_gets_404_on_the_rep_s_pages(line, client):
         assert client.get(url).status_code == 404, url
     for name, arg in (
         ("coaching:session_hold", ahead.pk),
+        ("coaching:session_amend", ahead.pk),
         ("coaching:session_cancel", ahead.pk),
         ("coaching:session_reschedule", ahead.pk),
         ("coaching:commitment_review", line["commitment"].pk),
@@ -274,7 +284,7 @@ def test_the_former_manager_reads_a_session_they_held_and_changes_nothing(line, 
     page = client.get(reverse("coaching:session", args=[held.pk]))
     assert page.status_code == 200
     assert "Coach&#x27;s eyes only." in page.content.decode()  # their own private notes
-    for name in ("coaching:session_hold", "coaching:session_cancel"):
+    for name in ("coaching:session_hold", "coaching:session_amend", "coaching:session_cancel"):
         assert client.post(reverse(name, args=[held.pk])).status_code == 403, name
 
 
