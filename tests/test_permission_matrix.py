@@ -98,7 +98,8 @@ MATRIX: dict[str, list[Ask] | str] = {
     "lms:quiz_ask": [Ask("POST", everyone(302))],
     "lms:extra_attempts_grant": [Ask("POST", row(LOGIN, 404, 302, 302, 302))],
     "lms:attempt": [Ask("GET", row(LOGIN, 200, 404, 404, 404))],
-    "lms:attempt_submit": [Ask("POST", row(LOGIN, 302, 404, 404, 404))],
+    # Nothing answered: the page asks to confirm submitting it so before grading.
+    "lms:attempt_submit": [Ask("POST", row(LOGIN, 200, 404, 404, 404))],
     # coaching pages
     "coaching:dashboard": [Ask("GET", row(LOGIN, 404, 200, 200, 200))],
     "coaching:dashboard_act": [Ask("POST", row(LOGIN, 404, 302, 404, 302))],

@@ -42,6 +42,15 @@ pytestmark = pytest.mark.django_db
 TUESDAY_10 = dt.datetime(2026, 3, 10, 10, tzinfo=UTC)  # London is on GMT: 10:00 local too
 
 
+def follow_up_of(session: CoachingSession) -> dict:
+    """What the booking receiver answers: the session, its time and its address."""
+    return {
+        "follow_up_session": session.pk,
+        "follow_up_at": session.scheduled_for,
+        "follow_up_url": f"/coaching/sessions/{session.pk}/",
+    }
+
+
 @pytest.fixture
 def manager():
     return ManagerFactory(username="maria", timezone="Europe/London")
@@ -69,7 +78,7 @@ def test_passing_the_quiz_books_one_follow_up_with_the_manager(clock, rep, manag
     result = complete_module(rep, module, failed_first=1)
 
     session = CoachingSession.objects.get()
-    assert result.follow_up == {"follow_up_session": session.pk}
+    assert result.follow_up == follow_up_of(session)
     assert session.rep == rep and session.coach == manager
     assert session.scheduled_for == at(LONDON, 2026, 3, 10, 12)
     assert session.duration_minutes == 30
@@ -230,7 +239,7 @@ def test_a_rep_with_no_manager_gets_a_session_without_a_coach_in_their_zone(monk
     result = complete_module(rep, module)
 
     session = CoachingSession.objects.get()
-    assert result.follow_up == {"follow_up_session": session.pk}
+    assert result.follow_up == follow_up_of(session)
     assert session.coach is None and session.plan.coach is None
     assert session.scheduled_for == dt.datetime(2026, 3, 10, 14, tzinfo=UTC)  # 09:00 CDT
     assert list(sessions_without_coach(user=AdminFactory())) == [session]
@@ -252,7 +261,7 @@ def test_a_module_without_a_quiz_is_followed_up_too(clock, rep, manager):
     for lesson in module.lessons.all():
         outcome = lesson_complete(user=rep, lesson=lesson)
     session = CoachingSession.objects.get()
-    assert outcome.completion.follow_up == {"follow_up_session": session.pk}
+    assert outcome.completion.follow_up == follow_up_of(session)
     assert session.agenda["missed_questions"] == [] and session.agenda["score"] is None
 
 
