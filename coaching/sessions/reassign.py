@@ -26,7 +26,13 @@ from coaching.reminders.schedule import (
 )
 from coaching.sessions.busy import busy_intervals
 from coaching.sessions.plans import coach_of
-from coaching.sessions.slots import NoSlotFound, SlotRules, calendar_lock, coach_slot_find
+from coaching.sessions.slots import (
+    NoSlotFound,
+    SlotRules,
+    calendar_lock,
+    coach_slot_find,
+    working_hours_problem,
+)
 
 
 @dataclass
@@ -43,22 +49,24 @@ class HandOver:
 def _new_time(
     session: CoachingSession, *, coach: User, now: dt.datetime, rules: SlotRules
 ) -> dt.datetime:
-    """The session's own time when the new coach is free then, else their first free slot from
-    that time on under the booking rules; the own time again when nothing is free for weeks
-    (the coach moves it by hand, as with a follow-up that found no slot)."""
-    if session.scheduled_for <= now:
-        return session.scheduled_for  # under way or waiting to be recorded: it happened then
-    clashes = busy_intervals(
-        people=[coach], start=session.scheduled_for, end=session.ends_at, exclude=session.pk
-    )
-    if not clashes:
-        return session.scheduled_for
+    """The session's own time when the new coach is free then (no other session, inside their
+    working hours), else their first free slot from that time on under the booking rules; the
+    own time again when nothing is free for weeks (the coach moves it by hand, as with a
+    follow-up that found no slot)."""
+    start, end = session.scheduled_for, session.ends_at
+    if start <= now:
+        return start  # under way or waiting to be recorded: it happened then
+    clashes = busy_intervals(people=[coach], start=start, end=end, exclude=session.pk)
+    if not clashes and not working_hours_problem(
+        start=start, end=end, tz=coach.tzinfo, rules=rules
+    ):
+        return start
     # From the session's own time on: the lead time counts from "now" in the search.
-    after = max(now, session.scheduled_for - rules.lead)
+    after = max(now, start - rules.lead)
     try:
         return coach_slot_find(coach=coach, rep=session.rep, after=after, rules=rules).start
     except NoSlotFound:
-        return session.scheduled_for
+        return start
 
 
 def _follow_up_late(session: CoachingSession) -> bool:
@@ -148,8 +156,9 @@ def coaching_hand_over(*, rep: User, previous: User | None, actor: User | None =
     """Move ``rep``'s coaching to their current manager (``rep.manager``, saved already).
 
     The active plan takes the new coach. Every scheduled session does too: one still to come
-    keeps its time when the new coach is free then and otherwise moves to the new coach's first
-    free slot from that time on (``slots``, ``busy``: the booking rules); one under way or
+    keeps its time when the new coach is free then, inside their working hours, and otherwise
+    moves to the new coach's first free slot from that time on (``slots``, ``busy``: the
+    booking rules); one under way or
     waiting to be recorded keeps its time, for the new coach to record. The former coach's
     pending reminders of those sessions go to the new coach. Held, missed and cancelled
     sessions, observations and commitments stay as they are. Rep, former and new coach are
