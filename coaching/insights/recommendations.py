@@ -82,7 +82,7 @@ def _assign(
             kind=action.kind,
             message=(
                 f"{row.rep} already has “{course.title}” open, {_due_text(already.due_date)}: "
-                "nothing changed."
+                "nothing changed. Its due date can be moved on Team training."
             ),
             enrolment=already,
             changed=False,
