@@ -40,6 +40,7 @@ from coaching.sessions.commitments import (
     commitment_undo_kept,
 )
 from coaching.sessions.permissions import (
+    can_amend_record,
     can_change_session,
     can_hold_session,
     can_mark_commitment_kept,
@@ -213,7 +214,7 @@ class SessionAmendApi(APIView):
     )
     def post(self, request: Request, session_id: int) -> Response:
         session = session_for(user=request.user, session_id=session_id)
-        if not can_hold_session(request.user, session):
+        if not can_amend_record(request.user, session):
             raise PermissionDenied("Only the session's coach or an admin can change its record.")
         payload = SessionAmendInputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)

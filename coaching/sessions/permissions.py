@@ -81,6 +81,15 @@ def can_hold_session(user: User, session: CoachingSession) -> bool:
     )
 
 
+def can_amend_record(user: User, session: CoachingSession) -> bool:
+    """Change a held session's record (its private notes included): the coach who wrote it,
+    while the rep still reports to them, or an admin. A new manager reads the record but does
+    not rewrite what someone else recorded."""
+    if not can_hold_session(user, session):
+        return False
+    return is_admin(user) or user.pk == session.coach_id
+
+
 def can_change_session(user: User, session: CoachingSession) -> bool:
     """Move or cancel a session: the rep's manager, an admin; the rep only while
     the session has no coach (with one, the rep asks to reschedule instead)."""

@@ -24,7 +24,7 @@ from coaching.models import RUBRIC_ANCHORS, CoachingSession, Commitment, Observa
 from coaching.reminders.schedule import SESSION_TIMED_KINDS, session_reminders_cancel
 from coaching.sessions.agenda import agenda_commitments_refresh
 from coaching.sessions.commitments import commitment_reminder_schedule
-from coaching.sessions.permissions import can_hold_session
+from coaching.sessions.permissions import can_amend_record, can_hold_session
 from coaching.skills.memory import memory_from_observation, memory_rebuild
 from config.errors import Conflict, DomainError
 from lms.models import Skill
@@ -365,7 +365,7 @@ def session_hold(
 
 
 def _ensure_may_amend(actor: User, session: CoachingSession) -> None:
-    if not can_hold_session(actor, session):
+    if not can_amend_record(actor, session):
         raise DomainError("Only the session's coach or an admin can change its record.")
     if session.status != CoachingSession.Status.HELD:
         raise Conflict("This session has not been recorded as held; there is no record to change.")

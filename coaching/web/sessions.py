@@ -32,6 +32,7 @@ from coaching.models import RUBRIC_ANCHORS, CoachingSession
 from coaching.models.agenda import Agenda
 from coaching.sessions.booking import OutsideWorkingHours
 from coaching.sessions.permissions import (
+    can_amend_record,
     can_answer_reschedule_request,
     can_change_session,
     can_hold_session,
@@ -236,7 +237,7 @@ def _session_page(
         CoachingSession.Status.SCHEDULED,
         CoachingSession.Status.MISSED,
     )
-    coaches = can_hold_session(user, session)
+    coaches = can_amend_record(user, session)
     can_amend = coaches and amend_open(session)
     can_change = scheduled and can_change_session(user, session)
     commitments = list(session.commitments.all())
@@ -385,7 +386,7 @@ def session_hold_view(request: HttpRequest, session_id: int) -> HttpResponse:
 @require_POST
 def session_amend_view(request: HttpRequest, session_id: int) -> HttpResponse:
     session = session_for(user=request.user, session_id=session_id)
-    if not can_hold_session(request.user, session):
+    if not can_amend_record(request.user, session):
         raise PermissionDenied("Only the session's coach or an admin can change its record.")
     return _record_two_steps(
         request,

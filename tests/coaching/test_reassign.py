@@ -384,3 +384,26 @@ def test_the_notices_go_out_in_app_and_by_email_with_the_calendar_changes(line, 
     assert len(handed) == 2
     assert {invite_of(m)["method"] for m in handed} == {"CANCEL"}
     assert Notification.objects.filter(recipient=new, title=f"{rep} now reports to you").exists()
+
+
+def test_nobody_but_an_admin_rewrites_a_record_the_former_coach_wrote(line, client):
+    """Within the amend window, the record stays the former coach's words: the new manager
+    reads it (without its private notes) and may not rewrite it; the former coach may not
+    either, as the rep is no longer theirs."""
+    just_held = session_with(
+        line["rep"],
+        status=CoachingSession.Status.HELD,
+        scheduled_for=NOW - dt.timedelta(hours=2),
+        held_at=NOW - dt.timedelta(hours=1),
+        private_notes="Only for the former coach.",
+    )
+    move(line)
+    url = reverse("coaching:session_amend", args=[just_held.pk])
+    for who in ("new", "old"):
+        client.force_login(line[who])
+        page = client.get(reverse("coaching:session", args=[just_held.pk])).content.decode()
+        assert "Only for the former coach." not in page or who == "old"
+        assert 'name="private_notes"' not in page
+        assert client.post(url).status_code == 403, who
+        amend = api_as(line[who]).post(f"/api/v1/coaching/sessions/{just_held.pk}/amend/", {})
+        assert amend.status_code == 403, who
