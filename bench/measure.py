@@ -266,9 +266,13 @@ def _pending_due() -> int:
     ).count()
 
 
+# Claimed, or an email being sent: both still owe a delivery.
+IN_FLIGHT = (Reminder.Status.QUEUED, Reminder.Status.SENDING)
+
+
 def _unfinished() -> int:
     """Due reminders not yet sent, cancelled or failed (the batch is the only due work)."""
-    return _pending_due() + Reminder.objects.filter(status=Reminder.Status.QUEUED).count()
+    return _pending_due() + Reminder.objects.filter(status__in=IN_FLIGHT).count()
 
 
 def _wait_delivered(count: int, *, started: float, cap_seconds: float, kick=None) -> tuple:
@@ -304,7 +308,7 @@ def _outcome(ids: list[int], *, started: float, finished: float, ending: str) ->
         "cancelled": statuses.get(Reminder.Status.CANCELLED, 0),
         "failed": statuses.get(Reminder.Status.FAILED, 0),
         "unfinished": statuses.get(Reminder.Status.PENDING, 0)
-        + statuses.get(Reminder.Status.QUEUED, 0),
+        + sum(statuses.get(status, 0) for status in IN_FLIGHT),
         "seconds": round(elapsed, 2),
         "per_second": round(sent / elapsed, 1) if elapsed else 0.0,
         "ending": ending,
@@ -312,7 +316,7 @@ def _outcome(ids: list[int], *, started: float, finished: float, ending: str) ->
     }
     if result["unfinished"]:
         result["stuck"] = list(
-            batch.filter(status__in=[Reminder.Status.PENDING, Reminder.Status.QUEUED]).values(
+            batch.filter(status__in=[Reminder.Status.PENDING, *IN_FLIGHT]).values(
                 "pk", "status", "attempts", "last_error", "lease_expires_at"
             )[:5]
         )
@@ -327,7 +331,7 @@ def _stop_leftovers(ids: list[int], redis_url: str) -> None:
     Reminder.objects.filter(
         pk__gte=ids[0],
         pk__lte=ids[-1],
-        status__in=[Reminder.Status.PENDING, Reminder.Status.QUEUED],
+        status__in=[Reminder.Status.PENDING, *IN_FLIGHT],
     ).update(status=Reminder.Status.CANCELLED, lease_expires_at=None)
     idle_wait(redis_url, timeout=60)
 
@@ -340,7 +344,7 @@ def idle_wait(redis_url: str, *, timeout: float = 300.0) -> bool:
     kicked = 0.0
     while time.monotonic() < deadline:
         waiting = redis_queue_length(redis_url)
-        in_flight = Reminder.objects.filter(status=Reminder.Status.QUEUED).count()
+        in_flight = Reminder.objects.filter(status__in=IN_FLIGHT).count()
         due = _pending_due()
         if waiting == 0 and in_flight == 0 and due == 0:
             return True

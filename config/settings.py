@@ -94,7 +94,6 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
-    "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_htmx",
@@ -114,6 +113,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "accounts.audit.AuditRequestMiddleware",
+    "accounts.sessions.SessionIdleMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -200,6 +201,17 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "login"
+# A signed-in session ends after this long without a request (accounts/sessions.py renews it at
+# most once a minute rather than on every request, which would write the session each time).
+SESSION_IDLE_MINUTES = env_int("SESSION_IDLE_MINUTES", 120)
+SESSION_COOKIE_AGE = SESSION_IDLE_MINUTES * 60
+# API tokens (accounts/tokens.py) end this many days after they are issued.
+API_TOKEN_DAYS = env_int("API_TOKEN_DAYS", 30)
+# The audit trail (accounts/audit.py) keeps rows this long; a daily beat job deletes older ones.
+AUDIT_RETENTION_DAYS = env_int("AUDIT_RETENTION_DAYS", 365)
+# The API's schema and its browsable docs: open on a developer's machine, behind sign-in in
+# production unless opened on purpose.
+API_DOCS_PUBLIC = env_bool("API_DOCS_PUBLIC", default=not PRODUCTION)
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
@@ -292,7 +304,7 @@ if PRODUCTION:
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "accounts.tokens.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -416,6 +428,10 @@ if TEAM_CACHE_SECONDS < 1:
     raise ImproperlyConfigured("TEAM_CACHE_SECONDS must be at least 1.")
 REMINDER_DISPATCH_SECONDS = env_int("REMINDER_DISPATCH_SECONDS", 30)
 REMINDER_LEASE_SECONDS = env_int("REMINDER_LEASE_SECONDS", 300)
+# How long an email a worker is sending stays its own without news (renewed as the batch goes):
+# after a worker dies mid-batch, the rest of its batch is claimed again within this plus
+# REMINDER_DISPATCH_SECONDS. Longer than one send can take (EMAIL_TIMEOUT per step).
+REMINDER_SENDING_LEASE_SECONDS = env_int("REMINDER_SENDING_LEASE_SECONDS", 60)
 REMINDER_MAX_ATTEMPTS = env_int("REMINDER_MAX_ATTEMPTS", 5)
 
 LOGGING = {

@@ -40,6 +40,8 @@ class Reminder(models.Model):
     class Status(models.TextChoices):
         PENDING = "pending", "Pending"
         QUEUED = "queued", "Queued"
+        # An email a delivery has taken and is sending; its lease says until when it is theirs.
+        SENDING = "sending", "Sending"
         SENT = "sent", "Sent"
         FAILED = "failed", "Failed"
         CANCELLED = "cancelled", "Cancelled"
@@ -73,8 +75,8 @@ class Reminder(models.Model):
             ),
             models.Index(
                 fields=["lease_expires_at"],
-                condition=Q(status="queued"),
-                name="reminder_queued_lease",
+                condition=Q(status__in=["queued", "sending"]),
+                name="reminder_leased",
             ),
             models.Index(fields=["recipient", "due_at"], name="reminder_recipient_due"),
         ]

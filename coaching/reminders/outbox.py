@@ -1,15 +1,20 @@
 """Reminder delivery: the outbox that turns due reminder rows into notifications and email.
 
-A row moves ``pending`` → ``queued`` (claimed, with a lease) → ``sent``; or ``failed`` after
-``REMINDER_MAX_ATTEMPTS``; or ``cancelled``. The database is the source of truth: the broker only
-carries ids, so a lost message, a killed worker or a broker outage delays a reminder until its
-lease runs out and the dispatcher claims it again, but never loses it.
+A row moves ``pending`` → ``queued`` (claimed, with a lease) → ``sent``; an email goes through
+``sending`` (a delivery has taken it, with a short lease it renews) on the way; or ``failed``
+after ``REMINDER_MAX_ATTEMPTS``; or ``cancelled``. The database is the source of truth: the
+broker only carries ids, so a lost message, a killed worker or a broker outage delays a reminder
+until its lease runs out and the dispatcher claims it again, but never loses it.
 
-Delivery works on batches of ids (one send task per batch): per batch, one query locks and
-loads the rows, one insert writes the in-app notifications, one mail connection carries the
-emails, and one UPDATE per outcome records the result. A channel that fails fails only its own
-reminder: it is left queued with a lease that grows with each attempt (the back-off), so the
-dispatcher retries it when the lease runs out.
+Delivery works on batches of ids (one send task per batch): one short transaction locks and loads
+the rows, writes the in-app notifications, records what is cancelled and marks the emails
+``sending``; then the emails go out on one mail connection, each marked ``sent`` by its own
+UPDATE (committed at once) as soon as the mail server accepts it. A worker killed mid-batch
+therefore sends again at most the one email in flight (with the same ``Message-ID``), and the
+rest of its batch is claimed again once the ``sending`` lease runs out
+(``REMINDER_SENDING_LEASE_SECONDS``), not the claim's longer lease. A channel that fails fails
+only its own reminder: it is left queued with a lease that grows with each attempt (the
+back-off), so the dispatcher retries it when the lease runs out.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import smtplib
+import time
 from collections import defaultdict
 from collections.abc import Iterable
 
@@ -54,6 +60,10 @@ def _lease_until(now: dt.datetime) -> dt.datetime:
     return now + dt.timedelta(seconds=settings.REMINDER_LEASE_SECONDS)
 
 
+def _sending_until(now: dt.datetime) -> dt.datetime:
+    return now + dt.timedelta(seconds=settings.REMINDER_SENDING_LEASE_SECONDS)
+
+
 def _retry_at(now: dt.datetime, attempts: int) -> dt.datetime:
     delay = min(RETRY_FIRST_SECONDS * 2 ** max(attempts - 1, 0), settings.REMINDER_LEASE_SECONDS)
     return now + dt.timedelta(seconds=delay)
@@ -62,8 +72,9 @@ def _retry_at(now: dt.datetime, attempts: int) -> dt.datetime:
 def reminders_claim_due(*, now: dt.datetime | None = None, batch_size: int = 500) -> list[int]:
     """Claim up to ``batch_size`` reminders that are due, and return their ids.
 
-    Due means ``pending`` with ``due_at`` reached, or ``queued`` with a lease that ran out (its
-    send task was lost, or its last attempt failed and its back-off is over). Claimed rows
+    Due means ``pending`` with ``due_at`` reached, ``queued`` with a lease that ran out (its
+    send task was lost, or its last attempt failed and its back-off is over), or ``sending``
+    with a lease that ran out (the worker sending it died mid-batch). Claimed rows
     become ``queued`` with a fresh lease, in one transaction, so that concurrent dispatchers
     never hand out the same row twice.
     """
@@ -71,7 +82,7 @@ def reminders_claim_due(*, now: dt.datetime | None = None, batch_size: int = 500
     with transaction.atomic():
         due = Reminder.objects.filter(
             Q(status=Status.PENDING, due_at__lte=now)
-            | Q(status=Status.QUEUED, lease_expires_at__lte=now)
+            | Q(status__in=(Status.QUEUED, Status.SENDING), lease_expires_at__lte=now)
         ).order_by("due_at", "pk")
         if connection.features.has_select_for_update_skip_locked:
             # Rows another dispatcher (or a send in progress) holds are theirs: skip, don't wait.
@@ -113,27 +124,29 @@ def reminders_deliver(
     Safe to call any number of times with the same ids: a reminder already sent, cancelled or
     failed is left alone and reported with its status. The outcome is a final status, or
     ``missing``, ``not_due`` (pending and not due: the dispatcher's), ``busy`` (another
-    delivery holds it) or ``retrying`` (its channel failed; it waits, queued, for its back-off).
+    delivery holds it, or is sending it) or ``retrying`` (its channel failed; it waits, queued,
+    for its back-off).
 
-    Email leaves the process when the mail server accepts it, before the transaction that
-    marks the batch sent commits; a crash (or a failed COMMIT) in between sends those emails
-    again once their lease runs out. That is at-least-once, and the window is one COMMIT.
-    In-app notifications are written in the same transaction as the status (and the
-    one-to-one on the reminder refuses a second), so they are delivered exactly once.
+    In-app notifications are written in the same transaction as their status (and the
+    one-to-one on the reminder refuses a second), so they are delivered exactly once. Emails
+    are marked ``sending`` in that transaction and sent after it commits, each recorded
+    ``sent`` by its own committed UPDATE right after the mail server accepts it: a crash (or a
+    failed UPDATE) between the two sends that one email again, with the same ``Message-ID``.
+    At-least-once, and the window is one email.
     """
     now = now or timezone.now()
     wanted = list(dict.fromkeys(reminder_ids))
     outcomes: dict[int, str] = {}
     if not wanted:
         return outcomes
-    sent: list[int] = []
-    cancelled: dict[str, list[int]] = defaultdict(list)
-    failed: dict[int, str] = {}
+    emails: list[tuple[Reminder, EmailMessage]] = []
     with transaction.atomic():
         reminders = list(_locked(wanted).order_by("pk"))
         opted_out = email_opted_out(reminders)
+        sent: list[int] = []
+        cancelled: dict[str, list[int]] = defaultdict(list)
+        failed: dict[int, str] = {}
         notifications: list[Notification] = []
-        emails: list[tuple[int, EmailMessage]] = []
         invites: Invites = {}
         for reminder in reminders:
             if reminder.status in FINAL_STATUSES:
@@ -141,6 +154,9 @@ def reminders_deliver(
                 continue
             if reminder.status == Status.PENDING and reminder.due_at > now:
                 outcomes[reminder.pk] = NOT_DUE
+                continue
+            if reminder.status == Status.SENDING and reminder.lease_expires_at > now:
+                outcomes[reminder.pk] = BUSY  # another delivery is sending it right now
                 continue
             reason = (
                 OPTED_OUT_REASON
@@ -155,12 +171,16 @@ def reminders_deliver(
                     notifications.append(reminder_notification(reminder, now=now))
                     sent.append(reminder.pk)
                 else:
-                    email = reminder_email(reminder, now=now, invites=invites)
-                    emails.append((reminder.pk, email))
+                    emails.append((reminder, reminder_email(reminder, now=now, invites=invites)))
             except Exception as exc:  # a message that cannot be written fails its own row only
                 failed[reminder.pk] = _error_text(exc)
         Notification.objects.bulk_create(notifications, ignore_conflicts=True)
-        sent.extend(_send_emails(emails, failed))
+        if emails:
+            # Ours until the lease runs out: a duplicate delivery finds them busy, and if this
+            # worker dies the dispatcher claims them again after this short lease.
+            Reminder.objects.filter(pk__in=[reminder.pk for reminder, _ in emails]).update(
+                status=Status.SENDING, lease_expires_at=_sending_until(now)
+            )
         _record(
             now=now,
             sent=sent,
@@ -170,6 +190,9 @@ def reminders_deliver(
             ],
             outcomes=outcomes,
         )
+
+    if emails:
+        _send_emails(emails, now=now, outcomes=outcomes)
 
     absent = [pk for pk in wanted if pk not in outcomes]
     if absent:
@@ -194,30 +217,75 @@ SERVER_UNAVAILABLE = (
 )
 
 
-def _send_emails(emails: list[tuple[int, EmailMessage]], failed: dict[int, str]) -> list[int]:
-    """Send each email on one shared connection; return the ids whose email went out."""
-    if not emails:
-        return []
-    sent = []
+def _send_emails(
+    emails: list[tuple[Reminder, EmailMessage]], *, now: dt.datetime, outcomes: dict[int, str]
+) -> None:
+    """Send each email on one shared connection, recording each outcome as it is known."""
+    failed: dict[int, str] = {}
+    lease = _Lease(emails, now=now)
     mail = get_connection(fail_silently=False)
     try:
-        for position, (reminder_id, email) in enumerate(emails):
+        for position, (reminder, email) in enumerate(emails):
+            lease.renew_if_due(position)
             try:
                 mail.send_messages([email])
             except Exception as exc:  # a failed message fails its own reminder only...
-                failed[reminder_id] = _error_text(exc)
+                failed[reminder.pk] = _error_text(exc)
                 if isinstance(exc, SERVER_UNAVAILABLE) and not isinstance(exc, MESSAGE_REFUSED):
                     # ...unless the server is gone, which fails the rest of the batch with it.
-                    for rest_id, _ in emails[position + 1 :]:
-                        failed[rest_id] = failed[reminder_id]
+                    for rest, _ in emails[position + 1 :]:
+                        failed[rest.pk] = failed[reminder.pk]
                     break
                 # The connection may be broken: the next message opens a fresh one.
                 mail.close()
             else:
-                sent.append(reminder_id)
+                # Committed at once (outside any transaction of ours): once the server has the
+                # message, a crash must not send it again.
+                _record_sent([reminder.pk], now=now)
+                outcomes[reminder.pk] = Status.SENT
     finally:
         mail.close()
-    return sent
+    if failed:
+        with transaction.atomic():
+            outcomes.update(
+                _record_failures(
+                    now=now,
+                    failed=[(reminder, failed[reminder.pk]) for reminder, _ in emails
+                            if reminder.pk in failed],
+                )
+            )  # fmt: skip
+
+
+class _Lease:
+    """Keeps a batch's ``sending`` lease alive while it makes progress: renewed (one UPDATE
+    of the emails not sent yet) whenever a third of it has gone, so a long batch keeps its
+    rows and a dead one loses them within one lease."""
+
+    def __init__(self, emails: list[tuple[Reminder, EmailMessage]], *, now: dt.datetime) -> None:
+        self.ids = [reminder.pk for reminder, _ in emails]
+        self.now = now
+        self.started = self.renewed = time.monotonic()
+        self.every = settings.REMINDER_SENDING_LEASE_SECONDS / 3
+
+    def renew_if_due(self, position: int) -> None:
+        if time.monotonic() - self.renewed < self.every:
+            return
+        self.renewed = time.monotonic()
+        # ``now`` may be a simulated clock: move it on by the time really spent.
+        current = self.now + dt.timedelta(seconds=self.renewed - self.started)
+        Reminder.objects.filter(pk__in=self.ids[position:], status=Status.SENDING).update(
+            lease_expires_at=_sending_until(current)
+        )
+
+
+def _record_sent(ids: list[int], *, now: dt.datetime) -> None:
+    Reminder.objects.filter(pk__in=ids).update(
+        status=Status.SENT,
+        sent_at=now,
+        attempts=F("attempts") + 1,
+        lease_expires_at=None,
+        last_error="",
+    )
 
 
 def _record(
@@ -229,13 +297,7 @@ def _record(
     outcomes: dict[int, str],
 ) -> None:
     if sent:
-        Reminder.objects.filter(pk__in=sent).update(
-            status=Status.SENT,
-            sent_at=now,
-            attempts=F("attempts") + 1,
-            lease_expires_at=None,
-            last_error="",
-        )
+        _record_sent(sent, now=now)
         outcomes.update(dict.fromkeys(sent, Status.SENT))
     for reason, ids in cancelled.items():
         Reminder.objects.filter(pk__in=ids).update(
@@ -247,8 +309,8 @@ def _record(
 
 
 def _record_failures(*, now: dt.datetime, failed: list[tuple[Reminder, str]]) -> dict[int, str]:
-    """Count the attempt on each (locked) row; retry after a back-off, or give up after the
-    last attempt."""
+    """Count the attempt on each row (locked, or marked ``sending`` by this delivery); retry
+    after a back-off, or give up after the last attempt."""
     outcomes = {}
     for reminder, error in failed:
         reminder.attempts += 1

@@ -82,7 +82,7 @@ def _ensure_clear_for_keeping(*, seed: int, start: dt.datetime, end: dt.datetime
     live = {
         "reminders": Reminder.objects.filter(
             recipient__in=others,
-            status__in=[Reminder.Status.PENDING, Reminder.Status.QUEUED],
+            status__in=[Reminder.Status.PENDING, Reminder.Status.QUEUED, Reminder.Status.SENDING],
             due_at__lt=end,
         ),
         "sessions": CoachingSession.objects.scheduled().filter(
