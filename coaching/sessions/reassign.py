@@ -61,7 +61,8 @@ def _new_time(
         start=start, end=end, tz=coach.tzinfo, rules=rules
     ):
         return start
-    # From the session's own time on: the lead time counts from "now" in the search.
+    # The search starts a lead time after ``after``: at the session's own time, or a lead time
+    # from now when that is sooner.
     after = max(now, start - rules.lead)
     try:
         return coach_slot_find(coach=coach, rep=session.rep, after=after, rules=rules).start
@@ -70,6 +71,7 @@ def _new_time(
 
 
 def _follow_up_late(session: CoachingSession) -> bool:
+    """Whether a follow-up at its new time is past its window (as when a coach moves it)."""
     completion = session.completion
     if completion is None:
         return session.late
@@ -85,8 +87,9 @@ def _session_hand_over(
     previous_time = session.scheduled_for
     new_time = _new_time(session, coach=coach, now=now, rules=rules) if coach else previous_time
     session.coach = coach
-    session.scheduled_for = new_time
-    session.late = _follow_up_late(session)
+    if new_time != previous_time:
+        session.scheduled_for = new_time
+        session.late = _follow_up_late(session)
     session.sequence += 1  # the attendees changed: calendars must replace the event
     session.save(update_fields=["coach", "scheduled_for", "late", "sequence", "updated_at"])
     session_reminders_hand_over(session=session, previous=previous_coach)
