@@ -58,10 +58,7 @@ def attempt_start(*, user: User, quiz: Quiz, rng: random.Random | None = None) -
         return open_attempt
     tally = attempt_tally(user=user, quiz=quiz)
     if tally.left <= 0:
-        raise DomainError(
-            f"You have used all {tally.used} attempts at this quiz. "
-            "Your manager can give you more."
-        )
+        raise DomainError(f"You have used all {tally.used} attempts at this quiz.")
     questions = list(quiz.questions.prefetch_related("choices"))
     if not questions:
         raise DomainError("This quiz has no questions yet.")
