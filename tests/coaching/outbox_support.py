@@ -6,6 +6,8 @@ import datetime as dt
 import os
 import time
 import uuid
+from collections import Counter
+from email import message_from_bytes
 from pathlib import Path
 
 from django.core.mail.backends.base import BaseEmailBackend
@@ -50,20 +52,32 @@ class RecordingEmailBackend(BaseEmailBackend):
     Configured through the environment, since the worker is a separate process:
     ``OUTBOX_TEST_MAIL_DIR`` is where messages go; with ``OUTBOX_TEST_HANG_SEND`` set, a send
     announces itself there (a ``hung-<pid>`` file) and then hangs like a stalled mail server,
-    until the test kills the worker.
+    until the test kills the worker. With ``OUTBOX_TEST_HANG_AFTER=n``, the first ``n``
+    messages are accepted and the ``n``-th then hangs, accepted but not yet acknowledged: the
+    worst moment for the worker to die.
     """
+
+    accepted = 0  # per worker process: the solo pool keeps it across the batch's sends
 
     def send_messages(self, email_messages) -> int:
         folder = Path(os.environ["OUTBOX_TEST_MAIL_DIR"])
         if os.environ.get("OUTBOX_TEST_HANG_SEND"):
-            (folder / f"hung-{os.getpid()}").write_text("sending")
-            deadline = time.monotonic() + 120
-            while time.monotonic() < deadline:
-                time.sleep(0.05)  # a stalled server, in the worker; the test polls, not sleeps
-            raise TimeoutError("The hung send was never interrupted.")
+            self._hang(folder)
+        hang_after = int(os.environ.get("OUTBOX_TEST_HANG_AFTER") or 0)
         for message in email_messages:
             (folder / f"{uuid.uuid4().hex}.eml").write_bytes(message.message().as_bytes())
+            RecordingEmailBackend.accepted += 1
+            if RecordingEmailBackend.accepted == hang_after:
+                self._hang(folder)
         return len(email_messages)
+
+    @staticmethod
+    def _hang(folder: Path) -> None:
+        (folder / f"hung-{os.getpid()}").write_text("sending")
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            time.sleep(0.05)  # a stalled server, in the worker; the test polls, not sleeps
+        raise TimeoutError("The hung send was never interrupted.")
 
 
 class RefusingEmailBackend(BaseEmailBackend):
@@ -95,3 +109,10 @@ class RefusingEmailBackend(BaseEmailBackend):
 
 def sent_mail_files(folder: Path) -> list[Path]:
     return sorted(folder.glob("*.eml"))
+
+
+def sent_message_ids(folder: Path) -> Counter[str]:
+    """How many times each Message-ID reached the mail sink."""
+    return Counter(
+        message_from_bytes(path.read_bytes())["Message-ID"] for path in sent_mail_files(folder)
+    )

@@ -1,7 +1,9 @@
-"""The outbox under real faults: a private Redis that goes down, a worker killed mid-send.
+"""The outbox under real faults: a private Redis that goes down, a worker killed mid-batch.
 
-Real parts only: a ``redis-server`` of the test's own on a free port, Celery workers in their
-own processes reading the test database, and the dispatcher run as beat would run it.
+Real parts only: a ``redis-server`` of the test's own on a free port, or kombu's filesystem
+transport in folders of the test's own (the broker without REDIS_URL), Celery workers in their
+own processes reading the test database (a file both open, on SQLite), SIGKILL, and the
+dispatcher run as beat would run it. Mail goes to files the test counts by Message-ID.
 """
 
 from __future__ import annotations
@@ -13,8 +15,10 @@ import socket
 import subprocess
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 import pytest
@@ -23,21 +27,22 @@ from django.conf import settings as django_settings
 from django.db import connection, transaction
 
 from coaching.models import Notification, Reminder
+from coaching.reminders.channels import reminder_message_id
 from coaching.tasks import dispatch_due_reminders
 from config.celery_app import app as celery_app
-from tests.coaching.outbox_support import remind, sent_mail_files
+from tests.coaching.outbox_support import remind, sent_mail_files, sent_message_ids
 from tests.conftest import start_worker, wait_for
 from tests.factories import ManagerFactory, RepFactory
 
-pytestmark = [
-    pytest.mark.integration,
-    pytest.mark.skipif(
-        shutil.which("redis-server") is None,
-        reason="redis-server is not installed: these tests run a private Redis as the broker.",
-    ),
-]
+pytestmark = pytest.mark.integration
+
+needs_redis_server = pytest.mark.skipif(
+    shutil.which("redis-server") is None,
+    reason="redis-server is not installed: these tests run a private Redis as the broker.",
+)
 
 Status = Reminder.Status
+SENDING_LEASE_SECONDS = 3
 
 
 def _free_port() -> int:
@@ -57,6 +62,13 @@ class RedisServer:
     @property
     def url(self) -> str:
         return f"redis://127.0.0.1:{self.port}/0"
+
+    def configure(self) -> dict[str, Any]:
+        """This process's Celery settings for the broker, and the worker's environment."""
+        celery_app.conf.broker_url = self.url
+        celery_app.conf.result_backend = self.url
+        celery_app.conf.broker_transport_options = {"visibility_timeout": 3600}
+        return {"REDIS_URL": self.url}
 
     def start(self) -> None:
         self.process = subprocess.Popen(
@@ -82,6 +94,33 @@ class RedisServer:
             self.process = None
 
 
+@dataclass
+class FileBroker:
+    """Kombu's filesystem transport, as the project runs without REDIS_URL, in folders of this
+    test's own: another test's worker on the shared folders cannot take its messages."""
+
+    folder: Path
+
+    def configure(self) -> dict[str, Any]:
+        # The worker's settings put the queue under VAR_DIR/celery: the same folders as here.
+        celery = self.folder / "celery"
+        for name in ("queue", "processed", "results", "control"):
+            (celery / name).mkdir(parents=True, exist_ok=True)
+        celery_app.conf.broker_url = "filesystem://"
+        celery_app.conf.result_backend = f"file://{celery / 'results'}"
+        celery_app.conf.broker_transport_options = {
+            "data_folder_in": str(celery / "queue"),
+            "data_folder_out": str(celery / "queue"),
+            "processed_folder": str(celery / "processed"),
+            "control_folder": str(celery / "control"),
+            "store_processed": False,
+        }
+        return {"REDIS_URL": "", "VAR_DIR": str(self.folder)}
+
+    def start(self) -> None:
+        """Always up: a folder."""
+
+
 @pytest.fixture
 def private_redis(tmp_path) -> Iterator[RedisServer]:
     server = RedisServer(port=_free_port(), folder=tmp_path)
@@ -89,6 +128,15 @@ def private_redis(tmp_path) -> Iterator[RedisServer]:
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture(params=[pytest.param("redis", marks=needs_redis_server), "filesystem"])
+def any_broker(request, tmp_path) -> Iterator[RedisServer | FileBroker]:
+    """Each broker the project runs on: Redis, and the filesystem transport without it."""
+    if request.param == "filesystem":
+        yield FileBroker(folder=tmp_path / "var")
+        return
+    yield request.getfixturevalue("private_redis")
 
 
 def _reset_producer_pools() -> None:
@@ -101,24 +149,36 @@ def _reset_producer_pools() -> None:
     celery_app._local.__dict__.pop("backend", None)
 
 
-@pytest.fixture
-def broker(private_redis, settings) -> Iterator[RedisServer]:
-    """This process publishes to the private Redis (which starts stopped)."""
+@contextmanager
+def _publishing_to(server: RedisServer | FileBroker, settings) -> Iterator[dict[str, Any]]:
+    """This process publishes to ``server``; yields the worker's environment for it."""
     saved = {
         name: celery_app.conf[name]
         for name in ("broker_url", "result_backend", "broker_transport_options")
     }
-    settings.CELERY_BROKER_URL = settings.CELERY_RESULT_BACKEND = private_redis.url
-    celery_app.conf.broker_url = private_redis.url
-    celery_app.conf.result_backend = private_redis.url
-    celery_app.conf.broker_transport_options = {"visibility_timeout": 3600}
+    worker_env = server.configure()
+    settings.CELERY_BROKER_URL = celery_app.conf.broker_url
+    settings.CELERY_RESULT_BACKEND = celery_app.conf.result_backend
     _reset_producer_pools()
     try:
-        yield private_redis
+        yield worker_env
     finally:
         for name, value in saved.items():
             celery_app.conf[name] = value
         _reset_producer_pools()
+
+
+@pytest.fixture
+def broker(private_redis, settings) -> Iterator[tuple[RedisServer, dict[str, Any]]]:
+    """This process publishes to the private Redis (which starts stopped)."""
+    with _publishing_to(private_redis, settings) as worker_env:
+        yield private_redis, worker_env
+
+
+@pytest.fixture
+def broker_of_each_kind(any_broker, settings) -> Iterator[tuple[RedisServer | FileBroker, dict]]:
+    with _publishing_to(any_broker, settings) as worker_env:
+        yield any_broker, worker_env
 
 
 def _test_database_url() -> str:
@@ -135,7 +195,8 @@ def _test_database_url() -> str:
 
 @dataclass
 class Workers:
-    broker: RedisServer
+    broker: RedisServer | FileBroker
+    broker_env: dict[str, str]
     mail_dir: Path
     started: list[subprocess.Popen]
 
@@ -143,12 +204,15 @@ class Workers:
         process = start_worker(
             "celery",
             env={
-                "REDIS_URL": self.broker.url,
-                "DATABASE_URL": _test_database_url(),
                 "VAR_DIR": str(django_settings.VAR_DIR),
+                **self.broker_env,
+                "DATABASE_URL": _test_database_url(),
                 "EMAIL_BACKEND": "tests.coaching.outbox_support.RecordingEmailBackend",
                 "OUTBOX_TEST_MAIL_DIR": str(self.mail_dir),
-                "REMINDER_LEASE_SECONDS": "3",
+                # A killed worker's emails are claimed again after this: seconds, not the
+                # minute of production, so the test waits little. The claim's own lease stays
+                # as in production, to show it is not what a crash waits for.
+                "REMINDER_SENDING_LEASE_SECONDS": str(SENDING_LEASE_SECONDS),
                 **env,
             },
         )
@@ -156,12 +220,11 @@ class Workers:
         return process
 
 
-@pytest.fixture
-def workers(broker, tmp_path, settings) -> Iterator[Workers]:
-    settings.REMINDER_LEASE_SECONDS = 3  # so a lost send is re-claimed within the test
+def _workers(broker, tmp_path) -> Iterator[Workers]:
+    server, broker_env = broker
     mail_dir = tmp_path / "mail"
     mail_dir.mkdir()
-    pool = Workers(broker=broker, mail_dir=mail_dir, started=[])
+    pool = Workers(broker=server, broker_env=broker_env, mail_dir=mail_dir, started=[])
     try:
         yield pool
     finally:
@@ -173,6 +236,18 @@ def workers(broker, tmp_path, settings) -> Iterator[Workers]:
                 except subprocess.TimeoutExpired:
                     process.kill()
                     process.wait(timeout=20)
+
+
+@pytest.fixture
+def workers(broker, tmp_path) -> Iterator[Workers]:
+    """Workers on the private Redis."""
+    yield from _workers(broker, tmp_path)
+
+
+@pytest.fixture
+def workers_on_each_broker(broker_of_each_kind, tmp_path) -> Iterator[Workers]:
+    """Workers on Redis, and on the filesystem transport."""
+    yield from _workers(broker_of_each_kind, tmp_path)
 
 
 def _all_sent(reminders: list[Reminder]) -> bool:
@@ -229,7 +304,7 @@ def test_a_worker_killed_mid_send_leaves_the_reminder_to_be_sent_once_by_another
     first.send_signal(signal.SIGKILL)
     first.wait(timeout=20)
     email.refresh_from_db()
-    assert email.status == Status.QUEUED  # the killed send's transaction never committed
+    assert email.status == Status.SENDING  # taken, never acknowledged: its lease runs out
     assert sent_mail_files(workers.mail_dir) == []
 
     workers.start()
@@ -242,3 +317,62 @@ def test_a_worker_killed_mid_send_leaves_the_reminder_to_be_sent_once_by_another
     email.refresh_from_db()
     assert email.attempts == 1  # the killed attempt left no trace but a delay
     assert email.sent_at is not None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_killed_mid_batch_sends_again_at_most_the_email_in_flight(
+    workers_on_each_broker,
+):
+    workers = workers_on_each_broker
+    workers.broker.start()
+    manager = ManagerFactory()
+    reps = [RepFactory(manager=manager) for _ in range(6)]
+    reminders = [
+        reminder
+        for rep in reps
+        for reminder in remind(rep, kind=Reminder.Kind.WEEKLY_DIGEST, key=f"batch:{rep.pk}")
+    ]
+    emails = sorted(
+        (r for r in reminders if r.channel == Reminder.Channel.EMAIL), key=lambda r: r.pk
+    )
+    # The mail server takes the third email of the batch, and the worker dies before hearing
+    # back: the worst moment.
+    first = workers.start(OUTBOX_TEST_HANG_AFTER="3")
+    assert dispatch_due_reminders() == len(reminders)  # one claim, one send task: one batch
+    wait_for(
+        lambda: list(workers.mail_dir.glob("hung-*")),
+        timeout=60,
+        message="the first worker never reached the third email",
+    )
+    first.send_signal(signal.SIGKILL)
+    first.wait(timeout=20)
+    killed_at = time.monotonic()
+
+    statuses = dict(
+        Reminder.objects.filter(pk__in=[r.pk for r in emails]).values_list("pk", "status")
+    )
+    # The two emails acknowledged before the kill are recorded; the one in flight and the
+    # rest are still the dead worker's, until their short lease runs out.
+    assert [statuses[r.pk] for r in emails] == [Status.SENT] * 2 + [Status.SENDING] * 4
+    assert len(sent_mail_files(workers.mail_dir)) == 3
+    assert Notification.objects.filter(recipient__in=reps).count() == len(reps)
+
+    workers.start()
+    _beat_until_sent(reminders)
+    # Picked up after the sending lease, far sooner than the claim's lease (300 s).
+    assert time.monotonic() - killed_at < 60
+    for _ in range(3):
+        assert dispatch_due_reminders() == 0
+
+    # In-app: exactly once. Email: each once, but the one in flight at the kill, twice, as the
+    # same message (the same Message-ID, so a mail client shows it once).
+    notified = Notification.objects.filter(recipient__in=reps)
+    assert notified.count() == len(reps)
+    assert notified.values("reminder").distinct().count() == len(reps)
+    delivered = sent_message_ids(workers.mail_dir)
+    assert set(delivered) == {reminder_message_id(r) for r in emails}
+    assert sum(delivered.values()) - len(emails) <= 1  # at most one duplicate per kill
+    assert [delivered[reminder_message_id(r)] for r in emails] == [1, 1, 2, 1, 1, 1]
+    assert set(Reminder.objects.filter(pk__in=[r.pk for r in emails]).values_list(
+        "attempts", flat=True
+    )) == {1}  # fmt: skip
