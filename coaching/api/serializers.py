@@ -132,6 +132,11 @@ class ObservationSerializer(serializers.ModelSerializer):
 
 class CommitmentSerializer(serializers.ModelSerializer):
     skill_name = serializers.CharField(source="skill.name", read_only=True, allow_null=True)
+    kept_undo_until = serializers.DateTimeField(
+        read_only=True,
+        allow_null=True,
+        help_text="While kept: until when the rep may set it open again; otherwise null.",
+    )
 
     class Meta:
         model = Commitment
@@ -146,6 +151,7 @@ class CommitmentSerializer(serializers.ModelSerializer):
             "status",
             "note",
             "resolved_at",
+            "kept_undo_until",
             "created_at",
         ]
         read_only_fields = fields

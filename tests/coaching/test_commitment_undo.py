@@ -112,8 +112,11 @@ def test_the_api_sets_a_kept_commitment_open_again_within_the_day(clock, org, co
     client = api_as(org.rep)
     assert client.patch(url, {"status": "kept"}, format="json").status_code == 200
     clock.advance(hours=2)
+    kept_until = client.get(url).json()["kept_undo_until"]
+    assert kept_until.startswith((NOW + dt.timedelta(days=1)).date().isoformat())
     reopened = client.patch(url, {"status": "open"}, format="json")
     assert reopened.status_code == 200 and reopened.json()["status"] == "open"
+    assert reopened.json()["kept_undo_until"] is None
     client.patch(url, {"status": "kept"}, format="json")
     clock.advance(days=1, seconds=1)
     late = client.patch(url, {"status": "open"}, format="json")
