@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
-from accounts.models import User
+from accounts.models import ApiToken, AuditEvent, User
 from accounts.services import user_set_manager
 
 
@@ -33,3 +33,40 @@ class UserAdmin(DjangoUserAdmin):
         super().save_model(request, obj, form, change)
         user_set_manager(user=obj, manager=manager, actor=request.user)
         obj.refresh_from_db(fields=["manager"])
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Shown, never written here: audit rows are append-only, tokens are revoked by their
+    holder, a password change or a deactivation (each of which the audit trail records)."""
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(ReadOnlyAdmin):
+    list_display = ("at", "action", "actor_name", "subject_name", "address", "detail")
+    list_filter = ("action", "at")
+    search_fields = ("actor_name", "subject_name", "detail")
+    date_hierarchy = "at"
+    show_full_result_count = False
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(ReadOnlyAdmin):
+    list_display = ("user", "label", "key_start", "created", "last_used", "expires")
+    list_select_related = ("user",)
+    search_fields = ("user__username", "label")
+    fields = ("user", "label", "key_start", "created", "last_used", "expires")
+    readonly_fields = fields
+
+    @admin.display(description="key")
+    def key_start(self, token: ApiToken) -> str:
+        # Enough to tell tokens apart; the whole key would let whoever reads this page use it.
+        return f"{token.key[:6]}…"

@@ -4,6 +4,8 @@ from collections import defaultdict
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 
+from accounts.models import AuditEvent
+
 
 class SignInForm(AuthenticationForm):
     error_messages = {
@@ -38,3 +40,25 @@ class ProfileForm(forms.Form):
             "invalid_choice": "Choose a time zone from the list, such as Europe/London."
         },
     )
+
+
+class AuditFilterForm(forms.Form):
+    """The audit page's filters; every one may be left empty."""
+
+    actor = forms.CharField(
+        label="Who", required=False, max_length=150, help_text="Username, as it was."
+    )
+    action = forms.ChoiceField(label="What", required=False)
+    since = forms.DateField(label="From", required=False, widget=forms.DateInput({"type": "date"}))
+    until = forms.DateField(label="To", required=False, widget=forms.DateInput({"type": "date"}))
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["action"].choices = [("", "Any action"), *AuditEvent.Action.choices]
+
+    def clean(self):
+        cleaned = super().clean()
+        since, until = cleaned.get("since"), cleaned.get("until")
+        if since and until and since > until:
+            raise forms.ValidationError("“From” is after “To”: swap them to see that period.")
+        return cleaned

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import secrets
 import zoneinfo
 from typing import ClassVar
 
@@ -8,6 +9,7 @@ from django.contrib.auth.models import UserManager as DjangoUserManager
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from accounts.querysets import UserQuerySet
 
@@ -119,3 +121,106 @@ class User(AbstractUser):
                     f"making {self} a rep."
                 }
             )
+
+
+class ApiToken(models.Model):
+    """A credential for the REST API, as DRF's ``authtoken.Token`` with what it lacks: several per
+    person (one per client, named by ``label``), an expiry, and when it was last used.
+
+    Revoking a token deletes its row (``accounts.tokens``); the audit trail keeps the record.
+    """
+
+    key = models.CharField(max_length=40, unique=True)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    created = models.DateTimeField(auto_now_add=True)
+    expires = models.DateTimeField(db_index=True)
+    last_used = models.DateTimeField(null=True, blank=True)
+    label = models.CharField(
+        max_length=200, blank=True, help_text="The client, as it named itself."
+    )
+
+    class Meta:
+        ordering = ["-created"]
+        verbose_name = "API token"
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.label or 'API token'} · {self.key[:6]}…"
+
+    @staticmethod
+    def generate_key() -> str:
+        # The same 40 hex characters DRF's Token draws, from the secrets module.
+        return secrets.token_hex(20)
+
+
+class AuditQuerySet(models.QuerySet["AuditEvent"]):
+    """Append-only: rows are added and read, never changed. The one delete is retention's."""
+
+    def update(self, **kwargs):
+        raise AuditTrailIsAppendOnly("The audit trail is append-only: rows cannot be changed.")
+
+    def delete(self):
+        raise AuditTrailIsAppendOnly("The audit trail is append-only: rows cannot be deleted.")
+
+    def bulk_update(self, *args, **kwargs):
+        raise AuditTrailIsAppendOnly("The audit trail is append-only: rows cannot be changed.")
+
+    def purge_before(self, cutoff) -> int:
+        """Delete the rows older than ``cutoff``: only the retention job calls this."""
+        deleted, _ = models.QuerySet.delete(self.filter(at__lt=cutoff))
+        return deleted
+
+
+class AuditTrailIsAppendOnly(Exception):
+    pass
+
+
+class AuditEvent(models.Model):
+    """Who did what to whom, when, from which address: one security-relevant action."""
+
+    class Action(models.TextChoices):
+        SIGN_IN = "sign_in", "Signed in"
+        SIGN_IN_FAILED = "sign_in_failed", "Sign-in failed"
+        LOCKED_OUT = "locked_out", "Locked out"
+        TOKEN_ISSUED = "token_issued", "API token issued"
+        TOKEN_REVOKED = "token_revoked", "API token revoked"
+        PASSWORD_CHANGED = "password_changed", "Password changed"
+        PASSWORD_RESET = "password_reset", "Password reset"
+        ROLE_CHANGED = "role_changed", "Role changed"
+        MANAGER_CHANGED = "manager_changed", "Reporting line changed"
+        DEACTIVATED = "deactivated", "Deactivated"
+        REACTIVATED = "reactivated", "Reactivated"
+        COURSE_PUBLISHED = "course_published", "Course published"
+        COURSE_UNPUBLISHED = "course_unpublished", "Course unpublished"
+        DATA_EXPORTED = "data_exported", "Data exported"
+
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    action = models.CharField(max_length=32, choices=Action.choices, db_index=True)
+    actor = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # Names as they were, so a row still reads after the person is renamed or deleted, and a
+    # failed sign-in can name an account that does not exist.
+    actor_name = models.CharField(max_length=150, blank=True)
+    subject = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    subject_name = models.CharField(max_length=200, blank=True)
+    address = models.GenericIPAddressField(null=True, blank=True)
+    detail = models.CharField(max_length=300, blank=True)
+
+    objects = AuditQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        indexes = [models.Index(fields=["actor", "-at"], name="audit_actor_at")]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_name or '-'} {self.get_action_display()}"
+
+    def save(self, *args, **kwargs) -> None:
+        if not self._state.adding:
+            raise AuditTrailIsAppendOnly("The audit trail is append-only: rows cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AuditTrailIsAppendOnly("The audit trail is append-only: rows cannot be deleted.")

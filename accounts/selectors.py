@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from accounts.models import User
+from accounts.models import AuditEvent, User
 from accounts.permissions import can_view_person, is_admin
 
 
@@ -43,3 +45,31 @@ def report_for(*, user: User, person_id: int) -> User:
     if person is None:
         raise Http404("No such person in your team.")
     return person
+
+
+def audit_events_for(
+    *,
+    user: User,
+    actor: str = "",
+    action: str = "",
+    since: dt.date | None = None,
+    until: dt.date | None = None,
+) -> QuerySet[AuditEvent]:
+    """The audit trail, newest first, filtered; the days are whole days in ``user``'s time zone,
+    both included. Admins only: Http404 for anyone else, so the page's existence leaks nothing."""
+    if not (user.is_authenticated and is_admin(user)):
+        raise Http404("No such page.")
+    events = AuditEvent.objects.all()
+    if actor:
+        events = events.filter(actor_name__iexact=actor.strip())
+    if action:
+        events = events.filter(action=action)
+    if since:
+        events = events.filter(at__gte=_start_of(since, user))
+    if until:
+        events = events.filter(at__lt=_start_of(until + dt.timedelta(days=1), user))
+    return events
+
+
+def _start_of(day: dt.date, user: User) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time.min, tzinfo=user.tzinfo)

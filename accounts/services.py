@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from accounts.audit import Action, audit_record
 from accounts.models import User
 from accounts.signals import manager_changed
 from config.errors import DomainError
@@ -34,6 +35,13 @@ def user_set_manager(*, user: User, manager: User | None, actor: User | None = N
     user.manager = manager
     _validated(user)
     user.save(update_fields=["manager"])
+    audit_record(
+        action=Action.MANAGER_CHANGED,
+        actor=actor,
+        subject=user,
+        detail=f"{previous.username if previous else 'nobody'} → "
+        f"{manager.username if manager else 'nobody'}",
+    )
     manager_changed.send(sender=User, user=user, previous=previous, manager=manager, actor=actor)
     return user
 

@@ -7,6 +7,8 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("accounts/login/", views.SignInView.as_view(), name="login"),
     path("accounts/logout/", views.SignOutView.as_view(), name="logout"),
+    path("audit/", views.audit, name="audit"),
+    path("audit/csv/", views.audit_csv, name="audit_csv"),
     path(
         "accounts/password/change/",
         views.PasswordChangeView.as_view(),

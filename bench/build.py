@@ -12,13 +12,13 @@ import datetime as dt
 import random
 import secrets
 
+from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.contrib.sessions.backends.db import SessionStore
 from django.contrib.sessions.models import Session
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 
-from accounts.models import User
+from accounts.models import ApiToken, User
 from bench.history import history_build
 from bench.org import (
     CHOICES_PER_QUESTION,
@@ -226,7 +226,11 @@ def _sign_ins_build(org: Org, *, now: dt.datetime) -> None:
     """An API token for every manager and rep; a signed-in session for those whose pages the
     load generator asks for."""
     people = [*org.manager_ids, *org.rep_ids]
-    tokens = bulk(Token, [Token(user_id=pk, key=Token.generate_key()) for pk in people])
+    expires = now + dt.timedelta(days=settings.API_TOKEN_DAYS)
+    tokens = bulk(
+        ApiToken,
+        [ApiToken(user_id=pk, key=ApiToken.generate_key(), expires=expires) for pk in people],
+    )
     org.tokens = {token.user_id: token.key for token in tokens}
     signed_in = [org.admin_id, *org.manager_ids, *org.rep_ids[:PAGE_USERS]]
     users = User.objects.in_bulk(signed_in)

@@ -20,6 +20,15 @@ def _beat_schedule() -> dict[str, Any]:
             "task": "accounts.tasks.clear_expired_sessions",
             "schedule": 60 * 60,
         },
+        # The audit trail keeps AUDIT_RETENTION_DAYS; expired API tokens authenticate nobody.
+        "purge-audit-trail": {
+            "task": "accounts.tasks.purge_audit_trail",
+            "schedule": crontab(minute=30, hour=3),
+        },
+        "purge-expired-api-tokens": {
+            "task": "accounts.tasks.purge_expired_api_tokens",
+            "schedule": crontab(minute=40, hour=3),
+        },
         # The reminder outbox (DESIGN §5.3): exactly one beat, so exactly one dispatcher per tick.
         "dispatch-due-reminders": {
             "task": "coaching.tasks.dispatch_due_reminders",

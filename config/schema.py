@@ -11,6 +11,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
+from rest_framework.permissions import BasePermission
+
 WRITES = {"post", "put", "patch", "delete"}
 ERROR = {"$ref": "#/components/schemas/Error"}
 
@@ -50,3 +53,14 @@ def document_common_errors(result: dict[str, Any], generator, request, public) -
                     responses.setdefault("413", _error("The request body is too large."))
                     responses.setdefault("400", _error("The request is malformed."))
     return result
+
+
+class ApiDocsPermission(BasePermission):
+    """The schema and the browsable docs: open when ``API_DOCS_PUBLIC`` (a developer's machine),
+    for the signed-in otherwise (production's default). Read per request, so a setting change
+    needs no new URL conf."""
+
+    message = "Sign in to read the API's documentation."
+
+    def has_permission(self, request, view) -> bool:
+        return settings.API_DOCS_PUBLIC or bool(request.user and request.user.is_authenticated)

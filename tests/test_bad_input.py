@@ -537,7 +537,7 @@ def snapshot() -> dict[str, list[dict]]:
     models = [
         *apps.get_app_config("lms").get_models(),
         *apps.get_app_config("coaching").get_models(),
-        apps.get_model("authtoken", "Token"),
+        apps.get_model("accounts", "ApiToken"),
     ]
     return {model._meta.label: list(model.objects.order_by("pk").values()) for model in models}
 

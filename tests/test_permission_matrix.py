@@ -27,10 +27,10 @@ from django.db import transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 
-from accounts.models import User
+from accounts.models import ApiToken, User
 from accounts.services import user_set_manager
+from accounts.tokens import token_issue
 from coaching.models import CalendarFeed, CoachingSession, Notification, Reinforcement
 from lms.services import attempt_start
 from tests.coaching.factories import CommitmentFactory, ObservationFactory, session_with
@@ -78,6 +78,11 @@ MATRIX: dict[str, list[Ask] | str] = {
     "password_reset_done": [Ask("GET", everyone(200, anonymous=200))],
     "password_reset_confirm": [Ask("GET", everyone(200, anonymous=200))],
     "password_reset_complete": [Ask("GET", everyone(200, anonymous=200))],
+    # Only the rep holds the token in the URLs: for anyone else it is a 404. The audit trail
+    # is for admins only.
+    "profile_token_revoke": [Ask("POST", row(LOGIN, 302, 404, 404, 404))],
+    "audit": [Ask("GET", row(LOGIN, 404, 404, 404, 200))],
+    "audit_csv": [Ask("GET", row(LOGIN, 404, 404, 404, 200))],
     # training pages
     "lms:my_learning": [Ask("GET", everyone(200))],
     "lms:team": [
@@ -149,7 +154,11 @@ MATRIX: dict[str, list[Ask] | str] = {
     ],
     "healthz": [Ask("GET", everyone(200, anonymous=200))],
     # API: anonymous callers are refused with 401, except where signing in happens.
-    "api-token": [Ask("POST", everyone(400, anonymous=400))],
+    # DELETE revokes the calling token (each ask is rolled back, so the next caller keeps theirs).
+    "api-token": [
+        Ask("POST", everyone(400, anonymous=400)),
+        Ask("DELETE", everyone(204, anonymous=401)),
+    ],
     "api-me": [Ask("GET", everyone(200, anonymous=401))],
     "api-course-list": [Ask("GET", everyone(200, anonymous=401))],
     "api-course-detail": [Ask("GET", everyone(200, anonymous=401))],
@@ -293,7 +302,7 @@ def build_world(org):
     rep.refresh_from_db()
     org = SimpleNamespace(**vars(org), former_manager=former)
     tokens = {
-        actor: Token.objects.create(user=getattr(org, actor)).key
+        actor: token_issue(user=getattr(org, actor)).key
         for actor in ACTORS
         if actor != "anonymous"
     }
@@ -309,6 +318,7 @@ def build_world(org):
         "pk": notification.pk,
         "reinforcement_id": reinforcement.pk,
         "token": feed.token,
+        "token_id": ApiToken.objects.get(key=tokens["rep"]).pk,
         "uidb64": "MQ",
     }
     return org, params, tokens

@@ -11,6 +11,7 @@ class TokenRequestSerializer(StrictInputSerializer):
 
 class TokenSerializer(serializers.Serializer):
     token = serializers.CharField()
+    expiry = serializers.DateTimeField(help_text="When the token stops working.")
 
 
 class MeSerializer(serializers.ModelSerializer):

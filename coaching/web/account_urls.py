@@ -7,4 +7,9 @@ from coaching.web import profile
 
 urlpatterns = [
     path("profile/", profile.profile, name="profile"),
+    path(
+        "profile/tokens/<int:token_id>/revoke/",
+        profile.token_revoke_view,
+        name="profile_token_revoke",
+    ),
 ]

@@ -20,6 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
+from accounts.audit import Action, audit_record
 from coaching.insights.dashboard import dashboard_owner_for, team_dashboard_cached
 from coaching.insights.kpis import LIST_LIMIT
 from coaching.insights.matrix import SkillRow, recommendation_for
@@ -30,6 +31,8 @@ from coaching.web.forms import RecommendationActForm
 from coaching.web.heat_map import heat_map_rows_html
 from coaching.web.rendering import back_url, render_for_viewer
 from config.errors import DomainError
+from config.spreadsheet import Echo as _Echo
+from config.spreadsheet import csv_cell as _cell
 
 DASHBOARD = "coaching/dashboard.html"
 ORG = "coaching/org.html"
@@ -120,21 +123,6 @@ def org(request: HttpRequest) -> HttpResponse:
     return render_for_viewer(request, ORG, {"overview": overview})
 
 
-class _Echo:
-    """A file-like object that hands back what is written, for streaming CSV rows."""
-
-    def write(self, value: str) -> str:
-        return value
-
-
-def _cell(value: Any) -> str:
-    text = "" if value is None else str(value)
-    # A spreadsheet runs a cell that starts like a formula; a quote makes it plain text.
-    if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + text
-    return text
-
-
 def _action_text(row: SkillRow) -> str:
     if row.action is None:
         return ""
@@ -147,6 +135,7 @@ def _action_text(row: SkillRow) -> str:
 @require_GET
 def org_csv(request: HttpRequest) -> StreamingHttpResponse:
     matrix = org_skill_matrix(user=request.user)
+    audit_record(action=Action.DATA_EXPORTED, subject_name="Skill matrix (CSV)")
 
     def lines() -> Iterator[str]:
         writer = csv.writer(_Echo())

@@ -1,5 +1,5 @@
 """The signed-in person's own page: their details, which reminders come by email, their
-calendar feed, and the way to their password.
+calendar feed, their API tokens, and the way to their password.
 
 It lives here rather than in ``accounts`` because it sets coaching's things too (email per kind
 of reminder, the feed); ``accounts`` knows nothing of coaching. Each form posts on its own (a
@@ -10,21 +10,24 @@ with a message.
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from accounts.forms import ProfileForm
 from accounts.services import user_profile_update
+from accounts.tokens import token_revoke, tokens_of
 from coaching.reminders.calendar import calendar_feed_for
 from coaching.reminders.preferences import (
     email_kinds_for,
     email_opt_outs_of,
     email_preferences_set,
 )
+from coaching.web.rendering import render_for_viewer
 from config.errors import DomainError
 
 PAGE = "accounts/profile.html"
@@ -90,8 +93,23 @@ def profile(request: HttpRequest) -> HttpResponse:
                 email_preferences_set(user=request.user, wanted=email.cleaned_data["wanted"])
                 messages.success(request, "Your email settings are saved.")
                 return redirect("profile")
-    return render(
+    # In the viewer's time zone: the tokens' times are theirs.
+    return render_for_viewer(
         request,
         PAGE,
-        {"details_form": details, "email_form": email, **_feed_urls(request)},
+        {
+            "details_form": details,
+            "email_form": email,
+            "tokens": tokens_of(user=request.user),
+            "token_days": settings.API_TOKEN_DAYS,
+            **_feed_urls(request),
+        },
     )
+
+
+@login_required
+@require_http_methods(["POST"])
+def token_revoke_view(request: HttpRequest, token_id: int) -> HttpResponse:
+    token_revoke(user=request.user, token_id=token_id)  # Http404 for anyone else's
+    messages.success(request, "The token is revoked: the program using it must sign in again.")
+    return redirect(reverse("profile") + "#tokens")

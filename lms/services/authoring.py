@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, TypedDict
 from django.db import transaction
 from django.db.models import Count, F, Model, Q, QuerySet
 
+from accounts.audit import Action, audit_record
 from config.errors import DomainError
 from lms.catalogue import catalogue_changed
 from lms.models import Course, Module, Question, Quiz
@@ -166,8 +167,16 @@ def course_problems(*, course: Course) -> list[str]:
 
 def _set_status(course: Course, status: str) -> Course:
     if course.status != status:
+        was_published = course.is_published
         course.status = status
         course.save(update_fields=["status", "updated_at"])
+        if course.is_published or was_published:
+            published = course.is_published
+            audit_record(
+                action=Action.COURSE_PUBLISHED if published else Action.COURSE_UNPUBLISHED,
+                subject_name=course.title,
+                detail=f"now {course.get_status_display().lower()}",
+            )
         # The save's receiver does this too; publishing is the change readers wait for, so it
         # does not rest on that alone.
         catalogue_changed()

@@ -1,8 +1,8 @@
 import pytest
 from django.test import override_settings
-from rest_framework.authtoken.models import Token
 from rest_framework.throttling import ScopedRateThrottle
 
+from accounts.models import ApiToken
 from tests.factories import PASSWORD, RepFactory
 
 pytestmark = pytest.mark.django_db
@@ -14,7 +14,9 @@ def test_good_credentials_get_a_token_that_authenticates(api):
     rep = RepFactory(username="jo")
     response = api.post(TOKEN_URL, {"username": "jo", "password": PASSWORD}, format="json")
     assert response.status_code == 200
-    assert response.json() == {"token": Token.objects.get(user=rep).key}
+    token = ApiToken.objects.get(user=rep)
+    assert response.json()["token"] == token.key
+    assert set(response.json()) == {"token", "expiry"}
 
     api.credentials(HTTP_AUTHORIZATION=f"Token {response.json()['token']}")
     me = api.get("/api/v1/me/")
