@@ -3,7 +3,11 @@ courses taken down mid-way and the way on after a pass. Services, API and pages.
 
 from __future__ import annotations
 
+import io
+
 import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.utils import timezone
 
 from coaching.models import CoachingSession, Reminder
@@ -27,6 +31,7 @@ from lms.services import (
 )
 from tests.conftest import api_as
 from tests.factories import RepFactory, build_module, correct_answers
+from tests.lms.test_course_files import GOOD, import_files, write
 
 pytestmark = pytest.mark.django_db
 
@@ -522,3 +527,36 @@ def test_a_completed_course_says_so_with_a_next_step(client, org):
     client.force_login(org.rep)
     html = client.get(f"/learn/courses/{module.course_id}/").content.decode()
     assert "Course complete." in html and "pick your next course" in html
+
+
+# --- course files carry the review policy ------------------------------------------------------
+
+
+def test_a_course_file_may_set_the_review_policy_and_the_export_keeps_it(tmp_path):
+    with_policy = GOOD.replace(
+        "    questions_per_attempt: null\n",
+        "    questions_per_attempt: null\n        review_policy: once_passed\n",
+    )
+    assert "review_policy: once_passed" in with_policy
+    import_files(write(tmp_path, "discovery.yaml", with_policy))
+    quiz = Quiz.objects.get(module__slug="opening")
+    assert quiz.review_policy == Policy.ONCE_PASSED
+
+    out = io.StringIO()
+    call_command("export_course", "discovery-basics", stdout=out)
+    assert "review_policy: once_passed" in out.getvalue()
+
+
+def test_a_course_file_without_a_review_policy_gets_the_default(tmp_path):
+    import_files(write(tmp_path, "discovery.yaml", GOOD))
+    assert Quiz.objects.get(module__slug="opening").review_policy == Policy.PASSED_OR_EXHAUSTED
+
+
+def test_an_unknown_review_policy_is_refused_with_its_line(tmp_path):
+    bad = GOOD.replace(
+        "    questions_per_attempt: null\n",
+        "    questions_per_attempt: null\n        review_policy: never\n",
+    )
+    with pytest.raises(CommandError, match=r"review_policy: must be one of after_attempt"):
+        import_files(write(tmp_path, "discovery.yaml", bad))
+    assert not Quiz.objects.exists()
