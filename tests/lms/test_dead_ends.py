@@ -10,7 +10,8 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.utils import timezone
 
-from coaching.models import CoachingSession, Reminder
+from coaching.models import CoachingSession, Notification, Reminder
+from coaching.reminders.outbox import reminders_deliver
 from config.errors import Conflict, DomainError
 from lms.models import (
     Course,
@@ -560,3 +561,18 @@ def test_an_unknown_review_policy_is_refused_with_its_line(tmp_path):
     with pytest.raises(CommandError, match=r"review_policy: must be one of after_attempt"):
         import_files(write(tmp_path, "discovery.yaml", bad))
     assert not Quiz.objects.exists()
+
+
+def test_the_outbox_delivers_the_used_up_notice_to_the_bell_and_by_email(org, mailoutbox):
+    org.manager.email = "maria@example.com"
+    org.manager.save(update_fields=["email"])
+    used_up(org.rep)
+    due = Reminder.objects.filter(kind=Reminder.Kind.QUIZ_ATTEMPTS_USED_UP)
+    reminders_deliver(reminder_ids=list(due.values_list("pk", flat=True)))
+
+    notification = Notification.objects.get(recipient=org.manager)
+    assert str(org.rep) in notification.title
+    assert notification.url == "/learn/team/#extra-attempts"
+    (email,) = mailoutbox
+    assert email.to == ["maria@example.com"] and str(org.rep) in email.subject
+    assert "/learn/team/#extra-attempts" in email.body
