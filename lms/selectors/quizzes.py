@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db.models import Exists, OuterRef
+from django.db.models.functions import Coalesce
 
 from accounts.models import User
 from lms.models import (
@@ -28,7 +29,7 @@ def attempts_left_of(*, max_attempts: int, granted: int, used: int) -> int:
     return max(max_attempts + granted - used, 0)
 
 
-def granted_attempts(*, user: User | OuterRef, quiz: Quiz | OuterRef):
+def granted_attempts(*, user: User | int | OuterRef, quiz: Quiz | OuterRef) -> Coalesce:
     """SQL for the extra attempts granted to ``user`` at ``quiz`` (either may be an OuterRef)."""
     grants = ExtraAttemptGrant.objects.filter(user=user, quiz=quiz)
     return sum_of(grants, field="attempts", group_by="quiz")
