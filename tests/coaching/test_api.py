@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-
 from zoneinfo import ZoneInfo
 
 import pytest

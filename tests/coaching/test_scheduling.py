@@ -338,9 +338,7 @@ def test_busy_intervals_are_the_occupying_sessions_of_the_people_asked_for(coach
     session_at(ManagerFactory(), nine)  # someone else's
     busy = busy_intervals(people=[coach, None], start=nine, end=nine + dt.timedelta(hours=4))
     assert busy == [
-        BusyInterval(
-            start=nine, end=nine + dt.timedelta(hours=1), coach_id=coach.pk, rep_id=rep.pk
-        )
+        BusyInterval(start=nine, end=nine + dt.timedelta(hours=1), coach_id=coach.pk, rep_id=rep.pk)
     ]
     assert (
         busy_intervals(people=[rep], start=nine, end=nine + dt.timedelta(hours=1), exclude=first.pk)

@@ -23,6 +23,7 @@ from coaching.reminders.outbox import reminder_deliver, reminders_claim_due
 from coaching.reminders.schedule import SESSION_BEFORE_START as BEFORE_START
 from coaching.sessions.commitments import commitments_mark_missed
 from coaching.sessions.records import session_hold
+from coaching.sessions.reschedule_requests import reschedule_request_create
 from coaching.sessions.services import (
     session_book_manual,
     session_cancel,
@@ -182,12 +183,22 @@ def test_three_weeks_of_coaching_send_every_reminder_once_on_time_and_nothing_st
 
     def book(name: str, when: dt.datetime) -> Callable[[], None]:
         def action() -> None:
-            sessions[name] = session_book_manual(coach=coach, rep=rep, scheduled_for=when)
+            # Booked by hand on any day of the three weeks (a Sunday too): the coach confirms.
+            sessions[name] = session_book_manual(
+                coach=coach, rep=rep, scheduled_for=when, outside_hours_confirmed=True
+            )
 
         return action
 
     def move(name: str, when: dt.datetime, actor) -> Callable[[], None]:
-        return lambda: session_reschedule(actor=actor, session=sessions[name], scheduled_for=when)
+        return lambda: session_reschedule(
+            actor=actor, session=sessions[name], scheduled_for=when, outside_hours_confirmed=True
+        )
+
+    def ask(name: str) -> Callable[[], None]:
+        return lambda: reschedule_request_create(
+            rep=rep, session=sessions[name], reason="A customer visit"
+        )
 
     def check_sent(reminder: Reminder, now: dt.datetime) -> None:
         """Whatever goes out is still true at the moment it goes out."""
@@ -223,8 +234,13 @@ def test_three_weeks_of_coaching_send_every_reminder_once_on_time_and_nothing_st
             commitments=[{"text": "Ask two open questions per call", "due_date": at(5, 0).date()}],
         ),
     )
-    sim.on(at(7, 12), move("moved", at(9, 15), actor=rep))  # after its first 24 h reminder
-    sim.on(at(9, 8), lambda: session_cancel(actor=coach, session=sessions["cancelled"], reason="A customer visit"))
+    # The rep asks; the coach moves it, after its first 24 h reminder.
+    sim.on(at(7, 11), ask("moved"))
+    sim.on(at(7, 12), move("moved", at(9, 15), actor=coach))
+    sim.on(
+        at(9, 8),
+        lambda: session_cancel(actor=coach, session=sessions["cancelled"], reason="Offsite day"),
+    )
     sim.on(at(12, 9), move("moved_twice", at(16, 10), actor=coach))
     sim.on(at(14, 8), move("moved_twice", at(15, 16), actor=coach))
     sim.on(
@@ -257,7 +273,8 @@ def test_three_weeks_of_coaching_send_every_reminder_once_on_time_and_nothing_st
 
     both = 2 * 2  # coach and rep, in-app and email
     # Held on the day: reminded before, never nudged after, and the commitment came up.
-    assert sent_kinds("held") == {Kind.SESSION_BOOKED: both, Kind.SESSION_24H: both,
+    # The coach booked them: only the rep hears of each booking.
+    assert sent_kinds("held") == {Kind.SESSION_BOOKED: 2, Kind.SESSION_24H: both,
                                   Kind.SESSION_1H: both}  # fmt: skip
     assert Reminder.objects.filter(kind=Kind.COMMITMENT_DUE, status=Status.SENT).count() == 2
     # Never held: both hear it was missed.
@@ -271,9 +288,11 @@ def test_three_weeks_of_coaching_send_every_reminder_once_on_time_and_nothing_st
         r.due_at for r in sent if r.session_id == moved.pk and r.kind == Kind.SESSION_1H
     }
     assert one_hour_due == moved.scheduled_for - dt.timedelta(hours=1)
-    assert sent_kinds("moved")[Kind.SESSION_RESCHEDULED] == 2  # the coach, on both channels
+    # The rep asked (the coach is told), the coach moved it (the rep is told).
+    assert sent_kinds("moved")[Kind.RESCHEDULE_REQUESTED] == 2
+    assert sent_kinds("moved")[Kind.SESSION_RESCHEDULED] == 2
     # Cancelled before its reminders: only the booking and the cancellation went out.
-    assert sent_kinds("cancelled") == {Kind.SESSION_BOOKED: both, Kind.SESSION_CANCELLED: 2}
+    assert sent_kinds("cancelled") == {Kind.SESSION_BOOKED: 2, Kind.SESSION_CANCELLED: 2}
     # Moved away and back: each reminder once, for the final time only.
     twice = sessions["moved_twice"]
     twice.refresh_from_db()
