@@ -108,6 +108,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "config.csp.PolicyMiddleware",
+    "config.parsers.NestedJsonMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -310,8 +311,9 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     # JSON only (DESIGN §7): a form cannot say a list of objects, and DRF reads what it cannot
     # say as "nothing", so a garbled form would pass for an empty one. A body over
-    # DATA_UPLOAD_MAX_MEMORY_SIZE is refused unread (413, config/api.py).
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    # DATA_UPLOAD_MAX_MEMORY_SIZE is refused unread (413, config/api.py); one nested past any
+    # request's need is a 400 (config/parsers.py), not a RecursionError.
+    "DEFAULT_PARSER_CLASSES": ["config.parsers.DepthLimitedJSONParser"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",

@@ -7,6 +7,7 @@ from django.db.models import QuerySet
 
 from accounts.models import User
 from config.api import MAX_ID
+from config.dates import date_in_range
 from lms.models import Course, Question
 from lms.selectors.quizzes import AttemptSheet
 from lms.services import EXTRA_ATTEMPTS_MAX
@@ -62,6 +63,7 @@ class _CourseAssignment(forms.Form):
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
         help_text="Optional. Today or later.",
+        validators=[date_in_range],
     )
 
 

@@ -25,6 +25,7 @@ from coaching.models.sessions import TEXT_MAX
 from coaching.sessions.permissions import can_see_private_notes
 from coaching.sessions.records import amend_closes_at
 from config.api import IdField, StrictInputSerializer
+from config.dates import date_in_range
 from lms.api.serializers import ErrorSerializer as ErrorSerializer
 from lms.api.serializers import SkillSerializer
 from lms.models import Skill
@@ -37,6 +38,8 @@ MAX_ITEMS = 50
 
 class AwareDateTimeField(serializers.DateTimeField):
     """An ISO 8601 instant that says its offset: a bare wall-clock time is ambiguous."""
+
+    default_validators = [date_in_range]
 
     def enforce_timezone(self, value: dt.datetime) -> dt.datetime:
         if timezone.is_naive(value):
@@ -277,7 +280,10 @@ class ObservationInputSerializer(StrictInputSerializer):
 class CommitmentInputSerializer(StrictInputSerializer):
     text = serializers.CharField(max_length=TEXT_MAX)
     skill = IdField(required=False, allow_null=True)
-    due_date = serializers.DateField(help_text="Today or later, in the rep's time zone.")
+    due_date = serializers.DateField(
+        help_text="Today or later, in the rep's time zone; at most two years ahead.",
+        validators=[date_in_range],
+    )
 
 
 class SessionHoldInputSerializer(StrictInputSerializer):

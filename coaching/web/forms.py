@@ -19,6 +19,7 @@ from accounts.models import User
 from coaching.models import RUBRIC_ANCHORS, CoachingSession, Commitment
 from coaching.models.sessions import TEXT_MAX
 from coaching.skills.rules import Stage
+from config.dates import date_in_range
 from lms.models import Skill
 
 COMMITMENT_ROWS = 3
@@ -29,6 +30,7 @@ class LocalDateTimeField(forms.DateTimeField):
     """A ``datetime-local`` input read and shown in ``tz``, not in the server's zone."""
 
     widget = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+    default_validators = [date_in_range]
 
     def __init__(self, *, tz: zoneinfo.ZoneInfo | None = None, **kwargs) -> None:
         super().__init__(**kwargs)
@@ -70,7 +72,9 @@ class RecommendationActForm(forms.Form):
     kind = forms.CharField(max_length=32, required=False)
     # Only for a course it assigns; left out, the suggested date applies.
     due_date = forms.DateField(
-        required=False, error_messages={"invalid": "Enter the due date as a date."}
+        required=False,
+        error_messages={"invalid": "Enter the due date as a date."},
+        validators=[date_in_range],
     )
 
 
@@ -246,6 +250,7 @@ class HoldForm(forms.Form):
             self.fields[f"commitment_{n}_due"] = forms.DateField(
                 label="Due",
                 required=False,
+                validators=[date_in_range],
                 # A date input reads only ISO dates, whatever the locale's own format.
                 widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             )

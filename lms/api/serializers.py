@@ -10,6 +10,7 @@ from rest_framework import serializers
 
 from config.api import ErrorSerializer as ErrorSerializer
 from config.api import IdField, StrictInputSerializer
+from config.dates import date_in_range
 from lms.models import Course, Enrolment, Lesson, Module, ModuleCompletion, Question, Skill
 from lms.selectors.access import courses_visible_to
 from lms.services.extra_attempts import EXTRA_ATTEMPTS_MAX
@@ -108,7 +109,7 @@ class EnrolmentCreateInputSerializer(StrictInputSerializer):
     user = IdField(
         required=False, help_text="Whom to assign the course to; leave out to enrol yourself."
     )
-    due_date = serializers.DateField(required=False, allow_null=True)
+    due_date = serializers.DateField(required=False, allow_null=True, validators=[date_in_range])
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
