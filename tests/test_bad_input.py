@@ -774,3 +774,55 @@ def test_a_body_nested_as_deep_as_a_request_needs_is_read():
     assert not too_deep({"commitments": [{"text": "x", "due_date": "2030-01-01"}]})
     assert not too_deep(json.loads("[" * 20 + "]" * 20))
     assert too_deep(json.loads("[" * 21 + "]" * 21))
+
+
+# --- dates past the sensible range, typed into the pages' forms --------------------------------
+
+
+def _wall_clock(days_ahead: int) -> str:
+    return (timezone.localtime() + dt.timedelta(days=days_ahead)).strftime("%Y-%m-%dT%H:%M")
+
+
+@pytest.mark.parametrize(
+    ("actor", "route", "form", "says"),
+    [
+        (
+            "manager",
+            lambda p: reverse("lms:team"),
+            lambda k: {"rep": k["REP"], "course": k["COURSE"], "due_date": days(3 * 366)},
+            "more than two years ahead",
+        ),
+        (
+            "manager",
+            lambda p: reverse("lms:team"),
+            lambda k: {"rep": k["REP"], "course": k["COURSE"], "due_date": "1900-01-01"},
+            "more than ten years ago",
+        ),
+        (
+            "manager",
+            lambda p: reverse("coaching:week"),
+            lambda k: {"rep": k["REP"], "scheduled_for": _wall_clock(3 * 366)},
+            "more than two years ahead",
+        ),
+        (
+            "manager",
+            lambda p: reverse("coaching:session_reschedule", args=[p["session_id"]]),
+            lambda k: {"scheduled_for": _wall_clock(3 * 366)},
+            "more than two years ahead",
+        ),
+    ],
+    ids=["assign due far ahead", "assign due in 1900", "book far ahead", "move far ahead"],
+)
+def test_a_date_past_the_range_on_a_page_is_a_form_error_and_nothing_is_written(
+    world, known, actor, route, form, says
+):
+    org, params, _ = world
+    client = Client()
+    client.force_login(getattr(org, actor))
+    before = snapshot()
+
+    response = client.post(route(params), form(known), HTTP_HX_REQUEST="true")
+
+    assert response.status_code in (200, 422), response.status_code
+    assert says in response.content.decode()
+    assert snapshot() == before
