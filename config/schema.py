@@ -3,7 +3,9 @@
 The views document what their own code refuses (400, 403, 404, 409). What the plumbing
 around them refuses applies to all of them alike, so it is added here rather than repeated
 on each view: 401 without valid credentials, 404 for a page of a list past its end, and for
-writes 429 when the caller's write budget is spent and 413 for an oversized body. Integer
+writes 429 when the caller's write budget is spent, 413 for an oversized body and 400 for one
+that is not JSON or nests past 20 levels (``config/parsers.py``). Dates and times in a body
+are refused (400) more than two years ahead or ten years back (``config/dates.py``). Integer
 path parameters say they are never negative, as the URL patterns that match only digits.
 """
 
@@ -51,7 +53,13 @@ def document_common_errors(result: dict[str, Any], generator, request, public) -
                 responses.setdefault("429", _error("Too many writes; try again shortly."))
                 if "requestBody" in operation:
                     responses.setdefault("413", _error("The request body is too large."))
-                    responses.setdefault("400", _error("The request is malformed."))
+                    responses.setdefault(
+                        "400",
+                        _error(
+                            "The request is malformed: not JSON, nested past 20 levels, a "
+                            "value of the wrong type, or a date more than two years ahead."
+                        ),
+                    )
     return result
 
 
