@@ -576,3 +576,17 @@ def test_the_outbox_delivers_the_used_up_notice_to_the_bell_and_by_email(org, ma
     (email,) = mailoutbox
     assert email.to == ["maria@example.com"] and str(org.rep) in email.subject
     assert "/learn/team/#extra-attempts" in email.body
+
+
+def test_marking_a_lesson_of_an_archived_course_says_why_on_my_learning(client, org):
+    module = build_module(lessons=2, questions=0)
+    first, last = module.lessons.order_by("position")
+    lesson_complete(user=org.rep, lesson=first)
+    Course.objects.filter(pk=module.course_id).update(status=Course.Status.ARCHIVED)
+    client.force_login(org.rep)
+
+    response = client.post(f"/learn/lessons/{last.pk}/complete/", follow=True)
+
+    assert response.redirect_chain[-1][0] == "/learn/"
+    assert "archived and not published any more" in response.content.decode()
+    assert not LessonProgress.objects.filter(lesson=last).exists()
