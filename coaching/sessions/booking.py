@@ -66,7 +66,7 @@ def ensure_bookable_by_hand(
     if problem:
         whose = "your" if coach.pk == actor.pk else f"{coach}'s"
         raise OutsideWorkingHours(
-            f"{_at(start, actor)} is outside {whose} working time: {problem}. "
+            f"{_at(start, actor)} is outside {whose} working hours: {problem}. "
             "Confirm that you want it outside working hours, or choose another time."
         )
 

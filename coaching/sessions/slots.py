@@ -133,7 +133,7 @@ def working_hours_problem(
     if day.weekday() not in rules.workdays:
         return f"{local_start:%A} is not a working day"
     if local_start < day_start or local_end > day_end:
-        return f"it is outside working hours ({hours} {tz.key})"
+        return f"the working day is {hours} {tz.key}"
     return ""
 
 

@@ -209,7 +209,7 @@ def book(org, when, **extra):
 def test_booking_outside_working_hours_needs_the_confirmation(org, session):
     refused = book(org, FRIDAY_19)
     assert refused.status_code == 400
-    assert "outside your working time" in refused.json()["message"]
+    assert "outside your working hours" in refused.json()["message"]
     assert "17:00" in refused.json()["message"]
     booked = book(org, FRIDAY_19, outside_hours_confirmed=True)
     assert booked.status_code == 201, booked.content

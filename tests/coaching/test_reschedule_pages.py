@@ -35,6 +35,9 @@ def page_of(client, user, session) -> str:
 
 
 def queries_for(client, url: str) -> int:
+    """Queries of a GET of ``url``, after one GET to warm what a first request loads once (the
+    signed-in session, say)."""
+    assert client.get(url).status_code == 200
     with CaptureQueriesContext(connection) as captured:
         assert client.get(url).status_code == 200
     return len(captured)
@@ -161,7 +164,7 @@ def test_booking_outside_working_hours_asks_for_a_second_yes(client, org, sessio
     client.force_login(org.manager)
     data = {"rep": org.rep.pk, "scheduled_for": "2026-03-13T19:00"}
     first = client.post("/coaching/week/", data, **HTMX).content.decode()
-    assert "outside your working time" in first
+    assert "outside your working hours" in first
     assert 'type="checkbox" name="outside_hours_confirmed"' in first
     assert CoachingSession.objects.count() == 1
     client.post("/coaching/week/", {**data, "outside_hours_confirmed": "on"}, **HTMX)

@@ -66,3 +66,25 @@ def test_a_rep_asks_to_reschedule_and_the_coach_sees_it(page, browser, live_serv
     page.reload()
     expect(page.get_by_text("Your coach kept the time.")).to_be_visible()
     expect(page.get_by_text("It is the only slot this week.")).to_be_visible()
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_booking_outside_working_hours_takes_a_second_yes(page, shots, size):
+    manager = ManagerFactory(username="maria", first_name="Maria", last_name="Lopez")
+    RepFactory(username="jo", first_name="Jo", last_name="Rep", manager=manager)
+    evening = timezone.localdate(timezone=manager.tzinfo) + dt.timedelta(days=7)
+    while evening.weekday() >= 5:
+        evening += dt.timedelta(days=1)
+
+    page.set_viewport_size(SIZES[size])
+    sign_in(page, "maria", PASSWORD)
+    page.goto("/coaching/week/")
+    form = page.get_by_role("region", name="Book a session")
+    form.get_by_label("Rep").select_option(label="Jo Rep")
+    form.get_by_label("When").fill(f"{evening.isoformat()}T19:00")
+    form.get_by_role("button", name="Book").click()
+    expect(form.get_by_text("outside your working hours")).to_be_visible()
+    form.screenshot(path=str(shots / f"book-outside-hours-{size}.png"))
+    form.get_by_label("Yes, book it outside working hours").check()
+    form.get_by_role("button", name="Book").click()
+    expect(page.get_by_text("Booked a session with Jo Rep")).to_be_visible()
