@@ -616,7 +616,14 @@ def snapshot() -> dict[str, list[dict]]:
         *apps.get_app_config("coaching").get_models(),
         apps.get_model("accounts", "ApiToken"),
     ]
-    return {model._meta.label: list(model.objects.order_by("pk").values()) for model in models}
+    # A token notes when it was last used: that is the credential working, not the request's write.
+    return {
+        model._meta.label: [
+            {field: value for field, value in row.items() if field != "last_used"}
+            for row in model.objects.order_by("pk").values()
+        ]
+        for model in models
+    }
 
 
 def fill(value: Any, known: dict[str, Any]) -> Any:
