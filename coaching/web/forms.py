@@ -140,9 +140,15 @@ class CancelForm(forms.Form):
         error_messages={"required": "Give a reason; the other person will read it."},
     )
     confirm = forms.BooleanField(
-        label="Yes, cancel this session and tell the others on it",
+        label="Yes, cancel this session",
         error_messages={"required": "Tick the box to confirm the cancellation."},
     )
+
+    def __init__(self, *args, told: Iterable[User] = (), **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        names = " and ".join(str(person) for person in told)
+        if names:
+            self.fields["confirm"].label = f"Yes, cancel this session and tell {names}"
 
 
 class RescheduleRequestForm(forms.Form):

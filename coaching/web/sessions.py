@@ -64,6 +64,7 @@ from coaching.sessions.services import (
     session_reflect,
     session_reschedule,
 )
+from coaching.sessions.state import other_parties
 from coaching.web.forms import (
     COMMITMENT_ROWS,
     BookSessionForm,
@@ -261,7 +262,7 @@ def _session_page(
         "record_preview": record_preview,
         "reschedule_form": reschedule_form
         or RescheduleForm(tz=user.tzinfo, initial={"scheduled_for": session.scheduled_for}),
-        "cancel_form": cancel_form or CancelForm(),
+        "cancel_form": cancel_form or CancelForm(told=other_parties(user, session)),
         "reschedule_request": latest_request,
         "can_request": scheduled and not asked and can_request_reschedule(user, session),
         "can_answer": scheduled and asked and can_answer_reschedule_request(user, session),
@@ -428,7 +429,7 @@ def session_cancel_view(request: HttpRequest, session_id: int) -> HttpResponse:
     return _session_change(
         request,
         session,
-        CancelForm(request.POST),
+        CancelForm(request.POST, told=other_parties(request.user, session)),
         form_name="cancel_form",
         act=lambda data: session_cancel(actor=request.user, session=session, reason=data["reason"]),
         done="Session cancelled.",

@@ -133,6 +133,12 @@ def test_the_rep_cannot_keep_the_time_and_outsiders_get_a_404(client, org, sessi
 # --- cancelling ---------------------------------------------------------------------------------
 
 
+def test_the_cancel_box_names_who_will_be_told(client, org, session):
+    assert f"Yes, cancel this session and tell {org.rep}" in page_of(client, org.manager, session)
+    admin_page = page_of(client, org.admin, session)
+    assert f"Yes, cancel this session and tell {org.manager} and {org.rep}" in admin_page
+
+
 @pytest.mark.parametrize(
     ("data", "error"),
     [
