@@ -18,6 +18,7 @@ from collections.abc import Callable
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
+from rest_framework.settings import api_settings
 
 from accounts.models import AuditEvent, User
 
@@ -52,7 +53,7 @@ def client_address(request: HttpRequest | None) -> str | None:
     X-Forwarded-For are the client's own say, so they are never trusted."""
     if request is None:
         return None
-    proxies = settings.REST_FRAMEWORK.get("NUM_PROXIES") or 0
+    proxies = api_settings.NUM_PROXIES or 0  # the count the API throttles trust
     forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
     if proxies and forwarded:
         hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]

@@ -302,9 +302,7 @@ def build_world(org):
     rep.refresh_from_db()
     org = SimpleNamespace(**vars(org), former_manager=former)
     tokens = {
-        actor: token_issue(user=getattr(org, actor)).key
-        for actor in ACTORS
-        if actor != "anonymous"
+        actor: token_issue(user=getattr(org, actor)).key for actor in ACTORS if actor != "anonymous"
     }
     params = {
         "course_id": module.course_id,

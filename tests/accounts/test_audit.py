@@ -66,6 +66,15 @@ def test_a_failed_sign_in_names_the_username_tried():
     assert failed[0].address == "203.0.113.8" and failed[0].actor is None
 
 
+def test_the_address_is_the_clients_own_and_a_forwarded_one_only_behind_our_proxies(settings):
+    forged = {"REMOTE_ADDR": "10.0.0.2", "HTTP_X_FORWARDED_FOR": "6.6.6.6, 198.51.100.9"}
+    Client(**forged).post(reverse("login"), {"username": "x", "password": "no"})
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": 1}
+    Client(**forged).post(reverse("login"), {"username": "y", "password": "no"})
+    failed = AuditEvent.objects.filter(action=Action.SIGN_IN_FAILED).order_by("pk")
+    assert [e.address for e in failed] == ["10.0.0.2", "198.51.100.9"]
+
+
 def test_a_lockout_is_recorded(settings):
     RepFactory(username="jo")
     for _ in range(settings.AXES_FAILURE_LIMIT):
