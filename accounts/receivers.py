@@ -22,6 +22,7 @@ from django.dispatch import receiver
 
 from accounts.audit import Action, audit_record, current_request
 from accounts.models import User
+from accounts.sessions import session_seen
 from accounts.tokens import tokens_revoke_all
 
 WATCHED = frozenset({"password", "is_active", "role"})
@@ -79,6 +80,14 @@ def _password_changed(user: User) -> None:
 @receiver(user_logged_in, dispatch_uid="accounts_audit_sign_in")
 def audit_sign_in(sender, request, user, **kwargs):
     audit_record(action=Action.SIGN_IN, actor=user, subject=user, request=request)
+
+
+@receiver(user_logged_in, dispatch_uid="accounts_session_seen_at_sign_in")
+def mark_session_seen(sender, request, user, **kwargs):
+    # Signing in saves the session anyway: noting it as used now spares the next request a
+    # renewal write (accounts/sessions.py).
+    if getattr(request, "session", None) is not None:
+        session_seen(request.session)
 
 
 @receiver(user_login_failed, dispatch_uid="accounts_audit_sign_in_failed")

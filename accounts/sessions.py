@@ -18,6 +18,11 @@ RENEW_EVERY_SECONDS = 60
 SEEN_KEY = "_seen"
 
 
+def session_seen(session) -> None:
+    """Note the session as used now: it is saved (renewing its expiry) with the response."""
+    session[SEEN_KEY] = int(time.time())
+
+
 class SessionIdleMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -25,8 +30,7 @@ class SessionIdleMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         session = getattr(request, "session", None)
         if session is not None and SESSION_KEY in session:
-            now = int(time.time())
             seen = session.get(SEEN_KEY)
-            if not isinstance(seen, int) or now - seen >= RENEW_EVERY_SECONDS:
-                session[SEEN_KEY] = now  # marks it modified: saved, with a new expiry
+            if not isinstance(seen, int) or time.time() - seen >= RENEW_EVERY_SECONDS:
+                session_seen(session)
         return self.get_response(request)
