@@ -22,7 +22,7 @@ def carry_over_drf_tokens(apps, schema_editor):
         cursor.execute(
             "INSERT INTO accounts_apitoken (key, user_id, created, expires, label) "
             "SELECT key, user_id, created, %s, %s FROM authtoken_token",
-            [expires, "Issued before tokens expired"],
+            [connection.ops.adapt_datetimefield_value(expires), "Issued before tokens expired"],
         )
         cursor.execute("DELETE FROM authtoken_token")
 

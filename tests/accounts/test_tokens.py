@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from importlib import import_module
+from types import SimpleNamespace
 
 import pytest
 import time_machine
@@ -198,3 +200,32 @@ def test_the_profile_lists_ones_own_tokens_and_revokes_them(jo):
     someone_elses = ApiToken.objects.get(user=other_person)
     assert client.post(reverse("profile_token_revoke", args=[someone_elses.pk])).status_code == 404
     assert me_status(theirs) == 200
+
+
+def test_tokens_from_before_expiry_carry_over_with_one_and_the_old_table_is_emptied(jo, settings):
+    """The data migration, run over a table as DRF's authtoken app left it."""
+    from django.apps import apps
+    from django.db import connection
+
+    migration = import_module("accounts.migrations.0002_api_tokens_and_audit_trail")
+    settings.API_TOKEN_DAYS = 30
+    created = timezone.now() - dt.timedelta(days=400)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE TABLE authtoken_token (key varchar(40) PRIMARY KEY, created timestamp with "
+            "time zone NOT NULL, user_id bigint NOT NULL)"
+        )
+        cursor.execute(
+            "INSERT INTO authtoken_token (key, created, user_id) VALUES (%s, %s, %s)",
+            ["a" * 40, connection.ops.adapt_datetimefield_value(created), jo.pk],
+        )
+    # All it asks of the schema editor is its connection (SQLite's would refuse to open here,
+    # inside the test's transaction).
+    migration.carry_over_drf_tokens(apps, SimpleNamespace(connection=connection))
+    token = ApiToken.objects.get(key="a" * 40)
+    assert token.user == jo and token.created == created
+    assert token.expires > timezone.now() + dt.timedelta(days=29)
+    assert me_status("a" * 40) == 200
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM authtoken_token")
+        assert cursor.fetchone()[0] == 0
