@@ -25,7 +25,7 @@ from accounts.models import User
 from accounts.sessions import session_seen
 from accounts.tokens import tokens_revoke_all
 
-WATCHED = frozenset({"password", "is_active", "role"})
+WATCHED = frozenset({"password", "is_active", "role", "is_superuser"})
 
 
 @receiver(pre_save, sender=User, dispatch_uid="accounts_user_before_save")
@@ -35,9 +35,7 @@ def remember_security_fields(sender, instance: User, raw=False, update_fields=No
         return
     if update_fields is not None and not WATCHED.intersection(update_fields):
         return  # a sign-in's last_login, a profile's details: nothing to compare
-    instance._security_before = (
-        User.objects.filter(pk=instance.pk).values("password", "is_active", "role").first()
-    )
+    instance._security_before = User.objects.filter(pk=instance.pk).values(*WATCHED).first()
 
 
 @receiver(post_save, sender=User, dispatch_uid="accounts_user_after_save")
@@ -59,6 +57,10 @@ def act_on_security_changes(sender, instance: User, created=False, raw=False, **
             subject=instance,
             detail=f"{User.Role(before['role']).label} → {instance.get_role_display()}",
         )
+    if before["is_superuser"] != instance.is_superuser:
+        # A superuser is an admin whatever their role says (User.is_org_admin).
+        granted = "granted" if instance.is_superuser else "withdrawn"
+        audit_record(action=Action.ROLE_CHANGED, subject=instance, detail=f"superuser {granted}")
 
 
 def _password_changed(user: User) -> None:

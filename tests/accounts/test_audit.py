@@ -105,13 +105,18 @@ def test_a_role_change_in_the_admin_is_recorded(ada):
         "role": "admin",
         "timezone": kim.timezone,
         "is_active": "on",
+        "is_staff": "on",
+        "is_superuser": "on",
         "date_joined_0": "2026-01-01",
         "date_joined_1": "09:00:00",
     }
     response = signed_in(ada).post(reverse("admin:accounts_user_change", args=[kim.pk]), form)
     assert response.status_code == 302
-    event = only(Action.ROLE_CHANGED)
-    assert (event.actor, event.subject, event.detail) == (ada, kim, "Manager → Admin")
+    events = AuditEvent.objects.filter(action=Action.ROLE_CHANGED).order_by("pk")
+    assert [(e.actor, e.subject, e.detail) for e in events] == [
+        (ada, kim, "Manager → Admin"),
+        (ada, kim, "superuser granted"),
+    ]
 
 
 def test_a_reporting_line_change_is_recorded_with_both_managers(ada):
