@@ -80,6 +80,66 @@ def test_a_row_whose_lease_ran_out_is_claimed_again(rep, settings):
     assert reminder.lease_expires_at == later + lease
 
 
+def test_an_email_being_sent_is_left_to_its_sender_until_its_short_lease_runs_out(rep, settings):
+    settings.REMINDER_SENDING_LEASE_SECONDS = 60
+    now = timezone.now()
+    [email] = remind(rep, due_at=now, channels=(EMAIL,))
+    assert reminders_claim_due(now=now) == [email.pk]
+    # As a worker leaves it when it dies with the email in hand.
+    Reminder.objects.filter(pk=email.pk).update(
+        status=Status.SENDING, lease_expires_at=now + dt.timedelta(seconds=60)
+    )
+
+    assert reminders_deliver(reminder_ids=[email.pk], now=now) == {email.pk: BUSY}
+    assert reminders_claim_due(now=now + dt.timedelta(seconds=59)) == []
+    assert mail.outbox == []
+    # Long before the claim's own lease (REMINDER_LEASE_SECONDS) would have run out.
+    assert reminders_claim_due(now=now + dt.timedelta(seconds=60)) == [email.pk]
+    assert reminders_deliver(reminder_ids=[email.pk], now=now) == {email.pk: Status.SENT}
+    assert len(mail.outbox) == 1
+    assert mail.outbox[0].extra_headers["Message-ID"].startswith("<reminder.")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_each_email_is_recorded_sent_before_the_next_one_goes():
+    """Committed one by one, each visible to any other connection at once: what a crash
+    between two sends would find."""
+    rep = RepFactory(manager=ManagerFactory())
+    reminders = [
+        remind(rep, key=f"each{n}", channels=(EMAIL,), kind=Reminder.Kind.WEEKLY_DIGEST)[0]
+        for n in range(3)
+    ]
+    ids = reminders_claim_due()
+    seen: list[list[str]] = []
+
+    class Watching(mail.backends.locmem.EmailBackend):
+        def send_messages(self, messages):
+            other = connections.create_connection("default")
+            try:
+                with other.cursor() as cursor:
+                    cursor.execute("SELECT id, status FROM coaching_reminder ORDER BY id")
+                    seen.append([status for pk, status in cursor.fetchall() if pk in ids])
+            finally:
+                other.close()
+            return super().send_messages(messages)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("django.core.mail.get_connection", lambda **kw: Watching(**kw))
+        patch.setattr("coaching.reminders.outbox.get_connection", lambda **kw: Watching(**kw))
+        assert set(reminders_deliver(reminder_ids=ids).values()) == {Status.SENT}
+
+    assert seen == [
+        ["sending", "sending", "sending"],
+        ["sent", "sending", "sending"],
+        ["sent", "sent", "sending"],
+    ]
+    assert set(ids) == {r.pk for r in reminders}
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW synchronous_commit")
+            assert cursor.fetchone()[0] == "on"  # the send's setting does not outlive it
+
+
 def test_claims_respect_the_batch_size_and_go_in_due_order(rep):
     now = timezone.now()
     rows = [
