@@ -156,7 +156,8 @@ def reminders_deliver(
             if reminder.status == Status.PENDING and reminder.due_at > now:
                 outcomes[reminder.pk] = NOT_DUE
                 continue
-            if reminder.status == Status.SENDING and reminder.lease_expires_at > now:
+            held_until = reminder.lease_expires_at
+            if reminder.status == Status.SENDING and held_until is not None and held_until > now:
                 outcomes[reminder.pk] = BUSY  # another delivery is sending it right now
                 continue
             reason = (
