@@ -395,8 +395,10 @@ class TeamFilterForm(forms.Form):
     def __init__(self, *args, viewer: User, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         if viewer.is_org_admin:
-            self.fields["manager"].queryset = User.objects.active().filter(
-                role=User.Role.MANAGER
-            ).order_by("first_name", "last_name", "username")
+            self.fields["manager"].queryset = (
+                User.objects.active()
+                .filter(role=User.Role.MANAGER)
+                .order_by("first_name", "last_name", "username")
+            )
         else:
             del self.fields["manager"]
