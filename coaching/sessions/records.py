@@ -25,6 +25,7 @@ from coaching.reminders.schedule import SESSION_TIMED_KINDS, session_reminders_c
 from coaching.sessions.agenda import agenda_commitments_refresh
 from coaching.sessions.commitments import commitment_reminder_schedule
 from coaching.sessions.permissions import can_amend_record, can_hold_session
+from coaching.sessions.state import session_lock
 from coaching.skills.memory import memory_from_observation, memory_rebuild
 from config.errors import Conflict, DomainError
 from lms.models import Skill
@@ -241,15 +242,6 @@ def _ensure_may_hold(actor: User, session: CoachingSession) -> None:
         )
 
 
-def _locked(session: CoachingSession) -> CoachingSession:
-    # of=self: the coach is an outer join, which PostgreSQL will not lock.
-    return (
-        CoachingSession.objects.select_for_update(of=("self",))
-        .select_related("rep", "coach")
-        .get(pk=session.pk)
-    )
-
-
 def session_hold_preview(
     *,
     actor: User,
@@ -323,9 +315,10 @@ def session_hold(
     """
     if not can_hold_session(actor, session):
         raise DomainError("Only the session's coach or an admin can record it as held.")
-    session = _locked(session)
-    _ensure_may_hold(actor, session)
-    record = _record_parse(
+    session = session_lock(session)
+    # The preview's rules again, under the lock: the page the coach confirmed may be stale.
+    record = session_hold_preview(
+        actor=actor,
         session=session,
         notes=notes,
         private_notes=private_notes,
@@ -418,9 +411,10 @@ def session_amend(
     """
     if not can_hold_session(actor, session):
         raise DomainError("Only the session's coach or an admin can change its record.")
-    session = _locked(session)
-    _ensure_may_amend(actor, session)
-    record = _record_parse(
+    session = session_lock(session)
+    # The preview's rules again, under the lock: the page the coach confirmed may be stale.
+    record = session_amend_preview(
+        actor=actor,
         session=session,
         notes=notes,
         private_notes=private_notes,

@@ -1,7 +1,8 @@
 """A session under change: locked for the transaction, still scheduled, and who else to tell.
 
-Shared by the services that change a session (``services``, ``reschedule_requests``), so that
-each locks the same way and refuses a session that is no longer scheduled with the same words.
+Shared by the services that change a session (``services``, ``reschedule_requests``,
+``records``), so that each locks the same way and refuses a session that is no longer
+scheduled with the same words.
 """
 
 from __future__ import annotations
