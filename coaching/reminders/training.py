@@ -35,6 +35,18 @@ def _notice(*, recipient: User, kind: str, key: str, title: str, body: str, url:
     )
 
 
+def _grant_notice(*, manager: User, kind: str, key: str, title: str, body: str) -> None:
+    """A notice to someone who may grant more attempts: it sends them to where they do."""
+    _notice(
+        recipient=manager,
+        kind=kind,
+        key=key,
+        title=title,
+        body=f"{body} You can give them more attempts on the team training page.",
+        url=reverse("lms:team") + GRANT_ANCHOR,
+    )
+
+
 def attempts_used_up_notice(*, attempt: QuizAttempt) -> None:
     """Tell the person's manager that they failed their last attempt. Nobody to tell without a
     manager: an admin sees it on the team training page."""
@@ -42,17 +54,15 @@ def attempts_used_up_notice(*, attempt: QuizAttempt) -> None:
     manager = rep.manager
     if manager is None or not manager.is_active:
         return
-    _notice(
-        recipient=manager,
+    _grant_notice(
+        manager=manager,
         kind=Reminder.Kind.QUIZ_ATTEMPTS_USED_UP,
         key=f"quiz:{quiz.pk}:used_up:{attempt.pk}",
         title=f"{rep} has no attempts left at {quiz.module.title}",
         body=(
             f"{rep} scored {attempt.score} % (pass mark {quiz.pass_mark} %) on their last "
-            f"attempt at {_quiz_name(quiz)} and cannot try again. You can give them more "
-            "attempts on the team training page."
+            f"attempt at {_quiz_name(quiz)} and cannot try again."
         ),
-        url=reverse("lms:team") + GRANT_ANCHOR,
     )
 
 
@@ -61,17 +71,15 @@ def extra_attempts_asked_notice(*, request: ExtraAttemptRequest) -> None:
     if request.asked is None:
         return
     rep, quiz = request.user, request.quiz
-    _notice(
-        recipient=request.asked,
+    _grant_notice(
+        manager=request.asked,
         kind=Reminder.Kind.EXTRA_ATTEMPTS_ASKED,
         key=f"quiz:{quiz.pk}:asked:{request.pk}",
         title=f"{rep} asks for more attempts at {quiz.module.title}",
         body=(
             f"{rep} has used all their attempts at {_quiz_name(quiz)} without passing and asked "
-            f"you for more on {local_time(request.asked_at, request.asked)}. You can give them "
-            "more attempts on the team training page."
+            f"you for more on {local_time(request.asked_at, request.asked)}."
         ),
-        url=reverse("lms:team") + GRANT_ANCHOR,
     )
 
 
