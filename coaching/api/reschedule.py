@@ -15,23 +15,18 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from coaching.api.serializers import (
-    ErrorSerializer,
     RescheduleRequestInputSerializer,
     RescheduleResolveInputSerializer,
     SessionDetailSerializer,
 )
+from coaching.api.views import CONFLICT, FORBIDDEN, NOT_FOUND, REFUSED, _detail
 from coaching.sessions.permissions import can_answer_reschedule_request, can_request_reschedule
 from coaching.sessions.reschedule_requests import reschedule_request_create, reschedule_request_keep
 from coaching.sessions.selectors import open_reschedule_request, session_for
 from coaching.sessions.services import session_reschedule
 from config.errors import Conflict
 
-ERRORS = {400: ErrorSerializer, 403: ErrorSerializer, 404: ErrorSerializer, 409: ErrorSerializer}
-
-
-def _detail(request: Request, session_id: int, code: int = status.HTTP_200_OK) -> Response:
-    session = session_for(user=request.user, session_id=session_id)
-    return Response(SessionDetailSerializer(session, context={"request": request}).data, code)
+ERRORS = {**REFUSED, **FORBIDDEN, **NOT_FOUND, **CONFLICT}
 
 
 class SessionRescheduleRequestApi(APIView):

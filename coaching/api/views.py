@@ -73,9 +73,10 @@ def _schema_generation(view) -> bool:
     return getattr(view, "swagger_fake_view", False)
 
 
-def _detail(request: Request, session_id: int) -> Response:
+def _detail(request: Request, session_id: int, code: int = status.HTTP_200_OK) -> Response:
+    """The answer to a session change: the session re-read as the caller may see it."""
     session = session_for(user=request.user, session_id=session_id)
-    return Response(SessionDetailSerializer(session, context={"request": request}).data)
+    return Response(SessionDetailSerializer(session, context={"request": request}).data, code)
 
 
 # --- plans ---------------------------------------------------------------------------------------
@@ -159,9 +160,7 @@ class SessionListCreateApi(generics.ListAPIView):
             note=data["note"],
             outside_hours_confirmed=data["outside_hours_confirmed"],
         )
-        response = _detail(request, session.pk)
-        response.status_code = status.HTTP_201_CREATED
-        return response
+        return _detail(request, session.pk, status.HTTP_201_CREATED)
 
 
 class SessionDetailApi(APIView):
