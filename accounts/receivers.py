@@ -19,6 +19,7 @@ from axes.signals import user_locked_out
 from django.contrib.auth.signals import user_logged_in, user_login_failed
 from django.db.models.signals import post_save, pre_save
 from django.dispatch import receiver
+from django.http import HttpRequest
 
 from accounts.audit import Action, audit_record, current_request
 from accounts.models import User
@@ -92,25 +93,24 @@ def mark_session_seen(sender, request, user, **kwargs):
         session_seen(request.session)
 
 
-@receiver(user_login_failed, dispatch_uid="accounts_audit_sign_in_failed")
-def audit_sign_in_failed(sender, credentials, request=None, **kwargs):
-    username = str(credentials.get("username") or "")[:150]
+def _audit_typed_username(action: str, typed: object, request: HttpRequest | None) -> None:
+    """An event about a username as someone typed it: kept as typed (to the field's length),
+    and tied to the account of that name when there is one."""
+    name = str(typed or "")[:150]
     audit_record(
-        action=Action.SIGN_IN_FAILED,
-        actor_name=username,
-        subject=User.objects.filter(username=username).first() if username else None,
-        subject_name=username,
-        request=request,
-    )
-
-
-@receiver(user_locked_out, dispatch_uid="accounts_audit_locked_out")
-def audit_locked_out(sender, request=None, username=None, **kwargs):
-    name = str(username or "")[:150]
-    audit_record(
-        action=Action.LOCKED_OUT,
+        action=action,
         actor_name=name,
         subject=User.objects.filter(username=name).first() if name else None,
         subject_name=name,
         request=request,
     )
+
+
+@receiver(user_login_failed, dispatch_uid="accounts_audit_sign_in_failed")
+def audit_sign_in_failed(sender, credentials, request=None, **kwargs):
+    _audit_typed_username(Action.SIGN_IN_FAILED, credentials.get("username"), request)
+
+
+@receiver(user_locked_out, dispatch_uid="accounts_audit_locked_out")
+def audit_locked_out(sender, request=None, username=None, **kwargs):
+    _audit_typed_username(Action.LOCKED_OUT, username, request)
