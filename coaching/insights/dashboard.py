@@ -85,10 +85,6 @@ def _number(value: float | None) -> str:
     return "—" if value is None else f"{round(value)}"
 
 
-def _counted(count: int, noun: str) -> str:
-    return f"{count} {noun}{'' if count == 1 else 's'}" if count else ""
-
-
 @dataclass(frozen=True)
 class HeatCell:
     """A heat-map cell with every text it shows worked out once, when the cached dashboard is
@@ -102,11 +98,6 @@ class HeatCell:
     flagged: bool  # a gap to act on
     summary: str  # one line for a tooltip: the diagnosis and the numbers behind it
     data_cell: str  # "username:skill-slug", for finding the cell
-    knowledge: str
-    answers: str  # "3 answers", or "" without any
-    application: str
-    observations: str
-    retention: str
     action: RecommendedAction | None
     act_url: str  # where its action posts; "" without one
     # The rep's page, at this skill: where its details and action are. The default is for
@@ -129,11 +120,6 @@ class HeatCell:
                 f"application {_number(row.application)} · retention {retention}"
             ),
             data_cell=f"{row.rep.username}:{row.skill.slug}",
-            knowledge="—" if row.knowledge is None else str(row.knowledge),
-            answers=_counted(row.answers, "answer"),
-            application="—" if row.application is None else str(row.application),
-            observations=_counted(row.observations, "observation"),
-            retention=retention,
             action=row.action,
             act_url=(
                 reverse("coaching:dashboard_act", args=[row.rep.pk, row.skill.pk])

@@ -73,11 +73,16 @@ def test_a_passed_quiz_books_a_session_the_manager_holds_and_the_rep_keeps_the_c
     page.get_by_role("button", name="Submit answers").click()
     expect(page.get_by_role("heading", name="Attempt 1: passed")).to_be_visible()
 
-    # The booked session is on "My coaching", with its agenda; the rep prepares for it.
-    page.get_by_role("link", name="See My coaching").click()
-    expect(page.get_by_role("heading", name="My coaching", exact=True)).to_be_visible()
+    # The result names the booked session's time in the rep's zone and links to it; the
+    # session is on "My coaching" too, with its agenda; the rep prepares for it.
     session = CoachingSession.objects.get(rep=rep)
     when = timezone.localtime(session.scheduled_for, rep.tzinfo)
+    notice = page.get_by_role("status").filter(has_text="is booked for")
+    expect(notice).to_contain_text(f"{when:%H:%M}")
+    notice.get_by_role("link", name="Open the session").click()
+    expect(page.get_by_role("heading", name="Coaching session")).to_be_visible()
+    nav(page).get_by_role("link", name="My coaching").click()
+    expect(page.get_by_role("heading", name="My coaching", exact=True)).to_be_visible()
     next_up = page.locator("section", has=page.get_by_role("heading", name="Next session"))
     expect(next_up).to_contain_text(f"{when:%H:%M}")
     expect(next_up).to_contain_text("with Maria Lopez")
