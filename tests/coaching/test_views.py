@@ -766,4 +766,5 @@ def test_the_session_page_has_a_bounded_query_count(client, org):
         ObservationFactory(session=session, rep=org.rep)
         CommitmentFactory(session=session, rep=org.rep)
     as_user(client, org.manager)
-    assert queries_for(client, f"/coaching/sessions/{session.pk}/") <= 8
+    # Nine with the session read from the database (the embedded default); eight with Redis.
+    assert queries_for(client, f"/coaching/sessions/{session.pk}/") <= 9
