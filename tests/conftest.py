@@ -18,13 +18,17 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(autouse=True)
-def _isolated_cache(settings):
+def _isolated_cache(settings, tmp_path_factory):
     """Each test gets its own cache key space, so throttles and lockouts never leak between tests
-    (or between parallel workers sharing one Redis)."""
+    (or between parallel workers sharing one Redis). The embedded file cache gets a folder per
+    test as well: it culls a third of its files when full, and parallel workers sharing one
+    folder would fill it and cull each other's throttle counts."""
     default = dict(settings.CACHES["default"])
     default["KEY_PREFIX"] = f"test-{uuid.uuid4().hex}"
     if "LocMemCache" in default["BACKEND"]:
         default["LOCATION"] = default["KEY_PREFIX"]
+    if "FileBasedCache" in default["BACKEND"]:
+        default["LOCATION"] = str(tmp_path_factory.mktemp("cache"))
     settings.CACHES = {**settings.CACHES, "default": default}
 
 

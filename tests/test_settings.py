@@ -11,10 +11,12 @@ from pathlib import Path
 import pytest
 from django.core.cache.backends.filebased import FileBasedCache
 
+from config import settings as project_settings
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def test_without_redis_the_web_process_and_the_worker_share_one_cache(settings):
+def test_without_redis_the_web_process_and_the_worker_share_one_cache():
     if os.environ.get("REDIS_URL"):
         pytest.skip("Redis is the shared cache here; this is about the embedded default.")
     key = f"probe-{uuid.uuid4().hex}"
@@ -32,7 +34,8 @@ def test_without_redis_the_web_process_and_the_worker_share_one_cache(settings):
         check=True,
         capture_output=True,
     )
-    shared = FileBasedCache(settings.CACHES["default"]["LOCATION"], {})
+    # The project's folder, as configured: the tests' own cache has a folder per test.
+    shared = FileBasedCache(project_settings.CACHES["default"]["LOCATION"], {})
     assert shared.get(key) == "from the worker"
     shared.delete(key)
 
