@@ -16,6 +16,8 @@ urlpatterns = [
     path("accounts/", include("coaching.web.account_urls")),
     path("learn/", include("lms.urls")),
     path("coaching/", include("coaching.web.urls")),
+    path("author/", include("lms.author.urls")),
+    path("people/", include("accounts.people.urls")),
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),

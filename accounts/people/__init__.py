@@ -1,0 +1,1 @@
+"""People at /people/: the roster, one person's page, CSV import, invitations, deactivation."""
