@@ -100,6 +100,8 @@ INSTALLED_APPS = [
     "template_partials",
     "axes",
     "csp",
+    # Content history: who changed a course, module, lesson or question, and when.
+    "simple_history",
     "accounts",
     "lms",
     "coaching",
@@ -116,6 +118,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "accounts.audit.AuditRequestMiddleware",
     "accounts.sessions.SessionIdleMiddleware",
+    # Records the signed-in person on each content change's history row.
+    "simple_history.middleware.HistoryRequestMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -385,6 +389,10 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # A request that wakes the dispatcher after its commit waits at most this long for an
 # unreachable broker before leaving the reminder to the next beat.
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
+
+# Authoring (/author/): publishing asks at least this many questions of every quiz
+# (lms/services/authoring.py, the one publishing rule); a draft may have fewer.
+QUIZ_MIN_QUESTIONS = env_int("QUIZ_MIN_QUESTIONS", 1)
 
 # Coaching follow-up rules (DESIGN §5).
 # Off, completing a module books no follow-up; skill memory is still reviewed.

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from simple_history.models import HistoricalRecords
 
 from lms.content import render_markdown
 from lms.querysets import CourseQuerySet, ModuleQuerySet, QuizAttemptQuerySet
@@ -39,6 +40,9 @@ class Course(models.Model):
 
     objects = CourseQuerySet.as_manager()
 
+    # Who changed what and when, shown on the course's authoring page (bulk writes skip it).
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["title"]
 
@@ -64,6 +68,8 @@ class Module(models.Model):
 
     objects = ModuleQuerySet.as_manager()
 
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["course", "position"]
         constraints = [
@@ -87,6 +93,9 @@ class Lesson(models.Model):
     body_html = models.TextField(blank=True, editable=False)
     video_url = models.URLField(blank=True, help_text="YouTube or Vimeo embeds; other links.")
     minutes = models.PositiveIntegerField(default=5, validators=[MinValueValidator(1)])
+
+    # The HTML is derived from the body, so the history need not keep it twice.
+    history = HistoricalRecords(excluded_fields=["body_html"])
 
     class Meta:
         ordering = ["module", "position"]
@@ -136,6 +145,8 @@ class Quiz(models.Model):
         "shown after every attempt.",
     )
 
+    history = HistoricalRecords()
+
     class Meta:
         verbose_name_plural = "quizzes"
         constraints = [
@@ -161,6 +172,8 @@ class Question(models.Model):
     skill = models.ForeignKey(Skill, on_delete=models.PROTECT, related_name="questions")
     explanation = models.TextField(blank=True)
 
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["quiz", "position"]
         constraints = [
@@ -176,6 +189,8 @@ class Choice(models.Model):
     position = models.PositiveIntegerField(default=1)
     text = models.CharField(max_length=500)
     is_correct = models.BooleanField(default=False)
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["question", "position"]

@@ -48,13 +48,18 @@ must not rewrite), and ``exporter``.
 """
 
 from lms.course_files.exporter import course_export
-from lms.course_files.importer import ImportedCourse, course_files_import
+from lms.course_files.importer import (
+    ImportedCourse,
+    course_file_import_text,
+    course_files_import,
+)
 from lms.course_files.reader import CourseFileError, course_file_load
 
 __all__ = [
     "CourseFileError",
     "ImportedCourse",
     "course_export",
+    "course_file_import_text",
     "course_file_load",
     "course_files_import",
 ]

@@ -15,7 +15,12 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Model, ProtectedError
 
-from lms.course_files.reader import CourseFileData, CourseFileError, course_file_load
+from lms.course_files.reader import (
+    CourseFileData,
+    CourseFileError,
+    course_file_load,
+    course_file_parse,
+)
 from lms.course_files.refusals import ADVICE, Usage, refusals
 from lms.course_files.schema import (
     ChoiceSpec,
@@ -298,3 +303,11 @@ def course_files_import(*, paths: Iterable[str | Path]) -> list[ImportedCourse]:
     if errors:
         raise CourseFileError(errors)
     return _import(files)
+
+
+@transaction.atomic
+def course_file_import_text(*, text: str, source: str) -> list[ImportedCourse]:
+    """Import one file's text that came some other way than a path (an upload), by the same
+    rules and with the same ``file:line: field: problem`` errors, ``source`` naming the file."""
+    data = course_file_parse(text=text, source=source)
+    return _import([_CheckedFile(data=data, spec=course_file_check(data))])

@@ -7,10 +7,13 @@ publish action and the course-file importer all refuse the same things with the 
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypedDict
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, F, Model, Q, QuerySet
+from django.template.defaultfilters import pluralize
 
 from accounts.audit import Action, audit_record
 from config.errors import DomainError
@@ -134,32 +137,76 @@ def quiz_problems(*, quiz: Quiz) -> list[str]:
     return _quiz_problems(quiz, list(_questions_with_counts().filter(quiz=quiz)))
 
 
-def course_problems(*, course: Course) -> list[str]:
-    """Every reason this course cannot be published, each a sentence naming its module."""
+@dataclass(frozen=True)
+class ReadinessCheck:
+    """One line of the checklist an author reads before publishing, with what blocks it."""
+
+    label: str
+    problems: list[str]
+
+    @property
+    def passed(self) -> bool:
+        return not self.problems
+
+
+def _has_guide(module: Module) -> bool:
+    return bool(module.coaching_questions or module.coaching_behaviours or module.practice_task)
+
+
+def course_readiness(*, course: Course) -> list[ReadinessCheck]:
+    """The publishing checklist: each rule a course must meet, with every reason it does not,
+    each a sentence naming its module. ``course_problems`` is these reasons in one list."""
     modules = list(
         Module.objects.filter(course=course)
-        .annotate(lesson_count=Count("lessons"))
+        .annotate(lesson_count=Count("lessons", distinct=True))
+        .annotate(skill_count=Count("skills", distinct=True))
         .select_related("quiz")
         .order_by("position")
     )
-    problems = course_rule_problems(module_count=len(modules))
     questions_by_quiz: dict[int, list[WithAnnotations[Question, ChoiceCounts]]] = defaultdict(list)
     for question in _questions_with_counts().filter(quiz__module__course=course):
         questions_by_quiz[question.quiz_id].append(question)
+    lessons, quizzes, guides = [], [], []
+    skills = [] if course.skills.exists() else ["the course is tagged with no skill"]
     for module in modules:
+        if module.lesson_count < 1:
+            lessons.append(f"{module.title}: a module needs at least one lesson")
         quiz = getattr(module, "quiz", None)
-        problems.extend(
-            f"{module.title}: {message}"
-            for message in module_rule_problems(
-                lesson_count=module.lesson_count, has_quiz=quiz is not None
-            )
-        )
         if quiz is not None:
-            problems.extend(
-                f"{module.title}: {message}"
-                for message in _quiz_problems(quiz, questions_by_quiz[quiz.pk])
+            questions = questions_by_quiz[quiz.pk]
+            if 0 < len(questions) < settings.QUIZ_MIN_QUESTIONS:
+                quizzes.append(
+                    f"{module.title}: the quiz has {len(questions)} question"
+                    f"{pluralize(len(questions))}; it needs at least"
+                    f" {settings.QUIZ_MIN_QUESTIONS}"
+                )
+            quizzes.extend(
+                f"{module.title}: {message}" for message in _quiz_problems(quiz, questions)
             )
-    return problems
+        if not _has_guide(module):
+            guides.append(
+                f"{module.title}: no coaching guide yet (questions to ask, behaviours to observe"
+                " or a practice task)"
+            )
+        if module.skill_count < 1:
+            skills.append(f"{module.title}: the module is tagged with no skill")
+    return [
+        ReadinessCheck("The course has modules", course_rule_problems(module_count=len(modules))),
+        ReadinessCheck("Every module has lessons", lessons),
+        ReadinessCheck(
+            f"Every quiz has at least {settings.QUIZ_MIN_QUESTIONS}"
+            f" question{pluralize(settings.QUIZ_MIN_QUESTIONS)}, each with fitting choices",
+            quizzes,
+        ),
+        ReadinessCheck("Every module has a coaching guide", guides),
+        ReadinessCheck("The course and every module are tagged with skills", skills),
+    ]
+
+
+def course_problems(*, course: Course) -> list[str]:
+    """Every reason this course cannot be published, each a sentence naming its module: the one
+    publishing rule, for the admin, course files and the authoring pages alike."""
+    return [problem for check in course_readiness(course=course) for problem in check.problems]
 
 
 # --- the lifecycle ------------------------------------------------------------------------------

@@ -56,7 +56,8 @@ def listed_titles(user) -> set[str]:
 def test_publishing_a_course_shows_it_on_my_learning_and_the_api_at_once(client, org, committed):
     with committed():
         course = CourseFactory(title="Negotiation basics", status=Course.Status.DRAFT)
-        build_module(course=course, lessons=1, questions=1)
+        module = build_module(course=course, lessons=1, questions=1)
+        course.skills.set(module.skills.all())  # publishing asks for skills tagged
     assert "Negotiation basics" not in learning_html(client, org.rep)
     assert "Negotiation basics" not in listed_titles(org.rep)
 

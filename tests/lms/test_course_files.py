@@ -104,6 +104,9 @@ GOOD = textwrap.dedent(
           lessons:
             - title: Layered questions
               body: Situation, problem, impact.
+          skills: [discovery]
+          coaching_guide:
+            practice_task: "Map one buyer's three layers of pain."
     """
 )
 
@@ -447,6 +450,7 @@ def test_export_then_import_round_trips(tmp_path):
     ChoiceFactory(question=question, position=7, text="Keep talking: it helps", is_correct=False)
     ModuleFactory(course=course, slug="empty-guide", position=8, coaching_questions=[])
     LessonFactory(module=Module.objects.get(slug="empty-guide"), title="Only a lesson")
+    Module.objects.get(slug="empty-guide").skills.add(skill)  # publishing asks for skills
     exported = tmp_path / "closing.yaml"
     lesson_ids = sorted(Lesson.objects.values_list("pk", flat=True))
     choice_ids = sorted(Choice.objects.values_list("pk", flat=True))
