@@ -6,7 +6,9 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from accounts.audit import Action, audit_record
+from accounts.invitations import invitation_send
 from accounts.models import User
+from accounts.permissions import is_admin
 from accounts.signals import manager_changed
 from config.errors import DomainError
 
@@ -106,4 +108,94 @@ def user_profile_update(
     except ValidationError as exc:
         raise DomainError("; ".join(exc.messages)) from exc
     user.save(update_fields=fields)
+    return user
+
+
+def _ensure_admin(actor: User) -> None:
+    if not is_admin(actor):
+        raise DomainError("Only an admin can add or change people.")
+
+
+@transaction.atomic
+def user_invite(
+    *,
+    actor: User | None,
+    username: str,
+    email: str,
+    role: str,
+    first_name: str = "",
+    last_name: str = "",
+    manager: User | None = None,
+    timezone: str = "UTC",
+) -> User:
+    """Add a person who sets their own password: they get an invitation by email once the
+    transaction commits (``accounts.invitations``); until they use it they cannot sign in.
+
+    ``actor`` None is a command or an import run outside a request. Raises DomainError when
+    the actor is not an admin, the username is taken, or a detail is invalid (an address that
+    is not one, an unknown time zone or role, a rep as manager).
+    """
+    if actor is not None:
+        _ensure_admin(actor)
+    if User.objects.filter(username=username).exists():
+        raise DomainError(f"The username {username} is taken; choose another.")
+    user = User(
+        username=username,
+        email=email,
+        role=role,
+        first_name=first_name,
+        last_name=last_name,
+        manager=manager,
+        timezone=timezone,
+    )
+    user.set_unusable_password()
+    _validated(user)
+    user.save()
+    if manager is not None:
+        audit_record(
+            action=Action.MANAGER_CHANGED,
+            actor=actor,
+            subject=user,
+            detail=f"nobody → {manager.username} (new person)",
+        )
+
+    def invite() -> None:
+        invitation_send(user=user, actor=actor)
+
+    # Robust: a mail server that refuses is logged; the person stays, to be invited again.
+    transaction.on_commit(invite, robust=True)
+    return user
+
+
+@transaction.atomic
+def user_update(
+    *,
+    actor: User | None,
+    user: User,
+    first_name: str,
+    last_name: str,
+    email: str,
+    role: str,
+    timezone: str,
+    manager: User | None,
+) -> User:
+    """An admin changes a person's details, role and reporting line.
+
+    The line moves through ``user_set_manager`` (with everything that follows it); the role is
+    checked and saved after it: a manager cannot become a rep while anyone still reports to
+    them (``User.clean`` says so clearly). Raises DomainError for that, for an admin taking
+    away their own admin role, and for any invalid detail; nothing is saved then.
+    """
+    if actor is not None:
+        _ensure_admin(actor)
+        if actor.pk == user.pk and user.role == User.Role.ADMIN and role != User.Role.ADMIN:
+            raise DomainError("You cannot take away your own admin role; ask another admin.")
+    user = User.objects.select_for_update().get(pk=user.pk)
+    user.first_name, user.last_name, user.email = first_name, last_name, email
+    user.timezone = timezone
+    user_set_manager(user=user, manager=manager, actor=actor)
+    user.refresh_from_db(fields=["manager"])
+    user.role = role
+    _validated(user)
+    user.save(update_fields=["first_name", "last_name", "email", "timezone", "role"])
     return user

@@ -1,6 +1,7 @@
 """The bridges into coaching: receivers of ``lms.signals.module_completed`` (DESIGN §5), of
-the quiz-attempt signals (notices to a rep and their manager) and of
-``accounts.signals.manager_changed`` (DESIGN §6).
+the quiz-attempt signals (notices to a rep and their manager), of
+``accounts.signals.manager_changed`` (DESIGN §6) and of ``accounts.signals.user_deactivated``
+(a person's open coaching ends when they leave).
 
 All run inside the sender's transaction, connected in ``CoachingConfig.ready()``: a rolled-back
 completion leaves no session, no reminder and no memory review behind, and a rolled-back move
@@ -21,6 +22,7 @@ from coaching.reminders.training import (
     extra_attempts_granted_notice,
 )
 from coaching.sessions.follow_up import follow_up_book
+from coaching.sessions.offboarding import coaching_offboard
 from coaching.sessions.reassign import coaching_hand_over
 from coaching.skills.memory import memory_from_attempt
 from lms.models import ExtraAttemptGrant, ExtraAttemptRequest, ModuleCompletion, QuizAttempt
@@ -95,9 +97,17 @@ def hand_over_on_manager_changed(
     coaching_hand_over(rep=user, previous=previous, actor=actor)
 
 
+OFFBOARD_DISPATCH_UID = "coaching.offboard_on_user_deactivated"
+
+
+def offboard_on_user_deactivated(sender: type, *, user: User, actor: User, **kwargs: Any) -> None:
+    """Receiver of ``accounts.signals.user_deactivated``: the person's open coaching ends."""
+    coaching_offboard(person=user, actor=actor)
+
+
 def receivers_connect() -> None:
     """Connect the receivers; idempotent thanks to their dispatch uids."""
-    from accounts.signals import manager_changed
+    from accounts.signals import manager_changed, user_deactivated
     from lms.signals import (
         extra_attempts_asked,
         extra_attempts_granted,
@@ -107,6 +117,9 @@ def receivers_connect() -> None:
 
     manager_changed.connect(
         hand_over_on_manager_changed, sender=User, dispatch_uid=HAND_OVER_DISPATCH_UID
+    )
+    user_deactivated.connect(
+        offboard_on_user_deactivated, sender=User, dispatch_uid=OFFBOARD_DISPATCH_UID
     )
     module_completed.connect(
         follow_up_on_module_completed, sender=ModuleCompletion, dispatch_uid=FOLLOW_UP_DISPATCH_UID

@@ -267,6 +267,10 @@ EMAIL_BACKEND = env(
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "Coaching <coaching@localhost>")
 SITE_URL = env("SITE_URL", "http://127.0.0.1:8000")
 
+# People (/people/): an invitation's link to set a first password works this many days
+# (accounts/invitations.py), then the admin sends a new one from the person's page.
+INVITATION_DAYS = env_int("INVITATION_DAYS", 7)
+
 # Security: secure by default in production; check --deploy is clean there.
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the page, not the cookie.

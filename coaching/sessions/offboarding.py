@@ -1,0 +1,58 @@
+"""A person leaves (``accounts.signals.user_deactivated``): their open coaching work ends.
+
+``coaching_offboard`` runs inside the transaction that deactivates them (``accounts.
+offboarding.user_deactivate`` sends the signal, ``coaching.receivers`` calls this), before their
+reports are moved to nobody: so the sessions they coach are cancelled with a word to the rep
+rather than handed over to no coach. Held sessions, observations and commitments stay as
+history; the archived plan stays readable.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.db.models import Q
+
+from accounts.models import User
+from coaching.models import CoachingPlan, CoachingSession, Reminder
+from coaching.reminders.schedule import reminders_cancel
+from coaching.sessions.plans import plan_archive
+from coaching.sessions.services import session_cancel
+
+
+@dataclass
+class Offboarded:
+    sessions_cancelled: int = 0
+    plans_archived: int = 0
+    reminders_cancelled: int = 0
+
+
+def _reason(person: User) -> str:
+    return f"{person} has left the organisation's coaching (their account was deactivated)."
+
+
+@transaction.atomic
+def coaching_offboard(*, person: User, actor: User) -> Offboarded:
+    """End ``person``'s open coaching: every scheduled session they are the rep or the coach
+    of is cancelled through ``session_cancel`` (its reminders cancelled, the other person told
+    with the reason), their active plan is archived, and the reminders still waiting to reach
+    them are cancelled. ``actor`` is the admin who deactivated them; running it twice changes
+    nothing the second time.
+    """
+    done = Offboarded()
+    sessions = (
+        CoachingSession.objects.scheduled()
+        .filter(Q(rep=person) | Q(coach=person))
+        .order_by("scheduled_for", "pk")
+    )
+    reason = _reason(person)
+    for session in sessions:
+        session_cancel(actor=actor, session=session, reason=reason)
+        done.sessions_cancelled += 1
+    for plan in CoachingPlan.objects.active().filter(rep=person).select_related("rep"):
+        plan_archive(actor=actor, plan=plan)
+        done.plans_archived += 1
+    # Last: the cancellations above may have written a notice to the person themselves.
+    done.reminders_cancelled = reminders_cancel(reminders=Reminder.objects.filter(recipient=person))
+    return done
