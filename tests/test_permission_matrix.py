@@ -83,6 +83,28 @@ MATRIX: dict[str, list[Ask] | str] = {
     "profile_token_revoke": [Ask("POST", row(LOGIN, 302, 404, 404, 404))],
     "audit": [Ask("GET", row(LOGIN, 404, 404, 404, 200))],
     "audit_csv": [Ask("GET", row(LOGIN, 404, 404, 404, 200))],
+    # People: admins read and change everyone; a manager reads their own reports (the rep in
+    # the URLs is the manager's); a rep has no such pages. An empty post shows the form again
+    # with its errors; the access buttons without their confirmation go back to the person.
+    "people:roster": [Ask("GET", row(LOGIN, 404, 200, 200, 200))],
+    "people:person": [
+        Ask("GET", row(LOGIN, 404, 200, 404, 200)),
+        Ask("POST", row(LOGIN, 404, 404, 404, 200)),
+    ],
+    "people:add": [
+        Ask("GET", row(LOGIN, 404, 404, 404, 200)),
+        Ask("POST", row(LOGIN, 404, 404, 404, 200)),
+    ],
+    "people:import": [
+        Ask("GET", row(LOGIN, 404, 404, 404, 200)),
+        Ask("POST", row(LOGIN, 404, 404, 404, 200)),
+    ],
+    "people:invite": [Ask("POST", row(LOGIN, 404, 404, 404, 302))],
+    "people:deactivate": [Ask("POST", row(LOGIN, 404, 404, 404, 302))],
+    "people:reactivate": [Ask("POST", row(LOGIN, 404, 404, 404, 302))],
+    # The invited person is signed out; the link in the URLs is not a valid one.
+    "people:invitation": [Ask("GET", everyone(200, anonymous=200))],
+    "people:invitation_done": [Ask("GET", everyone(200, anonymous=200))],
     # training pages
     "lms:my_learning": [Ask("GET", everyone(200))],
     "lms:team": [
@@ -152,6 +174,28 @@ MATRIX: dict[str, list[Ask] | str] = {
         Ask("GET", everyone(200, anonymous=200)),
         Ask("HEAD", everyone(200, anonymous=200)),
     ],
+    # Content authoring: the lesson, quiz and coaching-guide editors and the rep's-eye
+    # preview, admins only. An empty post is a form error (400); an empty guide is a guide.
+    "author:lesson_new": [
+        Ask("GET", row(LOGIN, 404, 404, 404, 200)),
+        Ask("POST", row(LOGIN, 404, 404, 404, 400)),
+    ],
+    "author:lesson_edit": [
+        Ask("GET", row(LOGIN, 404, 404, 404, 200)),
+        Ask("POST", row(LOGIN, 404, 404, 404, 400)),
+    ],
+    "author:lesson_preview": [Ask("POST", row(LOGIN, 404, 404, 404, 200))],
+    "author:quiz_edit": [
+        Ask("GET", row(LOGIN, 404, 404, 404, 200)),
+        Ask("POST", row(LOGIN, 404, 404, 404, 400)),
+    ],
+    "author:guide_edit": [
+        Ask("GET", row(LOGIN, 404, 404, 404, 200)),
+        Ask("POST", row(LOGIN, 404, 404, 404, 302)),
+    ],
+    "author:course_preview": [Ask("GET", row(LOGIN, 404, 404, 404, 200))],
+    "author:course_preview_lesson": [Ask("GET", row(LOGIN, 404, 404, 404, 200))],
+    "author:course_preview_quiz": [Ask("GET", row(LOGIN, 404, 404, 404, 200))],
     "healthz": [Ask("GET", everyone(200, anonymous=200))],
     # API: anonymous callers are refused with 401, except where signing in happens.
     # DELETE revokes the calling token (each ask is rolled back, so the next caller keeps theirs).
@@ -160,6 +204,8 @@ MATRIX: dict[str, list[Ask] | str] = {
         Ask("DELETE", everyone(204, anonymous=401)),
     ],
     "api-me": [Ask("GET", everyone(200, anonymous=401))],
+    # Admins only; an empty JSON body is told to send CSV.
+    "api-people-import": [Ask("POST", row(401, 403, 403, 403, 400))],
     "api-course-list": [Ask("GET", everyone(200, anonymous=401))],
     "api-course-detail": [Ask("GET", everyone(200, anonymous=401))],
     "api-enrolment-list": [
@@ -306,12 +352,14 @@ def build_world(org):
     }
     params = {
         "course_id": module.course_id,
+        "module_id": module.pk,
         "lesson_id": module.lessons.get().pk,
         "quiz_id": module.quiz.pk,
         "attempt_id": attempt.pk,
         "session_id": session.pk,
         "commitment_id": commitment.pk,
         "rep_id": rep.pk,
+        "person_id": rep.pk,
         "skill_id": skill.pk,
         "pk": notification.pk,
         "reinforcement_id": reinforcement.pk,

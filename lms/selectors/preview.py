@@ -59,9 +59,7 @@ def course_preview_for(*, user: User, course_id: int) -> CourseOutline:
         modules=[
             ModuleOutline(
                 module=cast("WithAnnotations[Module, Progress]", module),
-                quiz=cast(
-                    "WithAnnotations[Quiz, QuizStandingMarks] | None", by_module.get(module.pk)
-                ),
+                quiz=by_module.get(module.pk),
             )
             for module in modules
         ],

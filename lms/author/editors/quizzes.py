@@ -80,7 +80,7 @@ def quiz_edit(request: HttpRequest, module_id: int) -> HttpResponse:
     valid = editor.is_valid()
     if action == "check":
         context = {"editor": editor, "checked": True}
-        return render(request, f"{TEMPLATE}#checks", context)
+        return render(request, "author/editor/quiz_checks.html", context)
     if valid:
         try:
             settings, questions = editor.drafts()
