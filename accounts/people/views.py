@@ -101,8 +101,8 @@ def _person_page(
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def person(request: HttpRequest, pk: int) -> HttpResponse:
-    person = person_for_people(user=request.user, person_id=pk)
+def person(request: HttpRequest, person_id: int) -> HttpResponse:
+    person = person_for_people(user=request.user, person_id=person_id)
     if request.method == "GET":
         return _person_page(request, person)
     admin_only(request)
@@ -125,7 +125,7 @@ def person(request: HttpRequest, pk: int) -> HttpResponse:
         form.add_error(None, error.message)
         return _person_page(request, person, form=form)
     messages.success(request, f"{person}'s details are saved.")
-    return redirect("people:person", pk=person.pk)
+    return redirect("people:person", person_id=person.pk)
 
 
 @login_required
@@ -152,16 +152,16 @@ def person_add(request: HttpRequest) -> HttpResponse:
             messages.success(
                 request, f"{person} is added; an invitation is on its way to {person.email}."
             )
-            return redirect("people:person", pk=person.pk)
+            return redirect("people:person", person_id=person.pk)
     context = {"form": form, "invitation_days": settings.INVITATION_DAYS}
     return render_in_zone(request, "people/add.html", context)
 
 
 @login_required
 @require_POST
-def person_invite(request: HttpRequest, pk: int) -> HttpResponse:
+def person_invite(request: HttpRequest, person_id: int) -> HttpResponse:
     admin_only(request)
-    person = person_for_people(user=request.user, person_id=pk)
+    person = person_for_people(user=request.user, person_id=person_id)
     try:
         invitation_send(user=person, actor=request.user)
     except DomainError as error:
@@ -171,31 +171,31 @@ def person_invite(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, "The email could not be sent just now; try again in a while.")
     else:
         messages.success(request, f"A new invitation is on its way to {person.email}.")
-    return redirect("people:person", pk=person.pk)
+    return redirect("people:person", person_id=person.pk)
 
 
-def _standing_change(request: HttpRequest, pk: int, *, change, done: str) -> HttpResponse:
+def _standing_change(request: HttpRequest, person_id: int, *, change, done: str) -> HttpResponse:
     admin_only(request)
-    person = person_for_people(user=request.user, person_id=pk)
+    person = person_for_people(user=request.user, person_id=person_id)
     confirm = ConfirmForm(request.POST)
     if not confirm.is_valid():
         messages.error(request, "Tick the box to confirm.")
-        return redirect("people:person", pk=person.pk)
+        return redirect("people:person", person_id=person.pk)
     try:
         change(user=person, actor=request.user)
     except DomainError as error:
         messages.error(request, error.message)
     else:
         messages.success(request, done.format(person=person))
-    return redirect("people:person", pk=person.pk)
+    return redirect("people:person", person_id=person.pk)
 
 
 @login_required
 @require_POST
-def person_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
+def person_deactivate(request: HttpRequest, person_id: int) -> HttpResponse:
     return _standing_change(
         request,
-        pk,
+        person_id,
         change=user_deactivate,
         done="{person} is deactivated: they cannot sign in, their sessions are cancelled and "
         "their reports have no manager now.",
@@ -204,10 +204,10 @@ def person_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def person_reactivate(request: HttpRequest, pk: int) -> HttpResponse:
+def person_reactivate(request: HttpRequest, person_id: int) -> HttpResponse:
     return _standing_change(
         request,
-        pk,
+        person_id,
         change=user_reactivate,
         done="{person} can sign in again. Give them a manager and role as needed.",
     )
