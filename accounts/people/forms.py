@@ -41,7 +41,7 @@ class RosterFilterForm(forms.Form):
         if viewer.is_org_admin:
             self.fields["team"].choices = [
                 ("", "Any team"),
-                (NO_MANAGER, "No manager"),
+                (NO_MANAGER, "Reps with no manager"),
                 *managers(),
             ]
         else:

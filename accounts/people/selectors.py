@@ -9,7 +9,7 @@ from django.http import Http404
 from accounts.models import User
 from accounts.permissions import is_admin
 
-NO_MANAGER = "none"  # the roster's team filter: people who report to nobody
+NO_MANAGER = "none"  # the roster's team filter: reps who report to nobody (no coach)
 
 
 def people_roster_for(
@@ -26,7 +26,7 @@ def people_roster_for(
     people = User.objects.select_related("manager").order_by("first_name", "last_name", "username")
     if is_admin(user):
         if team == NO_MANAGER:
-            people = people.filter(manager__isnull=True).exclude(role=User.Role.ADMIN)
+            people = people.filter(manager__isnull=True, role=User.Role.REP)
         elif team:
             people = people.filter(manager_id=team)
         if active == "inactive":
