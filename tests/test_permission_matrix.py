@@ -218,6 +218,37 @@ MATRIX: dict[str, list[Ask] | str] = {
     "author:course_preview": [Ask("GET", row(LOGIN, 404, 404, 404, 200))],
     "author:course_preview_lesson": [Ask("GET", row(LOGIN, 404, 404, 404, 200))],
     "author:course_preview_quiz": [Ask("GET", row(LOGIN, 404, 404, 404, 200))],
+    # Content authoring: the course list and a course's outline, admins only. An empty post
+    # is a form error (400); an action without its choice, or refused by a rule (the world's
+    # module has an attempt, its course is not ready), goes back to the course with a message.
+    "author:courses": [Ask("GET", row(LOGIN, 404, 404, 404, 200))],
+    "author:course_new": [
+        Ask("GET", row(LOGIN, 404, 404, 404, 200)),
+        Ask("POST", row(LOGIN, 404, 404, 404, 400)),
+    ],
+    "author:course_upload": [
+        Ask("GET", row(LOGIN, 404, 404, 404, 200)),
+        Ask("POST", row(LOGIN, 404, 404, 404, 400)),
+    ],
+    "author:course": [Ask("GET", row(LOGIN, 404, 404, 404, 200))],
+    "author:course_edit": [Ask("POST", row(LOGIN, 404, 404, 404, 400))],
+    "author:course_duplicate": [Ask("POST", row(LOGIN, 404, 404, 404, 302))],
+    "author:course_archive": [Ask("POST", row(LOGIN, 404, 404, 404, 302))],
+    "author:course_publish": [Ask("POST", row(LOGIN, 404, 404, 404, 302))],
+    "author:course_unpublish": [Ask("POST", row(LOGIN, 404, 404, 404, 302))],
+    "author:course_download": [Ask("GET", row(LOGIN, 404, 404, 404, 200))],
+    "author:module_new": [
+        Ask("GET", row(LOGIN, 404, 404, 404, 200)),
+        Ask("POST", row(LOGIN, 404, 404, 404, 400)),
+    ],
+    "author:module_edit": [
+        Ask("GET", row(LOGIN, 404, 404, 404, 200)),
+        Ask("POST", row(LOGIN, 404, 404, 404, 400)),
+    ],
+    "author:module_move": [Ask("POST", row(LOGIN, 404, 404, 404, 302))],
+    "author:module_delete": [Ask("POST", row(LOGIN, 404, 404, 404, 302))],
+    "author:lesson_move": [Ask("POST", row(LOGIN, 404, 404, 404, 302))],
+    "author:lesson_delete": [Ask("POST", row(LOGIN, 404, 404, 404, 302))],
     "healthz": [Ask("GET", everyone(200, anonymous=200))],
     # API: anonymous callers are refused with 401, except where signing in happens.
     # DELETE revokes the calling token (each ask is rolled back, so the next caller keeps theirs).
