@@ -19,6 +19,7 @@ from config.errors import DomainError
 from lms.author.editor_forms import (
     BadEditorInput,
     QuizEditor,
+    new_question,
     quiz_state_apply,
     quiz_state_from,
     quiz_state_of,
@@ -66,7 +67,9 @@ def _editor(target: QuizToEdit, state: list[dict], **kwargs) -> QuizEditor:
 def quiz_edit(request: HttpRequest, module_id: int) -> HttpResponse:
     target = quiz_to_edit(user=request.user, module_id=module_id)
     if request.method == "GET":
-        return _render(request, target, _editor(target, quiz_state_of(target.quiz)))
+        # A module without a quiz starts with one empty question to fill in.
+        state = quiz_state_of(target.quiz) or [new_question(skill=target.default_skill)]
+        return _render(request, target, _editor(target, state))
     action = request.POST.get("action", "save")
     try:
         state = quiz_state_from(request.POST)

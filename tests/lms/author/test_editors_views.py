@@ -280,3 +280,25 @@ def test_the_quiz_editor_reads_a_fixed_number_of_queries(
     big = build_module(questions=40)
     with django_assert_max_num_queries(12):
         assert admin_client.get(reverse("author:quiz_edit", args=[big.pk])).status_code == 200
+
+
+def test_a_module_without_a_quiz_opens_with_one_empty_question(admin_client):
+    module = ModuleFactory()
+    html = admin_client.get(reverse("author:quiz_edit", args=[module.pk])).content.decode()
+    assert 'name="q0-prompt"' in html and 'name="q1-prompt"' not in html
+    assert not Quiz.objects.exists()
+
+
+def test_the_lesson_and_guide_editors_read_a_fixed_number_of_queries(
+    admin_client, django_assert_max_num_queries
+):
+    module = build_module(lessons=3, questions=0)
+    lesson = module.lessons.first()
+    for url in (
+        reverse("author:lesson_edit", args=[lesson.pk]),
+        reverse("author:lesson_new", args=[module.pk]),
+        reverse("author:guide_edit", args=[module.pk]),
+    ):
+        admin_client.get(url)
+        with django_assert_max_num_queries(8):
+            assert admin_client.get(url).status_code == 200
