@@ -6,7 +6,7 @@ from django import forms
 from django.core import signing
 
 from accounts.forms import time_zone_choices
-from accounts.importing import HEADER, MAX_BYTES
+from accounts.importing import MAX_BYTES
 from accounts.models import User
 from accounts.people.selectors import NO_MANAGER
 
@@ -113,7 +113,7 @@ class ImportUploadForm(forms.Form):
     file = forms.FileField(
         required=False,
         label="CSV file",
-        help_text=f"The first line: {HEADER}. Save a spreadsheet as CSV (UTF-8).",
+        help_text="Save the spreadsheet as CSV (UTF-8).",
     )
     text = forms.CharField(
         required=False,
