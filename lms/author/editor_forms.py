@@ -15,8 +15,9 @@ from typing import Any
 from django import forms
 from django.forms.models import model_to_dict
 
-from lms.admin.authoring import AuthoringForm, LinesField
-from lms.models import Lesson, Module, Question, Quiz, Skill
+from lms.admin.authoring import AuthoringForm
+from lms.admin.courses import ModuleForm
+from lms.models import Lesson, Question, Quiz, Skill
 from lms.services.authoring import question_rule_problems, quiz_rule_problems
 from lms.services.editors import (
     ChoiceDraft,
@@ -80,16 +81,11 @@ class MarkdownPreviewForm(forms.Form):
 # --- coaching guides -----------------------------------------------------------------------------
 
 
-class GuideForm(AuthoringForm):
-    coaching_questions = LinesField(
-        required=False, label="Questions to ask", help_text="One question per line."
-    )
-    coaching_behaviours = LinesField(
-        required=False, label="Behaviours to observe", help_text="One behaviour per line."
-    )
+class GuideForm(ModuleForm):
+    """The coaching-guide part of the back office's module form: the same fields, lines and
+    labels."""
 
-    class Meta:
-        model = Module
+    class Meta(ModuleForm.Meta):
         fields = ("coaching_questions", "coaching_behaviours", "practice_task")
         labels = {"practice_task": "Practice task"}
         help_texts = {"practice_task": "What the rep practises before the next session."}
