@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from django.db.models import Exists, Max, Q, Subquery
+from django.db.models import Q
 
 from accounts.models import User
 from coaching.models import CoachingSession, Commitment, ReinforcementAnswer
@@ -19,6 +19,7 @@ from coaching.models.agenda import (
     SkillRef,
     agenda_merged,
 )
+from coaching.sessions.selectors import missed_since_last_held
 from lms.models import Module, Skill
 from lms.selectors.quizzes import missed_questions
 
@@ -46,15 +47,9 @@ def agenda_commitments(*, rep: User) -> list[AgendaCommitment]:
     session that was held (so a missed commitment shows at the next session, and only there).
     One query.
     """
-    held = CoachingSession.objects.filter(rep=rep).held()
-    # The last held session as a subquery, so the agenda's commitments cost one query.
-    last_held = held.order_by().values("rep").annotate(last=Max("held_at")).values("last")
-    missed = Q(status=Commitment.Status.MISSED) & (
-        Q(resolved_at__gt=Subquery(last_held)) | ~Exists(held.exclude(held_at=None))
-    )
     commitments = (
         Commitment.objects.filter(rep=rep)
-        .filter(Q(status=Commitment.Status.OPEN) | missed)
+        .filter(Q(status=Commitment.Status.OPEN) | missed_since_last_held(rep=rep))
         .select_related("skill")
         .order_by("due_date", "pk")
     )

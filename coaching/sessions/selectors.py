@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db.models import Exists, Max, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Exists, Max, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.http import Http404
 from django.utils import timezone
 
@@ -238,6 +238,18 @@ class RepCoachingOverview:
     recently_kept: list[Commitment] = field(default_factory=list)
 
 
+def missed_since_last_held(*, rep: User) -> Q:
+    """The commitments of ``rep`` missed since their last held session (all missed ones before
+    the first): they come up at the next session, and only there. The one spelling of the rule,
+    for the agenda and the rep's overview; the last held session is a subquery, so it costs no
+    query of its own."""
+    held = CoachingSession.objects.filter(rep=rep).held()
+    last_held = held.order_by().values("rep").annotate(last=Max("held_at")).values("last")
+    return Q(status=Commitment.Status.MISSED) & (
+        Q(resolved_at__gt=Subquery(last_held)) | Q(~Exists(held.exclude(held_at=None)))
+    )
+
+
 def rep_coaching_overview(*, rep: User) -> RepCoachingOverview:
     """Everything on the rep's "My coaching" page (and a manager's view of one rep): the plan,
     the next session and its agenda, commitments to keep or discuss, recent history. Eight
@@ -265,18 +277,20 @@ def rep_coaching_overview(*, rep: User) -> RepCoachingOverview:
         )
         .order_by("-scheduled_for")[:HISTORY_LENGTH]
     )
-    last_held = (
-        CoachingSession.objects.held().filter(rep=rep).aggregate(last=Max("held_at"))["last"]
+    missed = list(
+        Commitment.objects.filter(rep=rep)
+        .filter(missed_since_last_held(rep=rep))
+        .select_related("skill", "session")
     )
     commitments = list(
         Commitment.objects.filter(rep=rep)
         .filter(
-            Q(status__in=[Commitment.Status.OPEN, Commitment.Status.MISSED])
+            Q(status=Commitment.Status.OPEN)
             | Q(status=Commitment.Status.KEPT, resolved_at__gt=now - KEPT_UNDO_WINDOW)
         )
         .select_related("skill", "session")
     )
-    for commitment in commitments:
+    for commitment in [*commitments, *missed]:
         commitment.rep = rep  # who may review each asks about the rep: no query per row
     return RepCoachingOverview(
         rep=rep,
@@ -284,12 +298,7 @@ def rep_coaching_overview(*, rep: User) -> RepCoachingOverview:
         next_session=upcoming[0] if upcoming else None,
         upcoming=upcoming,
         open_commitments=[c for c in commitments if c.status == Commitment.Status.OPEN],
-        missed_commitments=[
-            c
-            for c in commitments
-            if c.status == Commitment.Status.MISSED
-            and (last_held is None or (c.resolved_at and c.resolved_at > last_held))
-        ],
+        missed_commitments=missed,
         history=history,
         recently_kept=[c for c in commitments if c.kept_undoable],
     )
