@@ -134,9 +134,10 @@ def _who(row: Any) -> str:
 
 
 def course_history(*, course: Course, limit: int = HISTORY_LIMIT) -> list[Change]:
-    """The latest changes to the course, its modules, lessons, quizzes, questions and choices,
-    newest first: one query per kind, whatever the course's size. Rows written in bulk
-    (``bulk_create``, ``update()``) have no history and do not appear."""
+    """The latest changes to the course, its modules, lessons, quiz and questions, newest first,
+    in words: one query per kind whatever the course's size. A choice's change is told as its
+    question's, and a run of changes by one person to one thing as one line. Rows written in
+    bulk (``bulk_create``, ``update()``) have no history and do not appear."""
     module_ids = Module.history.filter(course_id=course.pk).values("id")
     quiz_ids = Quiz.history.filter(module_id__in=module_ids).values("id")
     question_ids = Question.history.filter(quiz_id__in=quiz_ids).values("id")
@@ -147,29 +148,59 @@ def course_history(*, course: Course, limit: int = HISTORY_LIMIT) -> list[Change
         (
             "quiz",
             Quiz.history.filter(id__in=quiz_ids).select_related("module"),
-            lambda r: r.module.title if r.module else "a module",
+            lambda r: r.module.title,
         ),
         ("question", Question.history.filter(id__in=question_ids), lambda r: r.prompt),
-        (
-            "choice",
-            Choice.history.filter(question_id__in=question_ids),
-            lambda r: r.text,
-        ),
     ]
+    # Fetched generously: runs fold into one line below.
+    fetch = limit * 4
     changes: list[Change] = []
     for what, rows, name in sources:
-        for row in rows.select_related("history_user").order_by("-history_date")[:limit]:
-            changes.append(
-                Change(
-                    who=_who(row),
-                    verb=_HISTORY_KIND.get(row.history_type, "changed"),
-                    what=what,
-                    name=_short(name(row)),
-                    at=row.history_date,
-                )
-            )
+        for row in rows.select_related("history_user").order_by("-history_date")[:fetch]:
+            changes.append(_change(row, what, name(row)))
+    choices = list(
+        Choice.history.filter(question_id__in=question_ids)
+        .select_related("history_user")
+        .order_by("-history_date")[:fetch]
+    )
+    prompts = dict(
+        Question.objects.filter(pk__in={row.question_id for row in choices}).values_list(
+            "pk", "prompt"
+        )
+    )
+    for row in choices:
+        changes.append(
+            _change(row, "question", prompts.get(row.question_id, "a deleted question"), "~")
+        )
     changes.sort(key=lambda change: change.at, reverse=True)
-    return changes[:limit]
+    return _folded(changes)[:limit]
+
+
+def _change(row: Any, what: str, name: str, history_type: str | None = None) -> Change:
+    return Change(
+        who=_who(row),
+        verb=_HISTORY_KIND.get(history_type or row.history_type, "changed"),
+        what=what,
+        name=_short(name),
+        at=row.history_date,
+    )
+
+
+_VERB_WEIGHT = {"deleted": 2, "added": 1, "changed": 0}
+
+
+def _folded(changes: list[Change]) -> list[Change]:
+    """One line per run of changes by one person to one thing, saying the weightiest verb
+    (adding a question and then its choices is "added")."""
+    folded: list[Change] = []
+    for change in changes:
+        last = folded[-1] if folded else None
+        if last and (last.who, last.what, last.name) == (change.who, change.what, change.name):
+            if _VERB_WEIGHT[change.verb] > _VERB_WEIGHT[last.verb]:
+                folded[-1] = Change(last.who, change.verb, last.what, last.name, last.at)
+            continue
+        folded.append(change)
+    return folded
 
 
 def _short(text: str, length: int = 60) -> str:

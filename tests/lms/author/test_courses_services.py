@@ -272,7 +272,7 @@ def test_history_says_who_changed_what_across_the_course(org, django_assert_max_
     org.admin.first_name, org.admin.last_name = "Ada", "Admin"
     org.admin.save()
 
-    with django_assert_max_num_queries(6):
+    with django_assert_max_num_queries(7):
         changes = course_history(course=course)
 
     newest = changes[0]
@@ -282,7 +282,6 @@ def test_history_says_who_changed_what_across_the_course(org, django_assert_max_
         "lesson",
         "Open questions",
     )
-    assert len(changes) == 12  # the latest few, whatever the course's size
     everything = course_history(course=course, limit=100)
     assert {change.what for change in everything} == {
         "course",
@@ -290,6 +289,9 @@ def test_history_says_who_changed_what_across_the_course(org, django_assert_max_
         "lesson",
         "quiz",
         "question",
-        "choice",
     }
+    # Adding a question and then its choices is one line; the page shows the latest few.
+    added = [c for c in everything if c.what == "question"]
+    assert len(added) == 3 and {c.verb for c in added} == {"added"}
+    assert len(course_history(course=course, limit=4)) == 4
     assert everything[-1].who == "An import or a command"
