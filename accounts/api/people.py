@@ -24,6 +24,7 @@ from accounts.importing import (
     people_import_preview,
 )
 from accounts.permissions import IsOrgAdmin
+from config.api import ErrorSerializer
 from config.errors import DomainError
 from config.parsers import DepthLimitedJSONParser
 
@@ -64,9 +65,11 @@ class ImportResultSerializer(serializers.Serializer):
 
 
 class ImportRefusalSerializer(serializers.Serializer):
+    """A file with errors; a request with no file at all has the message alone."""
+
     message = serializers.CharField()
-    errors = ImportErrorSerializer(many=True)
-    rows = ImportRowSerializer(many=True)
+    errors = ImportErrorSerializer(many=True, required=False)
+    rows = ImportRowSerializer(many=True, required=False)
 
 
 def _answer(plan: ImportPlan, *, dry_run: bool) -> dict:
@@ -109,7 +112,7 @@ class PeopleImportApi(APIView):
                 "required": ["file"],
             },
         },
-        responses={200: ImportResultSerializer, 400: ImportRefusalSerializer},
+        responses={200: ImportResultSerializer, 400: ImportRefusalSerializer, 403: ErrorSerializer},
         description=f"Admins only. A CSV of people with the header `{HEADER}` (`manager` a "
         "username, empty for nobody; an empty `timezone` keeps a person's own). Each row comes "
         "back as `create`, `update` (with its `changes`), `unchanged` or `error`. Applied whole "
