@@ -33,7 +33,11 @@ def _preview_context(*, body: str, video_url: str) -> dict:
 
 
 def _lesson_page(request: HttpRequest, *, module: Module, lesson: Lesson | None) -> HttpResponse:
-    initial = model_to_dict(lesson, fields=LessonForm._meta.fields) if lesson else None
+    initial = None
+    if lesson is not None:
+        initial = model_to_dict(lesson, fields=LessonForm._meta.fields)
+        # A stored link that does not embed was kept as a plain link on purpose.
+        initial["plain_video_link"] = video_link_problem(lesson.video_url) is not None
     form = LessonForm(request.POST if request.method == "POST" else None, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.test import Client
 from django.urls import reverse
@@ -302,3 +304,11 @@ def test_the_lesson_and_guide_editors_read_a_fixed_number_of_queries(
         admin_client.get(url)
         with django_assert_max_num_queries(8):
             assert admin_client.get(url).status_code == 200
+
+
+def test_a_stored_plain_video_link_stays_a_plain_link_when_the_lesson_is_saved(admin_client):
+    lesson = build_module(lessons=1, questions=0).lessons.get()
+    Lesson.objects.filter(pk=lesson.pk).update(video_url="https://example.com/talk.mp4")
+    url = reverse("author:lesson_edit", args=[lesson.pk])
+    page = admin_client.get(url).content.decode()
+    assert re.search(r'<input[^>]*name="plain_video_link"[^>]*checked', page)
