@@ -87,10 +87,12 @@ def _number(value: float | None) -> str:
 
 @dataclass(frozen=True)
 class HeatCell:
-    """A heat-map cell with every text it shows worked out once, when the cached dashboard is
-    built, so the page renders flat values instead of computing them cell by cell."""
+    """A heat-map cell as plain values, every text it shows worked out once when the cached
+    dashboard is built: the page renders flat values, and the cached entry holds no model
+    instances or enums per cell, which would cost their unpickling on every request."""
 
-    row: SkillRow
+    rep_name: str
+    skill_name: str
     stage: str
     stage_label: str
     diagnosis: str
@@ -100,15 +102,14 @@ class HeatCell:
     data_cell: str  # "username:skill-slug", for finding the cell
     action: RecommendedAction | None
     act_url: str  # where its action posts; "" without one
-    # The rep's page, at this skill: where its details and action are. The default is for
-    # entries cached before the field existed, read until their time bucket ends.
-    url: str = ""
+    url: str  # the rep's page, at this skill: where its details and action are
 
     @classmethod
     def of(cls, row: SkillRow) -> HeatCell:
         retention = "—" if row.retention is None else f"{round(row.retention * 100)} %"
         return cls(
-            row=row,
+            rep_name=str(row.rep),
+            skill_name=row.skill.name,
             stage=str(row.stage),
             stage_label=capfirst(str(row.stage)),
             diagnosis=str(row.diagnosis),
@@ -255,8 +256,9 @@ class TeamDashboard:
         return max(0, len(self.recommendations) - RECOMMENDATIONS_SHOWN)
 
     @property
-    def best_return(self) -> list[Standing]:
-        return [row.standing for row in self.heat_map.rows if row.standing and row.standing.middle]
+    def best_return(self) -> list[HeatRow]:
+        """The rows of the reps in the middle of the team, with their standing's reason."""
+        return [row for row in self.heat_map.rows if row.standing and row.standing.middle]
 
 
 def team_dashboard(
@@ -279,14 +281,12 @@ def team_dashboard(
         memory.rep = by_pk[memory.rep_id]
         memory.skill = skills.setdefault(memory.skill_id, memory.skill)
     heat_map = team_heat_map(team=team, rows=rows)
-    recommendations = sorted(
-        (cell for heat_row in heat_map.rows for cell in heat_row.cells if cell and cell.act_url),
-        key=lambda cell: (
-            DIAGNOSIS_ORDER[cell.row.diagnosis],
-            cell.row.rep.username,
-            cell.row.skill.name,
-        ),
+    cells = {cell.data_cell: cell for heat_row in heat_map.rows for cell in heat_row.cells if cell}
+    acted_on = sorted(
+        (row for row in rows if row.action is not None and row.rep.pk in by_pk),
+        key=lambda row: (DIAGNOSIS_ORDER[row.diagnosis], row.rep.username, row.skill.name),
     )
+    recommendations = [cells[f"{row.rep.username}:{row.skill.slug}"] for row in acted_on]
     _, kpis = coaching_kpis(groups=dict.fromkeys(rep_ids, owner.pk), now=now)
     return TeamDashboard(
         owner=owner,

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db.models import Exists, OuterRef, Q
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
@@ -245,11 +246,18 @@ class DecayRisk:
     retention_now: float  # 0-1
     retention_next_week: float  # 0-1, forecast DECAY_HORIZON ahead
     next_due_at: dt.datetime | None
+    url: str = ""  # the rep's page at this skill, worked out once with the cached entry
 
     @property
     def level(self) -> str:
         """high: coaching steps in by then; medium: a reinforcement is due by then."""
         return "high" if self.retention_next_week < settings.DECAY_COACHING_RECALL else "medium"
+
+
+def _rep_url(rep_id: int, known: dict[int, str]) -> str:
+    if rep_id not in known:
+        known[rep_id] = reverse("coaching:rep", args=[rep_id])
+    return known[rep_id]
 
 
 def team_decay_risks(
@@ -260,6 +268,7 @@ def team_decay_risks(
     now = now or timezone.now()
     target = settings.REINFORCEMENT_TARGET_RECALL
     risks = []
+    rep_urls: dict[int, str] = {}
     for memory in memories:
         if not memory.state:
             continue
@@ -273,6 +282,7 @@ def team_decay_risks(
                 retention_now=retention_forecast(memory=memory, at=now),
                 retention_next_week=later,
                 next_due_at=memory.next_due_at,
+                url=f"{_rep_url(memory.rep_id, rep_urls)}#skill-{memory.skill.slug}",
             )
         )
     risks.sort(key=lambda r: (r.retention_next_week, r.retention_now, r.rep.username, r.skill.name))

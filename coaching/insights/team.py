@@ -15,7 +15,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from django.db.models import Count, Q
-from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
@@ -68,15 +67,13 @@ def _matches(rep: User, words: list[str]) -> bool:
 
 def _row(heat_row: HeatRow, fading: list[DecayRisk]) -> RosterRow:
     cells = [cell for cell in heat_row.cells if cell is not None]
-    stages = Counter(cell.row.stage for cell in cells)
+    stages = Counter(cell.stage for cell in cells)
     return RosterRow(
         rep=heat_row.rep,
-        url=reverse("coaching:rep", args=[heat_row.rep.pk]),
+        url=heat_row.url,
         stages=[(stage, stages[stage]) for stage in STAGE_ORDER],
         gaps=[
-            f"{cell.row.skill.name}: {cell.diagnosis_label.lower()}"
-            for cell in cells
-            if cell.flagged
+            f"{cell.skill_name}: {cell.diagnosis_label.lower()}" for cell in cells if cell.flagged
         ],
         risk=_risk_of(fading),
         fading=fading,
