@@ -7,7 +7,6 @@ from collections.abc import Callable
 from typing import Any
 
 from django import forms
-from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest
@@ -15,6 +14,7 @@ from django.template.response import TemplateResponse
 from django.urls import URLPattern, path
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
+from simple_history.admin import SimpleHistoryAdmin
 
 from lms.services.authoring import positions_make_room
 
@@ -93,8 +93,9 @@ def share_choices(formfield):
     return formfield
 
 
-class PositionsAdmin(admin.ModelAdmin):
-    """Saves reordered inline rows without two ever holding the same position."""
+class PositionsAdmin(SimpleHistoryAdmin):
+    """Saves reordered inline rows without two ever holding the same position; its "History"
+    page lists who changed the row and what (django-simple-history)."""
 
     form = AuthoringForm
 

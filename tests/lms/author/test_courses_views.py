@@ -252,3 +252,10 @@ def test_a_change_on_the_pages_is_recorded_with_who_made_it(admin_client, org):
     admin_client.post(reverse("author:module_new", args=[course.pk]), {"new-title": "Openers"})
     html = admin_client.get(reverse("author:course", args=[course.pk])).content.decode()
     assert "<strong>Ada Admin</strong> added module “Openers”" in html
+
+
+def test_the_back_office_shows_a_course_s_history_too(admin_client):
+    course = _ready_course(title="Closing")
+    response = admin_client.get(reverse("admin:lms_course_history", args=[course.pk]))
+    assert response.status_code == 200
+    assert "Closing" in response.content.decode()
