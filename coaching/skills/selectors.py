@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import QuerySet
 from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import User
 from coaching.models import Reinforcement
-from lms.models import Choice, Question
+from lms.models import Question
+from lms.selectors.quizzes import questions_with_choices
 
 
 def reinforcements_pending_for(*, user: User, now: dt.datetime | None = None) -> QuerySet:
@@ -47,10 +48,4 @@ def reinforcement_questions(*, reinforcement: Reinforcement) -> list[Question]:
     Whether a choice is correct is on the rows: a form must not render it before the answers
     are in (the feedback from ``reinforcement_answer`` says it).
     """
-    questions = {
-        question.pk: question
-        for question in Question.objects.filter(pk__in=reinforcement.question_ids).prefetch_related(
-            Prefetch("choices", Choice.objects.order_by("position"))
-        )
-    }
-    return [questions[pk] for pk in reinforcement.question_ids if pk in questions]
+    return questions_with_choices(ids=reinforcement.question_ids)

@@ -3,6 +3,7 @@ and when the right answers may be shown (the quiz's review policy)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.db.models import Exists, OuterRef
@@ -88,6 +89,14 @@ def answer_key_shown(*, quiz: Quiz, tally: AttemptTally) -> bool:
     return tally.passed or tally.left == 0
 
 
+def questions_with_choices(*, ids: Sequence[int]) -> list[Question]:
+    """The questions with these ids, in the order given, each with its choices prefetched in
+    their order; two queries. An id with no question (deleted since) is passed over. What an
+    attempt's sheet and its grading read, and a refresher's questions."""
+    found = Question.objects.filter(pk__in=ids).prefetch_related("choices").in_bulk()
+    return [found[pk] for pk in ids if pk in found]
+
+
 def missed_questions(*, user: User, module_id: int) -> list[Question]:
     """Questions of a module's quiz that the person has got wrong in any attempt, in quiz order."""
     return list(
@@ -150,9 +159,7 @@ def attempt_sheet(
     loaded here.
     """
     if questions is None:
-        questions = list(
-            Question.objects.filter(pk__in=attempt.question_ids).prefetch_related("choices")
-        )
+        questions = questions_with_choices(ids=attempt.question_ids)
     if answers is None:
         answers = list(attempt.answers.all()) if attempt.is_submitted else []
     key_shown = False

@@ -14,7 +14,7 @@ from accounts.models import User
 from config.errors import Conflict, DomainError
 from lms.grading import answers_grade, answers_parse, score_percent
 from lms.models import AttemptAnswer, ModuleCompletion, Question, Quiz, QuizAttempt
-from lms.selectors.quizzes import AttemptTally, attempt_tally
+from lms.selectors.quizzes import AttemptTally, attempt_tally, questions_with_choices
 from lms.services.completion import module_completion_check
 from lms.services.enrolment import enrolment_self
 from lms.services.published import course_require_published
@@ -107,9 +107,7 @@ def attempt_submit(*, attempt: QuizAttempt, answers: Iterable[Mapping]) -> Attem
     # Graded against the choices the rep was shown: a correct choice added after the start
     # could never have been picked, so it must not make the question unanswerable.
     shown = {choice_id for item in attempt.layout for choice_id in item["choices"]}
-    questions = list(
-        Question.objects.filter(pk__in=attempt.question_ids).prefetch_related("choices")
-    )
+    questions = questions_with_choices(ids=attempt.question_ids)
     correct = {
         question.pk: [c.pk for c in question.choices.all() if c.is_correct and c.pk in shown]
         for question in questions
