@@ -45,6 +45,9 @@ class BackOfficeSite(admin.AdminSite):
         internals: list[dict] = []
         kept: list[dict] = []
         for app in apps:
+            for model in app["models"]:
+                if (app["app_label"], model["object_name"]) == ("accounts", "User"):
+                    model["name"] = "People"
             models = [m for m in app["models"] if (app["app_label"], m["object_name"]) in INTERNALS]
             internals += models
             app["models"] = [m for m in app["models"] if m not in models]
