@@ -1,0 +1,33 @@
+"""The top navigation leads each role to its own work, and to nothing it may not open."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+pytestmark = pytest.mark.django_db
+
+
+def _nav_links(client, user) -> set[str]:
+    client.force_login(user)
+    html = client.get(reverse("lms:my_learning"))
+    return {
+        href
+        for href in (reverse("author:courses"), reverse("people:roster"), reverse("admin:index"))
+        if f'href="{href}"' in html.content.decode()
+    }
+
+
+def test_an_admin_is_led_to_authoring_and_people_not_the_back_office(client, org):
+    assert _nav_links(client, org.admin) == {reverse("author:courses"), reverse("people:roster")}
+
+
+def test_a_superuser_also_sees_the_back_office(client, org):
+    org.admin.is_superuser = True
+    org.admin.save(update_fields=["is_superuser"])
+    assert reverse("admin:index") in _nav_links(client, org.admin)
+
+
+@pytest.mark.parametrize("who", ["rep", "manager"])
+def test_reps_and_managers_see_none_of_the_admin_pages(client, org, who):
+    assert _nav_links(client, getattr(org, who)) == set()
