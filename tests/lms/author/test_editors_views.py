@@ -280,8 +280,20 @@ def test_the_quiz_editor_reads_a_fixed_number_of_queries(
     with django_assert_max_num_queries(12):
         admin_client.get(url)
     big = build_module(questions=40)
+    url = reverse("author:quiz_edit", args=[big.pk])
     with django_assert_max_num_queries(12):
-        assert admin_client.get(reverse("author:quiz_edit", args=[big.pk])).status_code == 200
+        assert admin_client.get(url).status_code == 200
+    # Checking as the author types reads no more for forty questions than for one.
+    skill = SkillFactory().pk
+    many = [
+        {"prompt": f"Q{n}?", "skill": skill, "choices": [("a", True), ("b", False)]}
+        for n in range(40)
+    ]
+    data = quiz_form(many)
+    # (The settings' two database check constraints are asked once each.)
+    with django_assert_max_num_queries(16):
+        response = admin_client.post(url, {**data, "action": "check"}, HTTP_HX_REQUEST="true")
+    assert response.status_code == 200 and "Ready to save" in response.content.decode()
 
 
 def test_a_module_without_a_quiz_opens_with_one_empty_question(admin_client):
