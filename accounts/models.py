@@ -45,6 +45,18 @@ class User(AbstractUser):
         validators=[validate_timezone],
         help_text="IANA name, such as Europe/London; sessions are booked in working hours here.",
     )
+    # Availability (DESIGN §11). Empty means the organisation's default from settings.
+    working_days = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Weekdays this person works, 0 = Monday to 6 = Sunday; empty: the default.",
+    )
+    day_start = models.TimeField(
+        null=True, blank=True, help_text="Start of the working day; empty: the default."
+    )
+    day_end = models.TimeField(
+        null=True, blank=True, help_text="End of the working day; empty: the default."
+    )
 
     objects: ClassVar[UserManager] = UserManager()
 
@@ -224,3 +236,26 @@ class AuditEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise AuditTrailIsAppendOnly("The audit trail is append-only: rows cannot be deleted.")
+
+
+class TimeOff(models.Model):
+    """Dated days a person is away (a holiday, a conference): no session is booked on them."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="time_off")
+    start = models.DateField(help_text="First day away, in the person's time zone.")
+    end = models.DateField(help_text="Last day away, inclusive.")
+    note = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["start", "pk"]
+        indexes = [models.Index(fields=["user", "end"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end__gte=models.F("start")),
+                name="time_off_ends_after_start",
+                violation_error_message="Time off must end on or after its first day.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.start} to {self.end}"

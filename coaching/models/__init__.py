@@ -1,5 +1,6 @@
 """The coaching app's models, one module per sub-domain, one app label and migration history."""
 
+from coaching.models.calendars import CalendarBusy, CalendarSource
 from coaching.models.memory import Reinforcement, ReinforcementAnswer, SkillMemory
 from coaching.models.preferences import EmailOptOut
 from coaching.models.reminders import CalendarFeed, Notification, Reminder, new_feed_token
@@ -16,7 +17,9 @@ from coaching.models.sessions import (
 __all__ = [
     "RATING_VALIDATORS",
     "RUBRIC_ANCHORS",
+    "CalendarBusy",
     "CalendarFeed",
+    "CalendarSource",
     "CoachingPlan",
     "CoachingSession",
     "Commitment",

@@ -132,6 +132,10 @@ class CoachingSession(models.Model):
         default=0,
         help_text="The iCalendar SEQUENCE, raised on every change the attendees must see.",
     )
+    # A calendar read after booking found one of the two people busy at this time (DESIGN §11):
+    # the session keeps its time until someone acts; ``proposed_for`` is the next free slot.
+    conflict_found_at = models.DateTimeField(null=True, blank=True)
+    proposed_for = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
