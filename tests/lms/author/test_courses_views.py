@@ -259,3 +259,16 @@ def test_the_back_office_shows_a_course_s_history_too(admin_client):
     response = admin_client.get(reverse("admin:lms_course_history", args=[course.pk]))
     assert response.status_code == 200
     assert "Closing" in response.content.decode()
+
+
+def test_an_upload_that_would_publish_an_unready_course_imports_nothing(admin_client):
+    course = CourseFactory(slug="unready", title="Unready", status=Course.Status.DRAFT)
+    build_module(course=course, lessons=1, questions=1)  # the course has no skill
+    text = course_export(course=course).replace("status: draft", "status: published")
+    Module.objects.filter(course=course).delete()
+    course.delete()
+    upload = SimpleUploadedFile("unready.yaml", text.encode())
+    response = admin_client.post(reverse("author:course_upload"), {"file": upload})
+    assert response.status_code == 400
+    assert "the course is tagged with no skill" in response.content.decode()
+    assert not Course.objects.filter(slug="unready").exists()
