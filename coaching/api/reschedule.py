@@ -19,21 +19,19 @@ from coaching.api.serializers import (
     RescheduleResolveInputSerializer,
     SessionDetailSerializer,
 )
-from coaching.api.views import CONFLICT, FORBIDDEN, NOT_FOUND, REFUSED, _detail
+from coaching.api.views import CHANGE_ERRORS, session_detail_response
 from coaching.sessions.permissions import can_answer_reschedule_request, can_request_reschedule
 from coaching.sessions.reschedule_requests import reschedule_request_create, reschedule_request_keep
 from coaching.sessions.selectors import open_reschedule_request, session_for
 from coaching.sessions.services import session_reschedule
 from config.errors import Conflict
 
-ERRORS = {**REFUSED, **FORBIDDEN, **NOT_FOUND, **CONFLICT}
-
 
 class SessionRescheduleRequestApi(APIView):
     @extend_schema(
         operation_id="coaching_sessions_reschedule_request",
         request=RescheduleRequestInputSerializer,
-        responses={201: SessionDetailSerializer, **ERRORS},
+        responses={201: SessionDetailSerializer, **CHANGE_ERRORS},
         description=(
             "The rep asks their coach to move the session, with a reason (400 without one). "
             "The coach is told in the app and by email; the session's reschedule_request shows "
@@ -50,14 +48,14 @@ class SessionRescheduleRequestApi(APIView):
         reschedule_request_create(
             rep=request.user, session=session, reason=payload.validated_data["reason"]
         )
-        return _detail(request, session_id, status.HTTP_201_CREATED)
+        return session_detail_response(request, session_id, status.HTTP_201_CREATED)
 
 
 class SessionRescheduleResolveApi(APIView):
     @extend_schema(
         operation_id="coaching_sessions_reschedule_resolve",
         request=RescheduleResolveInputSerializer,
-        responses={200: SessionDetailSerializer, **ERRORS},
+        responses={200: SessionDetailSerializer, **CHANGE_ERRORS},
         description=(
             "The coach (or the rep's manager, or an admin) answers the rep's request: "
             '{"decision": "keep", "answer": "..."} keeps the time; {"decision": "move", '
@@ -84,4 +82,4 @@ class SessionRescheduleResolveApi(APIView):
                 scheduled_for=data["scheduled_for"],
                 outside_hours_confirmed=data["outside_hours_confirmed"],
             )
-        return _detail(request, session_id)
+        return session_detail_response(request, session_id)

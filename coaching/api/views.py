@@ -67,13 +67,17 @@ NOT_FOUND = {404: ErrorSerializer}
 REFUSED = {400: ErrorSerializer}
 FORBIDDEN = {403: ErrorSerializer}
 CONFLICT = {409: ErrorSerializer}
+# What a change to a session or a commitment may answer besides its success.
+CHANGE_ERRORS = {**REFUSED, **FORBIDDEN, **NOT_FOUND, **CONFLICT}
 
 
 def _schema_generation(view) -> bool:
     return getattr(view, "swagger_fake_view", False)
 
 
-def _detail(request: Request, session_id: int, code: int = status.HTTP_200_OK) -> Response:
+def session_detail_response(
+    request: Request, session_id: int, code: int = status.HTTP_200_OK
+) -> Response:
     """The answer to a session change: the session re-read as the caller may see it."""
     session = session_for(user=request.user, session_id=session_id)
     return Response(SessionDetailSerializer(session, context={"request": request}).data, code)
@@ -160,7 +164,7 @@ class SessionListCreateApi(generics.ListAPIView):
             note=data["note"],
             outside_hours_confirmed=data["outside_hours_confirmed"],
         )
-        return _detail(request, session.pk, status.HTTP_201_CREATED)
+        return session_detail_response(request, session.pk, status.HTTP_201_CREATED)
 
 
 class SessionDetailApi(APIView):
@@ -171,14 +175,14 @@ class SessionDetailApi(APIView):
         "and admins.",
     )
     def get(self, request: Request, session_id: int) -> Response:
-        return _detail(request, session_id)
+        return session_detail_response(request, session_id)
 
 
 class SessionHoldApi(APIView):
     @extend_schema(
         operation_id="coaching_sessions_hold",
         request=SessionHoldInputSerializer,
-        responses={200: SessionDetailSerializer, **REFUSED, **FORBIDDEN, **NOT_FOUND, **CONFLICT},
+        responses={200: SessionDetailSerializer, **CHANGE_ERRORS},
         description=(
             "The coach (or an admin) records the session as held, with ratings (1-5) and "
             "commitments (due today or later). Nothing is written unless all of it is valid. "
@@ -195,14 +199,14 @@ class SessionHoldApi(APIView):
         payload = SessionHoldInputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         session_hold(actor=request.user, session=session, **payload.validated_data)
-        return _detail(request, session_id)
+        return session_detail_response(request, session_id)
 
 
 class SessionAmendApi(APIView):
     @extend_schema(
         operation_id="coaching_sessions_amend",
         request=SessionAmendInputSerializer,
-        responses={200: SessionDetailSerializer, **REFUSED, **FORBIDDEN, **NOT_FOUND, **CONFLICT},
+        responses={200: SessionDetailSerializer, **CHANGE_ERRORS},
         description=(
             "The coach (or an admin) corrects a held session's record until amendable_until "
             "(COACHING_AMEND_HOURS after holding): the record becomes exactly what is sent. A "
@@ -218,14 +222,14 @@ class SessionAmendApi(APIView):
         payload = SessionAmendInputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         session_amend(actor=request.user, session=session, **payload.validated_data)
-        return _detail(request, session_id)
+        return session_detail_response(request, session_id)
 
 
 class SessionRescheduleApi(APIView):
     @extend_schema(
         operation_id="coaching_sessions_reschedule",
         request=SessionRescheduleInputSerializer,
-        responses={200: SessionDetailSerializer, **REFUSED, **FORBIDDEN, **NOT_FOUND, **CONFLICT},
+        responses={200: SessionDetailSerializer, **CHANGE_ERRORS},
         description=(
             "The coach (or the rep's manager, or an admin) moves a scheduled session; its "
             "pending reminders move with it and the others on it are told. The booking rules "
@@ -247,14 +251,14 @@ class SessionRescheduleApi(APIView):
             scheduled_for=payload.validated_data["scheduled_for"],
             outside_hours_confirmed=payload.validated_data["outside_hours_confirmed"],
         )
-        return _detail(request, session_id)
+        return session_detail_response(request, session_id)
 
 
 class SessionCancelApi(APIView):
     @extend_schema(
         operation_id="coaching_sessions_cancel",
         request=SessionCancelInputSerializer,
-        responses={200: SessionDetailSerializer, **REFUSED, **FORBIDDEN, **NOT_FOUND, **CONFLICT},
+        responses={200: SessionDetailSerializer, **CHANGE_ERRORS},
         description=(
             "The coach (or the rep's manager, or an admin) cancels a scheduled session, with a "
             "reason (required: 400 without one); its outstanding reminders are cancelled and "
@@ -268,7 +272,7 @@ class SessionCancelApi(APIView):
         payload = SessionCancelInputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         session_cancel(actor=request.user, session=session, reason=payload.validated_data["reason"])
-        return _detail(request, session_id)
+        return session_detail_response(request, session_id)
 
 
 class SessionReflectionApi(APIView):
@@ -287,7 +291,7 @@ class SessionReflectionApi(APIView):
         session_reflect(
             rep=request.user, session=session, reflection=payload.validated_data["reflection"]
         )
-        return _detail(request, session_id)
+        return session_detail_response(request, session_id)
 
 
 # --- commitments ---------------------------------------------------------------------------------
@@ -329,13 +333,7 @@ class CommitmentDetailApi(APIView):
     @extend_schema(
         operation_id="coaching_commitments_update",
         request=CommitmentUpdateInputSerializer,
-        responses={
-            200: CommitmentSerializer,
-            **REFUSED,
-            **FORBIDDEN,
-            **NOT_FOUND,
-            **CONFLICT,
-        },
+        responses={200: CommitmentSerializer, **CHANGE_ERRORS},
         description=(
             "The rep marks their commitment kept, with an optional note (a second time is a "
             "409), and may set it open again within a day of that (later: 409). The coach, the "
