@@ -22,6 +22,7 @@ class Reminder(models.Model):
         SESSION_RESCHEDULED = "session_rescheduled", "Session moved"
         SESSION_CANCELLED = "session_cancelled", "Session cancelled"
         SESSION_MISSED = "session_missed", "Session missed"
+        SESSION_CONFLICT = "session_conflict", "Calendar clash with a session"
         RESCHEDULE_REQUESTED = "reschedule_requested", "Asked to reschedule"
         RESCHEDULE_KEPT = "reschedule_kept", "Reschedule request: time kept"
         COMMITMENT_DUE = "commitment_due", "Commitment due soon"

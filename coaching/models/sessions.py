@@ -136,6 +136,8 @@ class CoachingSession(models.Model):
     # the session keeps its time until someone acts; ``proposed_for`` is the next free slot.
     conflict_found_at = models.DateTimeField(null=True, blank=True)
     proposed_for = models.DateTimeField(null=True, blank=True)
+    # The coach kept the time despite the clash: the same clash is not raised again.
+    conflict_dismissed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
