@@ -3,32 +3,53 @@
 Callers (the follow-up, a manager booking by hand, decay coaching) choose the time under
 ``slots.calendar_lock`` and build the agenda; every booked session then gets the same
 reminder set, whoever booked it. A time chosen by hand (booking or moving) keeps the rules the
-slot search keeps (``ensure_bookable_by_hand``): never over another session of coach or rep,
-and inside the coach's working hours unless the coach confirms otherwise.
+slot search keeps (``ensure_bookable_by_hand``): never over another session of coach or rep
+or a busy time in their calendars, and inside both people's working hours unless the one
+booking confirms otherwise.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 
+from accounts.availability import availability_of
 from accounts.models import User
 from coaching.changes import team_version_bump
 from coaching.models import CoachingPlan, CoachingSession
 from coaching.models.agenda import Agenda
 from coaching.reminders.schedule import session_reminders_schedule
-from coaching.sessions.busy import busy_intervals
+from coaching.sessions.busy import BusyInterval, busy_intervals
 from coaching.sessions.slots import Slot, SlotRules, working_hours_problem
 from config.errors import DomainError
 from lms.models import Module, ModuleCompletion
 
 
 class OutsideWorkingHours(DomainError):
-    """A time chosen by hand falls outside the coach's working hours and was not confirmed."""
+    """A time chosen by hand falls outside the working hours (or on the time off) of coach or
+    rep and was not confirmed."""
 
 
 def _at(value: dt.datetime, viewer: User) -> str:
     local = value.astimezone(viewer.tzinfo)
     return f"{local:%a} {local.day} {local:%b %H:%M %Z}"
+
+
+def _whose(person: User, actor: User) -> str:
+    return "your" if person.pk == actor.pk else f"{person}'s"
+
+
+def _clash_message(clash: BusyInterval, *, actor: User, people: list[User]) -> str:
+    """What the clash is, for ``actor``: whose session, or whose calendar (an event's title
+    only to the calendar's owner)."""
+    when = f"{_at(clash.start, actor)}-{clash.end.astimezone(actor.tzinfo):%H:%M}"
+    busy = next(person for person in people if clash.occupies(person.pk))
+    if clash.is_session:
+        whose = _whose(busy, actor)
+        return f"That overlaps {whose} coaching session on {when}; choose another time."
+    if busy.pk == actor.pk:
+        title = f" ({clash.title})" if clash.title else ""
+        return f"You are busy then, from your calendar: {when}{title}; choose another time."
+    return f"{busy} is busy then (from their calendar): {when}; choose another time."
 
 
 def ensure_bookable_by_hand(
@@ -44,31 +65,28 @@ def ensure_bookable_by_hand(
     """Refuse a time chosen by hand that the automatic booking would not take.
 
     Overlapping another session of the coach or the rep (``exclude`` leaves out the one being
-    moved) is always refused, naming whose session it is and when. A time outside the coach's
-    working days and hours (``SlotRules``, in the coach's time zone) raises OutsideWorkingHours
-    unless ``outside_hours_confirmed``. Times in the messages are in ``actor``'s time zone.
+    moved), or a busy time in either one's calendar, is always refused, naming whose it is and
+    when (an event's title only to its owner). A time outside the working days and hours of
+    coach or rep, each in their own time zone, or on their time off, raises
+    OutsideWorkingHours unless ``outside_hours_confirmed``. Times in the messages are in
+    ``actor``'s time zone. Three queries.
     """
     end = start + dt.timedelta(minutes=minutes)
-    clashes = busy_intervals(people=[coach, rep], start=start, end=end, exclude=exclude)
+    people = [person for person in dict.fromkeys([coach, rep]) if person is not None]
+    clashes = busy_intervals(people=people, start=start, end=end, exclude=exclude)
     if clashes:
-        clash = clashes[0]
-        busy = coach if coach is not None and coach.pk in (clash.coach_id, clash.rep_id) else rep
-        whose = "your" if busy.pk == actor.pk else f"{busy}'s"
-        raise DomainError(
-            f"That overlaps {whose} coaching session on {_at(clash.start, actor)}"
-            f"-{clash.end.astimezone(actor.tzinfo):%H:%M}; choose another time."
-        )
+        raise DomainError(_clash_message(clashes[0], actor=actor, people=people))
     if coach is None or outside_hours_confirmed:
         return
-    problem = working_hours_problem(
-        start=start, end=end, tz=coach.tzinfo, rules=SlotRules.from_settings()
-    )
-    if problem:
-        whose = "your" if coach.pk == actor.pk else f"{coach}'s"
-        raise OutsideWorkingHours(
-            f"{_at(start, actor)} is outside {whose} working hours: {problem}. "
-            "Confirm that you want it outside working hours, or choose another time."
-        )
+    availability = availability_of(people, today=start.date())
+    for person in people:
+        problem = working_hours_problem(start=start, end=end, availability=availability[person.pk])
+        if problem:
+            raise OutsideWorkingHours(
+                f"{_at(start, actor)} is outside {_whose(person, actor)} working hours: "
+                f"{problem}. Confirm that you want it outside working hours, or choose "
+                "another time."
+            )
 
 
 def session_create(

@@ -7,6 +7,7 @@ and nothing enqueued behind it.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 from django.db import IntegrityError, transaction
@@ -21,21 +22,33 @@ from coaching.sessions.slots import (
     Slot,
     SlotRules,
     calendar_lock,
-    coach_slot_find,
+    pair_load,
     slot_find,
+    without_time_off,
 )
 from lms.models import Module, ModuleCompletion, QuizAttempt
 
 
 def _follow_up_slot(*, coach: User | None, rep: User, after: dt.datetime, rules: SlotRules) -> Slot:
+    pair = pair_load(coach=coach, rep=rep, after=after, rules=rules)
     try:
-        return coach_slot_find(coach=coach, rep=rep, after=after, rules=rules)
+        return slot_find(
+            after=after, people=pair.people, sessions_per_day=pair.sessions_per_day, rules=rules
+        )
     except NoSlotFound:
-        # A calendar booked solid for weeks: double-book the first working slot, flagged late,
-        # rather than drop the follow-up. The coach moves it.
-        tz = (coach or rep).tzinfo
-        first = slot_find(after=after, tz=tz, busy=[], sessions_per_day={}, rules=rules)
+        pass
+    # Booked solid for weeks, away for as long, or hours that never meet: double-book the
+    # first working slot (of both, else of the coach alone), flagged late, rather than drop
+    # the follow-up. The coach moves it.
+    idle = [dataclasses.replace(person, busy=()) for person in pair.people]
+    present = [without_time_off(person) for person in idle]
+    for people in (idle, present, present[:1]):
+        try:
+            first = slot_find(after=after, people=people, sessions_per_day={}, rules=rules)
+        except NoSlotFound:
+            continue
         return Slot(start=first.start, late=True)
+    raise NoSlotFound("No working hours in the coming weeks; book one by hand.")
 
 
 @transaction.atomic
@@ -44,13 +57,14 @@ def follow_up_book(
 ) -> CoachingSession:
     """Book the coaching follow-up of a completed module; the same session on every call.
 
-    Finds or opens the rep's active plan (coach: their manager), books the first slot the
-    rules allow in the coach's time zone (or, for a rep with no manager, a session with no
-    coach in the rep's time zone, which admins see), writes the agenda and the reminders:
-    booking notices with a calendar invite, 24 h and 1 h before, the coach's hold-overdue
-    nudge. ``attempt`` is the quiz attempt that completed the module, if any. The rep's first
-    reinforcement follows from the skill memory this completion feeds, once forecast recall
-    dips below target (``coaching.skills.refreshers``).
+    Finds or opens the rep's active plan (coach: their manager), books the first slot free
+    for both (``slots``: their working hours, time off, sessions and calendars; or, for a rep
+    with no manager, a session with no coach in the rep's own hours, which admins see),
+    writes the agenda and the reminders: booking notices with a calendar invite, 24 h and
+    1 h before, the coach's hold-overdue nudge. ``attempt`` is the quiz attempt that
+    completed the module, if any. The rep's first reinforcement follows from the skill memory
+    this completion feeds, once forecast recall dips below target
+    (``coaching.skills.refreshers``).
     """
     existing = CoachingSession.objects.filter(completion=completion).first()
     if existing is not None:

@@ -16,6 +16,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.availability import availability_of
 from accounts.models import User
 from coaching.changes import team_version_bump
 from coaching.models import CoachingPlan, CoachingSession, Reminder
@@ -58,7 +59,7 @@ def _new_time(
         return start  # under way or waiting to be recorded: it happened then
     clashes = busy_intervals(people=[coach], start=start, end=end, exclude=session.pk)
     if not clashes and not working_hours_problem(
-        start=start, end=end, tz=coach.tzinfo, rules=rules
+        start=start, end=end, availability=availability_of([coach])[coach.pk]
     ):
         return start
     # The search starts a lead time after ``after``: at the session's own time, or a lead time

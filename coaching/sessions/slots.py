@@ -1,29 +1,37 @@
-"""Finding a coaching slot: lead time, follow-up window, working hours, overlaps and a daily cap.
+"""Finding a coaching slot both people really have (DESIGN §5, §11).
 
-``slot_find`` is pure (no database): it works in the coach's local wall time with ``zoneinfo``
-so that working hours mean the same thing on both sides of a daylight-saving change, and
-returns an aware UTC start. ``coach_slot_find`` loads the busy time of coach and rep
-(``coaching.sessions.busy``, the same answer booking by hand gets) in one query and asks
-``slot_find``.
+``slot_find`` is pure (no database). It walks the coach's working days in their own wall time
+with ``zoneinfo`` (so working hours mean the same on both sides of a daylight-saving change)
+and takes the first start, on the grid of the coach's working day, that fits every person:
+inside their working hours on a working day in their own time zone, not on their time off,
+not busy (sessions, and busy times read from their calendar), with the lead time, the
+follow-up window and the coach's daily cap. It returns an aware UTC start.
+``coach_slot_find`` loads the availability and busy time of coach and rep in three queries
+(time off; sessions; calendar busy times: ``coaching.sessions.busy``, the same answer booking
+by hand gets) and asks ``slot_find``; ``coach_slots_find`` lists the next few, for picking.
 """
 
 from __future__ import annotations
 
+import bisect
+import dataclasses
 import datetime as dt
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
+from accounts.availability import Availability, availability_of
 from accounts.models import User
-from coaching.sessions.busy import busy_intervals, overlaps
+from coaching.sessions.busy import BusyInterval, busy_intervals, overlaps
 from config.errors import DomainError
 
 UTC = dt.UTC
 MONDAY_TO_FRIDAY = frozenset(range(5))
+HOUR = dt.timedelta(hours=1)
 
 
 class NoSlotFound(DomainError):
@@ -32,7 +40,9 @@ class NoSlotFound(DomainError):
 
 @dataclass(frozen=True)
 class SlotRules:
-    """The booking rules of DESIGN §5, in one value so tests can vary them."""
+    """The booking rules of DESIGN §5, in one value so tests can vary them. The working day
+    and days here are the organisation's default, for a person who has set none
+    (``default_availability``); each person's own come with them (``Person``)."""
 
     lead: dt.timedelta = dt.timedelta(hours=2)
     window: dt.timedelta = dt.timedelta(hours=48)
@@ -40,7 +50,7 @@ class SlotRules:
     day_start_hour: int = 9
     day_end_hour: int = 17
     max_per_day: int = 6
-    # Starts are on this grid, counted from the start of the working day in local time.
+    # Starts are on this grid, counted from the start of the coach's working day in local time.
     grid_minutes: int | None = None
     workdays: frozenset[int] = field(default=MONDAY_TO_FRIDAY)
     # How far past the window to keep looking before giving up.
@@ -79,11 +89,50 @@ class SlotRules:
         """No slot starts at or after this instant."""
         return after + self.lead + self.window + self.horizon
 
+    def default_availability(self, tz: ZoneInfo) -> Availability:
+        """The organisation's working week in ``tz``, with no time off."""
+        return Availability(
+            tz=tz,
+            workdays=self.workdays,
+            day_start=dt.timedelta(hours=self.day_start_hour),
+            day_end=dt.timedelta(hours=self.day_end_hour),
+        )
+
 
 @dataclass(frozen=True)
 class Slot:
     start: dt.datetime  # aware, UTC
     late: bool  # no slot fitted the follow-up window; this is the first one after it
+
+
+class _Busy:
+    """A person's busy intervals merged and sorted, asked "free for [start, end)?" by bisection."""
+
+    def __init__(self, intervals: Iterable[tuple[dt.datetime, dt.datetime]]) -> None:
+        merged: list[list[dt.datetime]] = []
+        for start, end in sorted((s.astimezone(UTC), e.astimezone(UTC)) for s, e in intervals):
+            if merged and start <= merged[-1][1]:
+                merged[-1][1] = max(merged[-1][1], end)
+            else:
+                merged.append([start, end])
+        self.starts = [start for start, _ in merged]
+        self.ends = [end for _, end in merged]
+
+    def free(self, start: dt.datetime, end: dt.datetime) -> bool:
+        # The intervals starting before ``end``; the last of them ends latest (they are merged).
+        before_end = bisect.bisect_left(self.starts, end)
+        return before_end == 0 or not overlaps(
+            self.starts[before_end - 1], self.ends[before_end - 1], start, end
+        )
+
+
+@dataclass(frozen=True)
+class Person:
+    """One of the people a session needs: when they work, and when they are busy (aware
+    [start, end) pairs: their sessions and their calendar's busy times)."""
+
+    availability: Availability
+    busy: Sequence[tuple[dt.datetime, dt.datetime]] = ()
 
 
 def _aware(day: dt.date, wall: dt.timedelta, tz: ZoneInfo) -> dt.datetime | None:
@@ -96,93 +145,183 @@ def _aware(day: dt.date, wall: dt.timedelta, tz: ZoneInfo) -> dt.datetime | None
     return instant
 
 
-def _day_starts(day: dt.date, tz: ZoneInfo, rules: SlotRules):
-    """Candidate starts on ``day`` in order, each ending by the end of the working day."""
-    # When the clocks skip the end hour itself, the next instant is the end of the day.
-    day_end = _aware(day, dt.timedelta(hours=rules.day_end_hour), tz) or _aware(
-        day, dt.timedelta(hours=rules.day_end_hour + 1), tz
-    )
-    if day_end is None:
+def working_span(
+    availability: Availability, day: dt.date
+) -> tuple[dt.datetime, dt.datetime] | None:
+    """The working hours of local ``day`` as a UTC [start, end); None on a day off.
+
+    A start or end the clocks skip becomes the next instant there is (an hour on)."""
+    if not availability.works_on(day):
+        return None
+    tz = availability.tz
+    begins, ends = availability.day_start, availability.day_end
+    start = _aware(day, begins, tz) or _aware(day, begins + HOUR, tz)
+    end = _aware(day, ends, tz) or _aware(day, ends + HOUR, tz)
+    if start is None or end is None:
+        return None
+    return start, end
+
+
+def _day_starts(
+    day: dt.date, availability: Availability, rules: SlotRules
+) -> Iterator[dt.datetime]:
+    """Candidate starts on local ``day`` in order, on the grid, each ending by the day's end."""
+    span = working_span(availability, day)
+    if span is None:
         return
-    wall = dt.timedelta(hours=rules.day_start_hour)
-    last = dt.timedelta(hours=rules.day_end_hour) - rules.duration
+    wall = availability.day_start
+    last = availability.day_end - rules.duration
     while wall <= last:
-        start = _aware(day, wall, tz)
-        if start is not None and start + rules.duration <= day_end:
+        start = _aware(day, wall, availability.tz)
+        if start is not None and start + rules.duration <= span[1]:
             yield start
         wall += rules.grid
 
 
-def working_hours_problem(
-    *, start: dt.datetime, end: dt.datetime, tz: ZoneInfo, rules: SlotRules
-) -> str:
-    """Why [start, end) is outside the working day in ``tz`` under ``rules``, or "".
+def _inside_working_hours(availability: Availability, start: dt.datetime, end: dt.datetime) -> bool:
+    span = working_span(availability, start.astimezone(availability.tz).date())
+    return span is not None and span[0] <= start and end <= span[1]
 
-    The same working days and hours the slot search keeps to, for a time chosen by hand: the
-    session lies on one working day, from the start of the working day to its end.
+
+def working_hours_problem(
+    *, start: dt.datetime, end: dt.datetime, availability: Availability
+) -> str:
+    """Why [start, end) is outside the working hours of ``availability``, or "".
+
+    The same working days, hours and time off the slot search keeps to, for a time chosen by
+    hand: the session lies inside the working hours of one working day, in the person's zone.
     """
-    local_start, local_end = start.astimezone(tz), end.astimezone(tz)
-    day = local_start.date()
-    day_start = dt.datetime.combine(day, dt.time(), tzinfo=tz) + dt.timedelta(
-        hours=rules.day_start_hour
-    )
-    day_end = dt.datetime.combine(day, dt.time(), tzinfo=tz) + dt.timedelta(
-        hours=rules.day_end_hour
-    )
-    hours = f"{rules.day_start_hour:02d}:00-{rules.day_end_hour:02d}:00"
-    if day.weekday() not in rules.workdays:
+    tz = availability.tz
+    local_start = start.astimezone(tz)
+    away = availability.away_on(local_start.date())
+    if away is not None:
+        return f"on time off ({away.label})"
+    if local_start.weekday() not in availability.workdays:
         return f"{local_start:%A} is not a working day"
-    if local_start < day_start or local_end > day_end:
-        return f"the working day is {hours} {tz.key}"
+    if not _inside_working_hours(availability, start, end):
+        return f"the working day is {availability.hours_label} {tz.key}"
     return ""
+
+
+def slots_find(
+    *,
+    after: dt.datetime,
+    people: Sequence[Person],
+    sessions_per_day: dict[dt.date, int],
+    rules: SlotRules,
+) -> Iterator[Slot]:
+    """Every start, soonest first, at least ``rules.lead`` after ``after`` that fits all of
+    ``people`` (the first is the coach) until ``rules.search_limit(after)``.
+
+    A start fits when it lies on the grid of the coach's working day, inside every person's
+    working hours on one of their working days in their own time zone, on no one's time off,
+    overlapping no one's busy interval (half-open: back to back is fine), and fewer than
+    ``rules.max_per_day`` sessions already fall on the coach's local day (``sessions_per_day``
+    is keyed by that date). A start later than ``after + rules.window`` is flagged late.
+    ValueError for a naive ``after`` or no people.
+    """
+    if after.tzinfo is None:
+        raise ValueError("slot_find needs an aware datetime.")
+    if not people:
+        raise ValueError("slot_find needs at least one person.")
+    after = after.astimezone(UTC)
+    earliest = after + rules.lead
+    deadline = after + rules.window
+    limit = rules.search_limit(after)
+    coach = people[0].availability
+    busy = [_Busy(person.busy) for person in people]
+    others = [person.availability for person in people[1:]]
+
+    day = earliest.astimezone(coach.tz).date()
+    last_day = limit.astimezone(coach.tz).date()
+    while day <= last_day:
+        if sessions_per_day.get(day, 0) < rules.max_per_day:
+            for start in _day_starts(day, coach, rules):
+                if start < earliest:
+                    continue
+                if start >= limit:
+                    return
+                end = start + rules.duration
+                if all(_inside_working_hours(other, start, end) for other in others) and all(
+                    each.free(start, end) for each in busy
+                ):
+                    yield Slot(start=start, late=start > deadline)
+        day += dt.timedelta(days=1)
 
 
 def slot_find(
     *,
     after: dt.datetime,
-    tz: ZoneInfo,
-    busy: Iterable[tuple[dt.datetime, dt.datetime]],
+    people: Sequence[Person],
     sessions_per_day: dict[dt.date, int],
     rules: SlotRules,
 ) -> Slot:
-    """The first start at least ``rules.lead`` after ``after`` that fits every rule.
-
-    A start fits when it lies on the grid of the working day in ``tz``, on a working day,
-    the session ends by the end of that working day, it overlaps no ``busy`` interval (aware
-    datetimes, half-open: back to back is fine) and fewer than ``rules.max_per_day`` sessions
-    already fall on that local day (``sessions_per_day`` is keyed by local date). A slot that
-    starts later than ``after + rules.window`` is flagged late; it is taken only because nothing
-    fitted inside the window. Raises NoSlotFound when nothing starts before
-    ``rules.search_limit(after)``; ValueError for a naive ``after``.
-    """
-    if after.tzinfo is None:
-        raise ValueError("slot_find needs an aware datetime.")
-    after = after.astimezone(UTC)
-    earliest = after + rules.lead
-    deadline = after + rules.window
-    limit = rules.search_limit(after)
-    intervals = sorted((start.astimezone(UTC), end.astimezone(UTC)) for start, end in busy)
-
-    day = earliest.astimezone(tz).date()
-    last_day = limit.astimezone(tz).date()
-    while day <= last_day:
-        if day.weekday() in rules.workdays and sessions_per_day.get(day, 0) < rules.max_per_day:
-            for start in _day_starts(day, tz, rules):
-                if start < earliest:
-                    continue
-                if start >= limit:
-                    break
-                end = start + rules.duration
-                if not any(overlaps(b_start, b_end, start, end) for b_start, b_end in intervals):
-                    return Slot(start=start, late=start > deadline)
-        day += dt.timedelta(days=1)
-    raise NoSlotFound("No free coaching slot in the coming weeks; book one by hand.")
+    """The first start that fits (see ``slots_find``). Raises NoSlotFound when nothing starts
+    before ``rules.search_limit(after)``; ValueError for a naive ``after``."""
+    found = next(
+        slots_find(after=after, people=people, sessions_per_day=sessions_per_day, rules=rules),
+        None,
+    )
+    if found is None:
+        raise NoSlotFound("No free coaching slot in the coming weeks; book one by hand.")
+    return found
 
 
 def calendar_lock(owner: User) -> None:
     """Lock ``owner``'s row until the transaction ends, so that two bookings for one coach
     (two reps completing at once, say) take turns and never both take the same free slot."""
     list(User.objects.select_for_update().filter(pk=owner.pk).values_list("pk", flat=True))
+
+
+@dataclass(frozen=True)
+class Pair:
+    """What the slot search needs of a coach and a rep, loaded once."""
+
+    people: list[Person]
+    sessions_per_day: Counter[dt.date]
+    busy: list[BusyInterval]
+    availability: dict[int, Availability]
+
+
+def pair_load(
+    *,
+    coach: User | None,
+    rep: User | None,
+    after: dt.datetime,
+    rules: SlotRules,
+    exclude: int | None = None,
+) -> Pair:
+    """Coach and rep (the coach first; with no coach, the rep alone) as the slot search sees
+    them from ``after`` to the search limit. ``exclude`` leaves out a session being moved.
+    Three queries."""
+    owner = coach or rep
+    if owner is None:
+        raise ValueError("coach_slot_find needs a coach or a rep.")
+    members = [person for person in dict.fromkeys([coach, rep]) if person is not None]
+    availability = availability_of(members, today=after.date())
+    # A day's margin on each side: long meetings that run into the earliest start, and the
+    # rest of the last local day, whose sessions count toward its cap.
+    margin = dt.timedelta(days=1)
+    busy = busy_intervals(
+        people=members,
+        start=after + rules.lead - margin,
+        end=rules.search_limit(after) + margin,
+        exclude=exclude,
+    )
+    tz = owner.tzinfo
+    per_day: Counter[dt.date] = Counter(
+        interval.start.astimezone(tz).date()
+        for interval in busy
+        if interval.is_session and (coach is None or interval.coach_id == coach.pk)
+    )
+    people = [
+        Person(
+            availability=availability[member.pk],
+            busy=[(b.start, b.end) for b in busy if b.occupies(member.pk)],
+        )
+        for member in members
+    ]
+    return Pair(people=people, sessions_per_day=per_day, busy=busy, availability=availability)
 
 
 def coach_slot_find(
@@ -192,35 +331,50 @@ def coach_slot_find(
     rep: User | None = None,
     rules: SlotRules | None = None,
 ) -> Slot:
-    """The coach's first free slot after ``after``, in the coach's time zone.
-
-    Busy time is every session the coach leads and, when ``rep`` is given, every session of
-    the rep, so neither is double-booked; the daily cap counts the coach's sessions. With no
-    coach (a rep without a manager) the rep's own time zone and sessions are used. One query.
-    Raises NoSlotFound as ``slot_find`` does.
+    """The first slot after ``after`` free for the coach and (when given) the rep: both in
+    their working hours, neither on time off, busy in a session or in their calendar; the
+    daily cap counts the coach's sessions on the coach's local day. With no coach (a rep
+    without a manager) the rep alone. Three queries. Raises NoSlotFound as ``slot_find`` does.
     """
-    owner = coach or rep
-    if owner is None:
-        raise ValueError("coach_slot_find needs a coach or a rep.")
     rules = rules or SlotRules.from_settings()
-    tz = owner.tzinfo
-    # A day's margin on each side: long sessions that run into the earliest start, and the
-    # rest of the last local day, whose sessions count toward its cap.
-    margin = dt.timedelta(days=1)
-    busy = busy_intervals(
-        people=[coach, rep],
-        start=after + rules.lead - margin,
-        end=rules.search_limit(after) + margin,
-    )
-    per_day: Counter[dt.date] = Counter(
-        interval.start.astimezone(tz).date()
-        for interval in busy
-        if coach is None or interval.coach_id == coach.pk
-    )
+    pair = pair_load(coach=coach, rep=rep, after=after, rules=rules)
     return slot_find(
-        after=after,
-        tz=tz,
-        busy=[(interval.start, interval.end) for interval in busy],
-        sessions_per_day=per_day,
-        rules=rules,
+        after=after, people=pair.people, sessions_per_day=pair.sessions_per_day, rules=rules
+    )
+
+
+def coach_slots_find(
+    *,
+    coach: User | None,
+    rep: User,
+    after: dt.datetime,
+    count: int = 5,
+    per_day: int = 2,
+    exclude: int | None = None,
+    rules: SlotRules | None = None,
+) -> list[Slot]:
+    """The next ``count`` slots free for both, for a person to pick one: at most ``per_day``
+    on one of the coach's days, so the choice spans a few days. ``exclude``: the session being
+    moved, whose own time is free. Three queries."""
+    rules = rules or SlotRules.from_settings()
+    pair = pair_load(coach=coach, rep=rep, after=after, rules=rules, exclude=exclude)
+    tz = (coach or rep).tzinfo
+    taken: Counter[dt.date] = Counter()
+    chosen: list[Slot] = []
+    for slot in slots_find(
+        after=after, people=pair.people, sessions_per_day=pair.sessions_per_day, rules=rules
+    ):
+        day = slot.start.astimezone(tz).date()
+        if taken[day] >= per_day:
+            continue
+        taken[day] += 1
+        chosen.append(slot)
+        if len(chosen) == count:
+            break
+    return chosen
+
+
+def without_time_off(person: Person) -> Person:
+    return dataclasses.replace(
+        person, availability=dataclasses.replace(person.availability, time_off=())
     )

@@ -11,6 +11,7 @@ from coaching.sessions.busy import BusyInterval, busy_intervals, overlaps
 from coaching.sessions.services import session_book_manual
 from coaching.sessions.slots import (
     NoSlotFound,
+    Person,
     Slot,
     SlotRules,
     coach_slot_find,
@@ -25,9 +26,9 @@ KOLKATA = ZoneInfo("Asia/Kolkata")
 
 
 def find(after, tz=LONDON, busy=(), per_day=None, rules=RULES) -> Slot:
-    return slot_find(
-        after=after, tz=tz, busy=list(busy), sessions_per_day=per_day or {}, rules=rules
-    )
+    """One person (the coach) working the rules' default week in ``tz``."""
+    coach = Person(availability=rules.default_availability(tz), busy=list(busy))
+    return slot_find(after=after, people=[coach], sessions_per_day=per_day or {}, rules=rules)
 
 
 # --- lead time, grid, working hours -----------------------------------------------------------
@@ -251,7 +252,7 @@ def test_cancelled_sessions_free_their_time(coach):
 
 
 def test_the_rep_s_own_sessions_are_busy_too(coach):
-    rep = RepFactory(manager=coach)
+    rep = RepFactory(manager=coach, timezone=coach.timezone)
     session_at(ManagerFactory(), at(NEW_YORK, 2026, 3, 17, 9), rep=rep)
     slot = coach_slot_find(coach=coach, rep=rep, after=at(NEW_YORK, 2026, 3, 17, 6))
     assert slot.start == at(NEW_YORK, 2026, 3, 17, 9, 30)
@@ -266,7 +267,7 @@ def test_the_daily_cap_counts_the_coach_s_sessions_on_their_local_day(coach):
 
 
 def test_other_coaches_sessions_of_the_rep_do_not_count_toward_the_cap(coach):
-    rep = RepFactory(manager=coach)
+    rep = RepFactory(manager=coach, timezone=coach.timezone)
     other = ManagerFactory()
     for hour in (9, 10, 11, 12, 13, 14):
         session_at(other, at(NEW_YORK, 2026, 3, 17, hour), rep=rep, duration_minutes=60)
@@ -280,11 +281,12 @@ def test_with_no_coach_the_rep_s_time_zone_and_sessions_are_used(db):
     assert slot.start == at(NEW_YORK, 2026, 3, 17, 9)
 
 
-def test_coach_slot_find_reads_the_calendar_in_one_query(coach, django_assert_num_queries):
+def test_coach_slot_find_reads_the_calendars_in_three_queries(coach, django_assert_num_queries):
+    # Time off of both, their sessions, their calendars' busy times.
     rep = RepFactory(manager=coach)
     for hour in (9, 10, 11):
         session_at(coach, at(NEW_YORK, 2026, 3, 17, hour))
-    with django_assert_num_queries(1):
+    with django_assert_num_queries(3):
         coach_slot_find(coach=coach, rep=rep, after=at(NEW_YORK, 2026, 3, 17, 6))
 
 

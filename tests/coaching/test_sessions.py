@@ -394,7 +394,10 @@ def test_each_commitment_is_reminded_at_nine_the_day_before_in_the_rep_s_zone(
     clock, manager, skill
 ):
     rep = RepFactory(manager=manager, timezone="America/New_York")
-    session = session_book_manual(coach=manager, rep=rep, scheduled_for=THURSDAY_10)
+    # 10:00 in London is before the rep's working day in New York: booked anyway.
+    session = session_book_manual(
+        coach=manager, rep=rep, scheduled_for=THURSDAY_10, outside_hours_confirmed=True
+    )
     clock.set(THURSDAY_10)
     session_hold(
         actor=manager,
