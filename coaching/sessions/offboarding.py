@@ -37,8 +37,8 @@ def coaching_offboard(*, person: User, actor: User) -> Offboarded:
     """End ``person``'s open coaching: every scheduled session they are the rep or the coach
     of is cancelled through ``session_cancel`` (its reminders cancelled, the other person told
     with the reason), their active plan is archived, and the reminders still waiting to reach
-    them are cancelled. ``actor`` is the admin who deactivated them; running it twice changes
-    nothing the second time.
+    them, or about their commitments, are cancelled. ``actor`` is the admin who deactivated
+    them; running it twice changes nothing the second time.
     """
     done = Offboarded()
     sessions = (
@@ -53,6 +53,9 @@ def coaching_offboard(*, person: User, actor: User) -> Offboarded:
     for plan in CoachingPlan.objects.active().filter(rep=person).select_related("rep"):
         plan_archive(actor=actor, plan=plan)
         done.plans_archived += 1
-    # Last: the cancellations above may have written a notice to the person themselves.
-    done.reminders_cancelled = reminders_cancel(reminders=Reminder.objects.filter(recipient=person))
+    # Last: the cancellations above may have written a notice to the person themselves. Their
+    # commitments' reminders go too (a coach is not told a departed rep missed one).
+    done.reminders_cancelled = reminders_cancel(
+        reminders=Reminder.objects.filter(Q(recipient=person) | Q(commitment__rep=person))
+    )
     return done

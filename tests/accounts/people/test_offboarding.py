@@ -155,3 +155,21 @@ def test_deactivating_twice_is_a_conflict(team):
         user_deactivate(user=team["rep"], actor=team["admin"])
     with pytest.raises(Conflict):
         user_reactivate(user=User.objects.get(username="kim"), actor=team["admin"])
+
+
+def test_reminders_about_their_commitments_are_cancelled(team):
+    from coaching.reminders.schedule import reminder_schedule
+    from tests.coaching.factories import CommitmentFactory
+
+    commitment = CommitmentFactory(session=team["held"], rep=team["rep"])
+    reminder_schedule(
+        recipient=team["boss"],
+        kind=Reminder.Kind.COMMITMENT_MISSED,
+        due_at=timezone.now() + dt.timedelta(days=1),
+        key=f"commitment:{commitment.pk}:missed",
+        commitment=commitment,
+    )
+    user_deactivate(user=team["rep"], actor=team["admin"])
+    assert not Reminder.objects.filter(
+        commitment=commitment, status=Reminder.Status.PENDING
+    ).exists()
