@@ -220,13 +220,22 @@ def _record_parse(
     return HoldRecord(notes, private_notes, observation_rows, commitment_rows)
 
 
+def _ensure_holder(actor: User, session: CoachingSession) -> None:
+    if not can_hold_session(actor, session):
+        raise DomainError("Only the session's coach or an admin can record it as held.")
+
+
+def _ensure_amender(actor: User, session: CoachingSession) -> None:
+    if not can_amend_record(actor, session):
+        raise DomainError("Only the session's coach or an admin can change its record.")
+
+
 # --- holding -------------------------------------------------------------------------------------
 
 
 def _ensure_may_hold(actor: User, session: CoachingSession) -> None:
     """Whether ``session`` (as it stands) may be recorded as held by ``actor`` now."""
-    if not can_hold_session(actor, session):
-        raise DomainError("Only the session's coach or an admin can record it as held.")
+    _ensure_holder(actor, session)
     if session.status == CoachingSession.Status.HELD:
         raise Conflict("This session has been recorded as held already.")
     if session.status == CoachingSession.Status.CANCELLED:
@@ -313,8 +322,7 @@ def session_hold(
     Conflict) before the session may be recorded; Conflict when it is held already or was
     cancelled.
     """
-    if not can_hold_session(actor, session):
-        raise DomainError("Only the session's coach or an admin can record it as held.")
+    _ensure_holder(actor, session)  # before the lock: an outsider takes none
     session = session_lock(session)
     # The preview's rules again, under the lock: the page the coach confirmed may be stale.
     record = session_hold_preview(
@@ -358,8 +366,7 @@ def session_hold(
 
 
 def _ensure_may_amend(actor: User, session: CoachingSession) -> None:
-    if not can_amend_record(actor, session):
-        raise DomainError("Only the session's coach or an admin can change its record.")
+    _ensure_amender(actor, session)
     if session.status != CoachingSession.Status.HELD:
         raise Conflict("This session has not been recorded as held; there is no record to change.")
     if not amend_open(session):
@@ -409,8 +416,7 @@ def session_amend(
     ``session_hold`` does, or for a commitment ``id`` of another session; Conflict when the
     session is not held or the amendment window has closed.
     """
-    if not can_hold_session(actor, session):
-        raise DomainError("Only the session's coach or an admin can change its record.")
+    _ensure_amender(actor, session)  # before the lock: an outsider takes none
     session = session_lock(session)
     # The preview's rules again, under the lock: the page the coach confirmed may be stale.
     record = session_amend_preview(
