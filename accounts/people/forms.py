@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.core import signing
 
-from accounts.forms import time_zone_choices
+from accounts.forms import ProfileForm
 from accounts.importing import MAX_BYTES
 from accounts.models import User
 from accounts.people.selectors import NO_MANAGER
@@ -62,23 +62,18 @@ class ManagerField(forms.TypedChoiceField):
         )
 
 
-class PersonForm(forms.Form):
-    first_name = forms.CharField(max_length=150, required=False)
-    last_name = forms.CharField(max_length=150, required=False)
-    email = forms.EmailField(help_text="Where invitations, reminders and invites are sent.")
+class PersonForm(ProfileForm):
+    """A person's details as an admin sets them: the profile's fields (the same searchable
+    time-zone list) with the role and the reporting line."""
+
     role = forms.ChoiceField(choices=User.Role.choices)
     manager = ManagerField()
-    timezone = forms.ChoiceField(
-        label="Time zone",
-        choices=time_zone_choices,
-        help_text="Sessions are booked in their working hours here.",
-        error_messages={
-            "invalid_choice": "Choose a time zone from the list, such as Europe/London."
-        },
-    )
+
+    field_order = ["first_name", "last_name", "email", "role", "manager", "timezone"]
 
     def __init__(self, *args, person: User | None = None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        self.fields["timezone"].help_text = "Sessions are booked in their working hours here."
         choices = [(pk, name) for pk, name in managers() if not person or pk != str(person.pk)]
         self.fields["manager"].choices = [("", "Nobody"), *choices]
 
