@@ -112,6 +112,12 @@ def can_answer_reschedule_request(user: User, session: CoachingSession) -> bool:
     return user.pk != session.rep_id and can_change_session(user, session)
 
 
+def can_see_free_slots(user: User, session: CoachingSession) -> bool:
+    """See the next times free for both people, to pick one: whoever may move the session or
+    ask to (its coach, the rep, an admin). Busy times stay bare: no calendar's titles."""
+    return can_change_session(user, session) or can_request_reschedule(user, session)
+
+
 def can_reflect_on_session(user: User, session: CoachingSession) -> bool:
     """Write the preparation before a session: its rep alone."""
     return bool(user.is_authenticated and user.pk == session.rep_id)

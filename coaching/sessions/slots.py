@@ -23,9 +23,11 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+from django.utils import timezone
 
 from accounts.availability import Availability, availability_of
 from accounts.models import User
+from coaching.models import CoachingSession
 from coaching.sessions.busy import BusyInterval, busy_intervals, overlaps
 from config.errors import DomainError
 
@@ -372,6 +374,37 @@ def coach_slots_find(
         if len(chosen) == count:
             break
     return chosen
+
+
+@dataclass(frozen=True)
+class FreeTime:
+    start: dt.datetime
+    end: dt.datetime
+
+
+def session_free_times(
+    *, session: CoachingSession, now: dt.datetime | None = None, count: int = 5
+) -> list[FreeTime]:
+    """The next ``count`` times (at most two a day) a scheduled session could move to: free
+    for its coach and rep by the booking rules, as long as the session, its own time left
+    free. Nothing for a session that is not scheduled. Three queries."""
+    if session.status != CoachingSession.Status.SCHEDULED:
+        return []
+    try:
+        rules = dataclasses.replace(
+            SlotRules.from_settings(), session_minutes=session.duration_minutes, grid_minutes=30
+        )
+    except ImproperlyConfigured:  # longer than the default working day: none to offer
+        return []
+    slots = coach_slots_find(
+        coach=session.coach,
+        rep=session.rep,
+        after=now or timezone.now(),
+        count=count,
+        exclude=session.pk,
+        rules=rules,
+    )
+    return [FreeTime(start=slot.start, end=slot.start + rules.duration) for slot in slots]
 
 
 def without_time_off(person: Person) -> Person:
