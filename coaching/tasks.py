@@ -20,6 +20,7 @@ from coaching.reminders.outbox import (
     reminders_deliver,
 )
 from coaching.reminders.wake import DISPATCHER_TASK
+from coaching.sessions.calendars.services import REFRESH_TASK, calendar_refresh, calendars_due
 from coaching.sessions.commitments import commitments_mark_missed
 from coaching.sessions.decay import skill_upkeep_run
 from coaching.sessions.services import sessions_mark_missed
@@ -99,3 +100,22 @@ def skill_upkeep() -> dict[str, int]:
 def weekly_digests() -> int:
     """Write this week's digest reminder for every manager; the outbox delivers them."""
     return digests_schedule(now=timezone.now())
+
+
+# --- calendars read for busy times (docs/calendars.md) ---------------------------------------
+
+
+@shared_task(name=REFRESH_TASK, ignore_result=True)
+def refresh_calendar(user_id: int) -> str:
+    """Read one person's calendar into their stored busy intervals (sent after a save)."""
+    return calendar_refresh(user_id=user_id)
+
+
+@shared_task(ignore_result=True)
+def refresh_due_calendars() -> int:
+    """Hand every calendar due a read to its own task, so one slow server delays only itself."""
+    user_ids = calendars_due(now=timezone.now())
+    with refresh_calendar.app.producer_or_acquire() as producer:
+        for user_id in user_ids:
+            refresh_calendar.apply_async((user_id,), producer=producer)
+    return len(user_ids)

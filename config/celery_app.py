@@ -48,6 +48,12 @@ def _beat_schedule() -> dict[str, Any]:
             "task": "coaching.tasks.mark_missed_commitments",
             "schedule": 60 * 60,
         },
+        # Calendars read for busy times: each is due every CALENDAR_REFRESH_MINUTES.
+        "refresh-due-calendars": {
+            "task": "coaching.tasks.refresh_due_calendars",
+            "schedule": settings.CALENDAR_REFRESH_MINUTES * 60,
+            "options": {"expires": settings.CALENDAR_REFRESH_MINUTES * 60},
+        },
         # Managers' weekly digest; keyed by ISO week, so a second run in a week writes nothing.
         "weekly-digests": {
             "task": "coaching.tasks.weekly_digests",

@@ -449,6 +449,26 @@ REMINDER_LEASE_SECONDS = env_int("REMINDER_LEASE_SECONDS", 300)
 REMINDER_SENDING_LEASE_SECONDS = env_int("REMINDER_SENDING_LEASE_SECONDS", 60)
 REMINDER_MAX_ATTEMPTS = env_int("REMINDER_MAX_ATTEMPTS", 5)
 
+# Calendars read for busy times (docs/calendars.md, DESIGN §11). A beat job reads every calendar
+# this often; each fetch is bounded in time and size; the booking horizon is how far ahead events
+# are expanded. Loopback and private addresses are refused (server-side request forgery) unless
+# allowed: on by default in development only, so `make run` can read an .ics served on loopback.
+CALENDAR_REFRESH_MINUTES = env_int("CALENDAR_REFRESH_MINUTES", 15)
+CALENDAR_FETCH_TIMEOUT_SECONDS = env_int("CALENDAR_FETCH_TIMEOUT_SECONDS", 10)
+CALENDAR_MAX_BYTES = env_int("CALENDAR_MAX_BYTES", 5 * 1024 * 1024)
+CALENDAR_HORIZON_DAYS = env_int("CALENDAR_HORIZON_DAYS", 60)
+CALENDAR_ALLOW_PRIVATE_ADDRESSES = env_bool("CALENDAR_ALLOW_PRIVATE_ADDRESSES", not PRODUCTION)
+# Encrypts CalDAV passwords at rest (a Fernet key: 32 url-safe base64 bytes, such as
+# `python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"`).
+# Outside production one is derived from SECRET_KEY when unset; in production, without it, CalDAV
+# calendars are refused (iCalendar subscription URLs still work).
+CALENDAR_SECRET_KEY = env("CALENDAR_SECRET_KEY")
+if CALENDAR_REFRESH_MINUTES < 1 or CALENDAR_FETCH_TIMEOUT_SECONDS < 1 or CALENDAR_MAX_BYTES < 1:
+    raise ImproperlyConfigured(
+        "CALENDAR_REFRESH_MINUTES, CALENDAR_FETCH_TIMEOUT_SECONDS and CALENDAR_MAX_BYTES must be "
+        "at least 1."
+    )
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -81,6 +81,11 @@ MATRIX: dict[str, list[Ask] | str] = {
     # Only the rep holds the token in the URLs: for anyone else it is a 404. The audit trail
     # is for admins only.
     "profile_token_revoke": [Ask("POST", row(LOGIN, 302, 404, 404, 404))],
+    # One's own calendar read for busy times: each acts on the caller's own calendar only; an
+    # empty post is refused with a message and goes back to the profile.
+    "profile_calendar_set": [Ask("POST", everyone(302))],
+    "profile_calendar_clear": [Ask("POST", everyone(302))],
+    "profile_calendar_read": [Ask("POST", everyone(302))],
     "audit": [Ask("GET", row(LOGIN, 404, 404, 404, 200))],
     "audit_csv": [Ask("GET", row(LOGIN, 404, 404, 404, 200))],
     # People: admins read and change everyone; a manager reads their own reports (the rep in
@@ -173,6 +178,9 @@ MATRIX: dict[str, list[Ask] | str] = {
     "coaching:session_cancel": [Ask("POST", row(LOGIN, 403, 200, 404, 200))],
     "coaching:session_reschedule_request": [Ask("POST", row(LOGIN, 200, 403, 404, 403))],
     "coaching:session_reschedule_keep": [Ask("POST", row(LOGIN, 403, 302, 404, 302))],
+    # A calendar clash is answered by whoever may move the session (none here: back with a word).
+    "coaching:session_conflict_accept": [Ask("POST", row(LOGIN, 403, 302, 404, 302))],
+    "coaching:session_conflict_dismiss": [Ask("POST", row(LOGIN, 403, 302, 404, 302))],
     "coaching:session_reflect": [Ask("POST", row(LOGIN, 302, 403, 404, 403))],
     "coaching:commitment_kept": [Ask("POST", row(LOGIN, 302, 403, 404, 403))],
     "coaching:commitment_review": [Ask("POST", row(LOGIN, 403, 302, 404, 302))],
@@ -274,6 +282,8 @@ MATRIX: dict[str, list[Ask] | str] = {
     "api-attempt-submit": [Ask("POST", row(401, 400, 404, 404, 404))],
     "api-completion-list": [Ask("GET", everyone(200, anonymous=401))],
     "api-reminders": [Ask("GET", everyone(200, anonymous=401))],
+    # The caller's own merged busy times (another's only with ?user=, tested on its own).
+    "api-me-busy": [Ask("GET", everyone(200, anonymous=401))],
     "api-team-skills": [Ask("GET", row(401, 403, 200, 200, 200))],
     "api-coaching-plans": [Ask("GET", everyone(200, anonymous=401))],
     "api-coaching-sessions": [

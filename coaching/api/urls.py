@@ -1,5 +1,6 @@
 from django.urls import path
 
+from coaching.api.calendars import BusyApi
 from coaching.api.reminders import ReminderListApi
 from coaching.api.reschedule import SessionRescheduleRequestApi, SessionRescheduleResolveApi
 from coaching.api.skills import TeamSkillsApi
@@ -18,6 +19,8 @@ from coaching.api.views import (
 
 urlpatterns: list = [
     path("reminders/", ReminderListApi.as_view(), name="api-reminders"),
+    # The caller's busy times read from their calendar (coaching/api/calendars.py).
+    path("me/busy/", BusyApi.as_view(), name="api-me-busy"),
     path("team/skills/", TeamSkillsApi.as_view(), name="api-team-skills"),
     # Coaching (coaching/api/views.py).
     path("coaching/plans/", PlanListApi.as_view(), name="api-coaching-plans"),

@@ -28,6 +28,7 @@ UPCOMING_SESSION_KINDS = {
     Kind.SESSION_24H,
     Kind.SESSION_1H,
     Kind.SESSION_RESCHEDULED,
+    Kind.SESSION_CONFLICT,
     Kind.RESCHEDULE_REQUESTED,
     Kind.RESCHEDULE_KEPT,
 }
@@ -123,6 +124,13 @@ def _session_message(reminder: Reminder, session: CoachingSession) -> Message:
             f"Coaching session on {when} missed",
             f"The coaching session{topic} {who} planned for {when} did not take place.",
         ),
+        # A calendar clash (``sessions/calendars/conflicts.py``): never whose event, nor its title.
+        Kind.SESSION_CONFLICT: (
+            f"Calendar clash with your coaching session on {when}",
+            f"A calendar now shows a busy time during the coaching session{topic} {who} "
+            f"on {when}. The session keeps its time until the coach moves it or keeps it, "
+            "on the session page.",
+        ),
         Kind.RESCHEDULE_REQUESTED: (
             f"{session.rep} asks to reschedule {when}",
             f"{session.rep} asks to move the coaching session{topic} planned for {when}. "
@@ -144,6 +152,9 @@ def _session_message(reminder: Reminder, session: CoachingSession) -> Message:
         "reason"
     ):
         body = f"{body} Reason given: {payload['reason']}"
+    if reminder.kind == Kind.SESSION_CONFLICT and payload.get("proposed_for"):
+        proposed = dt.datetime.fromisoformat(payload["proposed_for"])
+        body = f"{body} Proposed instead: {local_time(proposed, recipient)}."
     if reminder.kind == Kind.RESCHEDULE_KEPT and payload.get("answer"):
         body = f"{body} Your coach says: {payload['answer']}"
     cancelled = reminder.kind == Kind.SESSION_CANCELLED

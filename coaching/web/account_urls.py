@@ -3,7 +3,7 @@ and named without a namespace as Django's auth views are (``profile``)."""
 
 from django.urls import path
 
-from coaching.web import profile
+from coaching.web import calendars, profile
 
 urlpatterns = [
     path("profile/", profile.profile, name="profile"),
@@ -12,4 +12,8 @@ urlpatterns = [
         profile.token_revoke_view,
         name="profile_token_revoke",
     ),
+    # The person's own calendar, read for busy times (coaching/web/calendars.py).
+    path("profile/calendar/", calendars.calendar_set_view, name="profile_calendar_set"),
+    path("profile/calendar/clear/", calendars.calendar_clear_view, name="profile_calendar_clear"),
+    path("profile/calendar/read/", calendars.calendar_read_view, name="profile_calendar_read"),
 ]

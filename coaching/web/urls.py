@@ -1,6 +1,7 @@
 from django.urls import path
 
 from coaching.web import (
+    calendars,
     commitments,
     dashboard,
     plans,
@@ -49,6 +50,17 @@ urlpatterns: list = [
         "sessions/<int:session_id>/reschedule-request/keep/",
         reschedule.session_reschedule_keep_view,
         name="session_reschedule_keep",
+    ),
+    # A calendar clash: move to the proposed time, or keep it (coaching/web/calendars.py).
+    path(
+        "sessions/<int:session_id>/conflict/accept/",
+        calendars.session_conflict_accept_view,
+        name="session_conflict_accept",
+    ),
+    path(
+        "sessions/<int:session_id>/conflict/dismiss/",
+        calendars.session_conflict_dismiss_view,
+        name="session_conflict_dismiss",
     ),
     path(
         "sessions/<int:session_id>/reflection/",
