@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING, TypedDict, cast
 
 from django.db.models import Exists, F, OuterRef, Prefetch, Subquery
 from django.http import Http404
-from django.utils import timezone
 
 from accounts.models import User
 from accounts.permissions import is_admin
@@ -25,7 +24,7 @@ from lms.models import (
 )
 from lms.querysets import count_of
 from lms.selectors.access import courses_visible_to, lesson_for
-from lms.selectors.learning import progress_percent
+from lms.selectors.learning import enrolment_overdue, progress_percent
 from lms.selectors.quizzes import attempts_left_of, granted_attempts
 
 if TYPE_CHECKING:
@@ -157,8 +156,11 @@ class CourseOutline:
 
     @property
     def is_overdue(self) -> bool:
-        due = self.enrolment.due_date if self.enrolment else None
-        return bool(due and due < timezone.localdate() and not self.is_complete)
+        return enrolment_overdue(
+            due_date=self.enrolment.due_date if self.enrolment else None,
+            modules_done=sum(1 for outline in self.modules if outline.module.completed),
+            module_count=len(self.modules),
+        )
 
     @property
     def percent(self) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypedDict
 
@@ -42,7 +43,7 @@ class StepCounts(TypedDict):
 
 def enrolment_list_for(*, user: User) -> QuerySet[Enrolment]:
     """Visible enrolments with the learner's progress through the course and ``overdue``: past
-    the due date with modules still to finish."""
+    the due date with modules still to finish (``enrolment_overdue`` in SQL)."""
     return (
         enrolments_visible_to(user=user)
         .annotate(
@@ -74,6 +75,12 @@ def enrolment_list_for(*, user: User) -> QuerySet[Enrolment]:
 def completion_list_for(*, user: User) -> QuerySet[ModuleCompletion]:
     """Visible module completions, newest first, in a stable order for paging."""
     return completions_visible_to(user=user).order_by("-completed_at", "-pk")
+
+
+def enrolment_overdue(*, due_date: dt.date | None, modules_done: int, module_count: int) -> bool:
+    """An enrolment is overdue past its due date with modules still to finish: the one rule for
+    the pages, whose SQL twin is ``enrolment_list_for``'s ``overdue`` for the API."""
+    return bool(due_date and due_date < timezone.localdate() and modules_done < module_count)
 
 
 def progress_percent(*, done: int, total: int) -> int:
@@ -117,8 +124,11 @@ class CourseProgress:
 
     @property
     def is_overdue(self) -> bool:
-        due = self.enrolment.due_date
-        return bool(due and due < timezone.localdate() and self.modules_done < self.module_count)
+        return enrolment_overdue(
+            due_date=self.enrolment.due_date,
+            modules_done=self.modules_done,
+            module_count=self.module_count,
+        )
 
     @property
     def percent(self) -> int:
