@@ -73,3 +73,8 @@ def audit_events_for(
 
 def _start_of(day: dt.date, user: User) -> dt.datetime:
     return dt.datetime.combine(day, dt.time.min, tzinfo=user.tzinfo)
+
+
+def reps_without_manager() -> QuerySet[User]:
+    """Active reps nobody coaches: their manager left, or they were never given one."""
+    return User.objects.active_reps().filter(manager__isnull=True).order_by("last_name", "pk")

@@ -27,7 +27,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.permissions import can_view_person, is_admin
-from accounts.selectors import team_of
+from accounts.selectors import reps_without_manager, team_of
 from coaching.models import RUBRIC_ANCHORS, CoachingSession
 from coaching.models.agenda import Agenda
 from coaching.sessions.booking import OutsideWorkingHours
@@ -445,4 +445,7 @@ def no_coach(request: HttpRequest) -> HttpResponse:
     if not is_admin(request.user):
         raise Http404("No such page.")
     sessions = sessions_without_coach(user=request.user)
-    return render_for_viewer(request, "coaching/no_coach.html", {"sessions": sessions})
+    reps = reps_without_manager()
+    return render_for_viewer(
+        request, "coaching/no_coach.html", {"sessions": sessions, "reps": reps}
+    )

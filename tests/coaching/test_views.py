@@ -768,3 +768,18 @@ def test_the_session_page_has_a_bounded_query_count(client, org):
     as_user(client, org.manager)
     # Nine with the session read from the database (the embedded default); eight with Redis.
     assert queries_for(client, f"/coaching/sessions/{session.pk}/") <= 9
+
+
+def test_no_coach_lists_the_reps_without_a_manager(client, org, django_assert_max_num_queries):
+    from tests.factories import RepFactory
+
+    RepFactory(username="orphan", first_name="Olu", last_name="Orphan", manager=None)
+    for index in range(5):
+        RepFactory(username=f"alone{index}", manager=None)
+    client.force_login(org.admin)
+    with django_assert_max_num_queries(12):
+        html = client.get("/coaching/no-coach/").content.decode()
+    section = html.split('id="reps-without-manager"')[1].split("</ul>")[0]
+    assert "Olu Orphan" in section
+    assert "alone4" in section
+    assert org.rep.get_full_name() not in section  # has a manager
