@@ -4,7 +4,9 @@ from collections import defaultdict
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 
+from accounts.availability import WEEKDAYS
 from accounts.models import AuditEvent
+from config.dates import date_in_range
 
 
 class SignInForm(AuthenticationForm):
@@ -61,4 +63,55 @@ class AuditFilterForm(forms.Form):
         since, until = cleaned.get("since"), cleaned.get("until")
         if since and until and since > until:
             raise forms.ValidationError("“From” is after “To”: swap them to see that period.")
+        return cleaned
+
+
+# --- availability (the profile page; the rules are accounts.availability's) -------------------
+
+WEEKDAY_CHOICES = [(str(day), name) for day, name in enumerate(WEEKDAYS)]
+
+
+class AvailabilityForm(forms.Form):
+    working_days = forms.MultipleChoiceField(
+        label="Working days",
+        choices=WEEKDAY_CHOICES,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": "Choose at least one working day."},
+    )
+    day_start = forms.TimeField(
+        label="Day starts",
+        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+        error_messages={"required": "Give the time your working day starts, such as 09:00."},
+    )
+    day_end = forms.TimeField(
+        label="Day ends",
+        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+        error_messages={"required": "Give the time your working day ends, such as 17:00."},
+    )
+
+    def clean_working_days(self) -> list[int]:
+        return [int(day) for day in self.cleaned_data["working_days"]]
+
+
+class TimeOffForm(forms.Form):
+    start = forms.DateField(
+        label="First day away",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={"required": "Give the first day you are away."},
+    )
+    end = forms.DateField(
+        label="Last day away",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[date_in_range],
+        error_messages={"required": "Give the last day you are away (the same day for one day)."},
+    )
+    note = forms.CharField(
+        label="Note (optional)", required=False, max_length=200, help_text="Such as Holiday."
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("start"), cleaned.get("end")
+        if start and end and end < start:
+            self.add_error("end", "The last day is before the first; swap them.")
         return cleaned

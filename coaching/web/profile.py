@@ -1,5 +1,6 @@
-"""The signed-in person's own page: their details, which reminders come by email, their
-calendar feed, their API tokens, and the way to their password.
+"""The signed-in person's own page: their details, when they can be booked (working days and
+hours, time off), which reminders come by email, their calendar feed, their API tokens, and the
+way to their password.
 
 It lives here rather than in ``accounts`` because it sets coaching's things too (email per kind
 of reminder, the feed); ``accounts`` knows nothing of coaching. Each form posts on its own (a
@@ -9,6 +10,8 @@ with a message.
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django import forms
 from django.conf import settings
 from django.contrib import messages
@@ -16,9 +19,17 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
-from accounts.forms import ProfileForm
+from accounts.availability import (
+    Availability,
+    availability_of,
+    availability_set,
+    time_off_add,
+    time_off_remove,
+)
+from accounts.forms import AvailabilityForm, ProfileForm, TimeOffForm
 from accounts.services import user_profile_update
 from accounts.tokens import token_revoke, tokens_of
 from coaching.reminders.calendar import calendar_feed_for
@@ -32,6 +43,7 @@ from config.errors import DomainError
 
 PAGE = "accounts/profile.html"
 DETAILS, EMAIL = "details", "email"
+AVAILABILITY, TIME_OFF, TIME_OFF_REMOVE = "availability", "time_off", "time_off_remove"
 
 
 class EmailPreferencesForm(forms.Form):
@@ -64,6 +76,51 @@ def _email_form(request: HttpRequest, data=None) -> EmailPreferencesForm:
     return EmailPreferencesForm(data, initial=initial, kinds=kinds, prefix=EMAIL)
 
 
+def _hhmm(value: dt.timedelta) -> dt.time:
+    minutes = int(value.total_seconds()) // 60
+    return dt.time(minutes // 60 % 24, minutes % 60)
+
+
+def _availability_form(availability: Availability, data=None) -> AvailabilityForm:
+    initial = {
+        "working_days": [str(day) for day in sorted(availability.workdays)],
+        "day_start": _hhmm(availability.day_start),
+        "day_end": _hhmm(availability.day_end),
+    }
+    return AvailabilityForm(data, initial=initial, prefix=AVAILABILITY)
+
+
+def _availability_post(request: HttpRequest, section: str, forms_: dict) -> bool:
+    """Carry out one of the availability forms (its errors stay on it in ``forms_``); True
+    when it is done and the page redirects."""
+    user = request.user
+    if section == TIME_OFF_REMOVE:
+        try:
+            time_off_remove(user=user, time_off_id=int(request.POST.get("time_off", "")))
+        except (ValueError, DomainError):
+            messages.error(request, "That time off is not on your list.")
+        else:
+            messages.success(request, "That time off is removed.")
+        return True
+    if section == AVAILABILITY:
+        form = forms_[AVAILABILITY] = _availability_form(forms_["current"], request.POST)
+    else:
+        form = forms_[TIME_OFF] = TimeOffForm(request.POST, prefix=TIME_OFF)
+    if not form.is_valid():
+        return False
+    try:
+        if section == AVAILABILITY:
+            availability_set(user=user, **form.cleaned_data)
+            messages.success(request, "Your working week is saved.")
+        else:
+            time_off_add(user=user, **form.cleaned_data)
+            messages.success(request, "Your time off is added: no session is booked then.")
+    except DomainError as error:
+        form.add_error(None, error.message)
+        return False
+    return True
+
+
 def _feed_urls(request: HttpRequest) -> dict[str, str]:
     feed = calendar_feed_for(user=request.user)
     url = request.build_absolute_uri(reverse("coaching:calendar_feed", args=[feed.token]))
@@ -75,9 +132,19 @@ def _feed_urls(request: HttpRequest) -> dict[str, str]:
 @require_http_methods(["GET", "POST"])
 def profile(request: HttpRequest) -> HttpResponse:
     details, email = _details_form(request), _email_form(request)
+    today = timezone.localdate(timezone=request.user.tzinfo)
+    availability = availability_of([request.user], today=today)[request.user.pk]
+    availability_forms = {
+        "current": availability,
+        AVAILABILITY: _availability_form(availability),
+        TIME_OFF: TimeOffForm(prefix=TIME_OFF),
+    }
     if request.method == "POST":
         section = request.POST.get("section")
-        if section == DETAILS:
+        if section in (AVAILABILITY, TIME_OFF, TIME_OFF_REMOVE):
+            if _availability_post(request, section, availability_forms):
+                return redirect(reverse("profile") + "#availability")
+        elif section == DETAILS:
             details = _details_form(request, request.POST)
             if details.is_valid():
                 try:
@@ -100,6 +167,10 @@ def profile(request: HttpRequest) -> HttpResponse:
         {
             "details_form": details,
             "email_form": email,
+            "availability": availability,
+            "time_off": [away for away in availability.time_off if away.end >= today],
+            "availability_form": availability_forms[AVAILABILITY],
+            "time_off_form": availability_forms[TIME_OFF],
             "tokens": tokens_of(user=request.user),
             "token_days": settings.API_TOKEN_DAYS,
             **_feed_urls(request),
