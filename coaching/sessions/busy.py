@@ -55,8 +55,8 @@ def busy_intervals(
 
     ``exclude`` leaves one session out (the one being moved). Two queries.
     """
-    people = [person for person in people if person is not None]
-    sessions = CoachingSession.objects.occupying().involving(people)
+    present = [person for person in people if person is not None]
+    sessions = CoachingSession.objects.occupying().involving(present)
     if exclude is not None:
         sessions = sessions.exclude(pk=exclude)
     rows = (
@@ -70,7 +70,7 @@ def busy_intervals(
     ]
     calendar = (
         CalendarBusy.objects.filter(
-            user_id__in=[person.pk for person in people], start__lt=end, end__gt=start
+            user_id__in=[person.pk for person in present], start__lt=end, end__gt=start
         )
         .order_by("start", "pk")
         .values_list("start", "end", "user_id", "title")
