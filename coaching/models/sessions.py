@@ -176,6 +176,9 @@ class RescheduleRequest(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
     )
     reason = models.TextField()
+    # A free time the rep picked (one that fits both people when asked); the coach takes it
+    # with one click, or picks another.
+    proposed_for = models.DateTimeField(null=True, blank=True)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.OPEN)
     answer = models.TextField(blank=True, help_text="The coach's word on keeping the time.")
     resolved_by = models.ForeignKey(
