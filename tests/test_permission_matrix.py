@@ -284,6 +284,11 @@ MATRIX: dict[str, list[Ask] | str] = {
     "api-reminders": [Ask("GET", everyone(200, anonymous=401))],
     # The caller's own merged busy times (another's only with ?user=, tested on its own).
     "api-me-busy": [Ask("GET", everyone(200, anonymous=401))],
+    # Each person's own working week, time off and calendar; an empty PATCH changes nothing.
+    "api-me-availability": [
+        Ask("GET", everyone(200, anonymous=401)),
+        Ask("PATCH", everyone(200, anonymous=401)),
+    ],
     "api-team-skills": [Ask("GET", row(401, 403, 200, 200, 200))],
     "api-coaching-plans": [Ask("GET", everyone(200, anonymous=401))],
     "api-coaching-sessions": [
@@ -297,6 +302,8 @@ MATRIX: dict[str, list[Ask] | str] = {
     "api-coaching-session-reschedule-request": [Ask("POST", row(401, 400, 403, 404, 403))],
     "api-coaching-session-reschedule-resolve": [Ask("POST", row(401, 403, 400, 404, 400))],
     "api-coaching-session-cancel": [Ask("POST", row(401, 403, 400, 404, 400))],
+    # Free times to pick from: whoever may move the session or ask to (coach, rep, admin).
+    "api-coaching-session-slots": [Ask("GET", row(401, 200, 200, 404, 200))],
     "api-coaching-session-reflection": [Ask("POST", row(401, 400, 403, 404, 403))],
     "api-coaching-commitments": [Ask("GET", everyone(200, anonymous=401))],
     "api-coaching-commitment": [

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from coaching.api.calendars import BusyApi
+from coaching.api.availability import MyAvailabilityApi, SessionSlotsApi
 from coaching.api.reminders import ReminderListApi
 from coaching.api.reschedule import SessionRescheduleRequestApi, SessionRescheduleResolveApi
 from coaching.api.skills import TeamSkillsApi
@@ -64,6 +65,13 @@ urlpatterns: list = [
         "coaching/sessions/<int:session_id>/reflection/",
         SessionReflectionApi.as_view(),
         name="api-coaching-session-reflection",
+    ),
+    # Availability (coaching/api/availability.py).
+    path("me/availability/", MyAvailabilityApi.as_view(), name="api-me-availability"),
+    path(
+        "coaching/sessions/<int:session_id>/slots/",
+        SessionSlotsApi.as_view(),
+        name="api-coaching-session-slots",
     ),
     path("coaching/commitments/", CommitmentListApi.as_view(), name="api-coaching-commitments"),
     path(
