@@ -1,7 +1,7 @@
 from django.urls import path
 
-from coaching.api.calendars import BusyApi
 from coaching.api.availability import MyAvailabilityApi, SessionSlotsApi
+from coaching.api.calendars import BusyApi
 from coaching.api.reminders import ReminderListApi
 from coaching.api.reschedule import SessionRescheduleRequestApi, SessionRescheduleResolveApi
 from coaching.api.skills import TeamSkillsApi
