@@ -33,7 +33,9 @@ class SessionRescheduleRequestApi(APIView):
         request=RescheduleRequestInputSerializer,
         responses={201: SessionDetailSerializer, **CHANGE_ERRORS},
         description=(
-            "The rep asks their coach to move the session, with a reason (400 without one). "
+            "The rep asks their coach to move the session, with a reason (400 without one) and "
+            "optionally proposed_for, one of the free times of GET .../slots/ (400 when it has "
+            "passed, clashes or is outside either one's working hours). "
             "The coach is told in the app and by email; the session's reschedule_request shows "
             "the request and, later, its outcome. Anyone but the rep: 403. A second request "
             "while one waits, or a session no longer scheduled: 409."
@@ -46,7 +48,10 @@ class SessionRescheduleRequestApi(APIView):
         payload = RescheduleRequestInputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         reschedule_request_create(
-            rep=request.user, session=session, reason=payload.validated_data["reason"]
+            rep=request.user,
+            session=session,
+            reason=payload.validated_data["reason"],
+            proposed_for=payload.validated_data["proposed_for"],
         )
         return session_detail_response(request, session_id, status.HTTP_201_CREATED)
 

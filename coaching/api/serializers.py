@@ -167,6 +167,7 @@ class RescheduleRequestSerializer(serializers.ModelSerializer):
             "id",
             "status",
             "reason",
+            "proposed_for",
             "answer",
             "requested_by",
             "resolved_by",
@@ -341,6 +342,12 @@ class SessionCancelInputSerializer(StrictInputSerializer):
 class RescheduleRequestInputSerializer(StrictInputSerializer):
     reason = serializers.CharField(
         max_length=TEXT_MAX, help_text="Why the rep needs another time; the coach reads it."
+    )
+    proposed_for = AwareDateTimeField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="A time free for both (GET .../slots/), which the coach can take in one step.",
     )
 
 

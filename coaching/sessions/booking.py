@@ -42,7 +42,9 @@ def _clash_message(clash: BusyInterval, *, actor: User, people: list[User]) -> s
     """What the clash is, for ``actor``: whose session, or whose calendar (an event's title
     only to the calendar's owner)."""
     when = f"{_at(clash.start, actor)}-{clash.end.astimezone(actor.tzinfo):%H:%M}"
-    busy = next(person for person in people if clash.occupies(person.pk))
+    # The actor's own first: "your session" says more to them than their coach's name.
+    ordered = sorted(people, key=lambda person: person.pk != actor.pk)
+    busy = next(person for person in ordered if clash.occupies(person.pk))
     if clash.is_session:
         whose = _whose(busy, actor)
         return f"That overlaps {whose} coaching session on {when}; choose another time."
@@ -50,6 +52,34 @@ def _clash_message(clash: BusyInterval, *, actor: User, people: list[User]) -> s
         title = f" ({clash.title})" if clash.title else ""
         return f"You are busy then, from your calendar: {when}{title}; choose another time."
     return f"{busy} is busy then (from their calendar): {when}; choose another time."
+
+
+def ensure_free(
+    *,
+    actor: User,
+    people: list[User],
+    start: dt.datetime,
+    end: dt.datetime,
+    exclude: int | None = None,
+) -> None:
+    """Refuse [start, end) when it overlaps a session of any of ``people`` (``exclude`` leaves
+    out the one being moved) or a busy time in their calendars, naming whose it is and when
+    (an event's title only to its owner), in ``actor``'s time zone. Two queries."""
+    clashes = busy_intervals(people=people, start=start, end=end, exclude=exclude)
+    if clashes:
+        raise DomainError(_clash_message(clashes[0], actor=actor, people=people))
+
+
+def hours_problem(*, actor: User, people: list[User], start: dt.datetime, end: dt.datetime) -> str:
+    """Why [start, end) is outside the working days and hours of one of ``people``, each in
+    their own time zone, or on their time off (in ``actor``'s words), or "". One query."""
+    availability = availability_of(people, today=start.date())
+    for person in people:
+        problem = working_hours_problem(start=start, end=end, availability=availability[person.pk])
+        if problem:
+            whose = _whose(person, actor)
+            return f"{_at(start, actor)} is outside {whose} working hours: {problem}"
+    return ""
 
 
 def ensure_bookable_by_hand(
@@ -64,29 +94,21 @@ def ensure_bookable_by_hand(
 ) -> None:
     """Refuse a time chosen by hand that the automatic booking would not take.
 
-    Overlapping another session of the coach or the rep (``exclude`` leaves out the one being
-    moved), or a busy time in either one's calendar, is always refused, naming whose it is and
-    when (an event's title only to its owner). A time outside the working days and hours of
-    coach or rep, each in their own time zone, or on their time off, raises
-    OutsideWorkingHours unless ``outside_hours_confirmed``. Times in the messages are in
-    ``actor``'s time zone. Three queries.
+    A clash with a session or a calendar's busy time of coach or rep is always refused
+    (``ensure_free``). A time outside the working days and hours of coach or rep, or on their
+    time off (``hours_problem``), raises OutsideWorkingHours unless ``outside_hours_confirmed``.
+    Times in the messages are in ``actor``'s time zone. Three queries.
     """
     end = start + dt.timedelta(minutes=minutes)
     people = [person for person in dict.fromkeys([coach, rep]) if person is not None]
-    clashes = busy_intervals(people=people, start=start, end=end, exclude=exclude)
-    if clashes:
-        raise DomainError(_clash_message(clashes[0], actor=actor, people=people))
+    ensure_free(actor=actor, people=people, start=start, end=end, exclude=exclude)
     if coach is None or outside_hours_confirmed:
         return
-    availability = availability_of(people, today=start.date())
-    for person in people:
-        problem = working_hours_problem(start=start, end=end, availability=availability[person.pk])
-        if problem:
-            raise OutsideWorkingHours(
-                f"{_at(start, actor)} is outside {_whose(person, actor)} working hours: "
-                f"{problem}. Confirm that you want it outside working hours, or choose "
-                "another time."
-            )
+    problem = hours_problem(actor=actor, people=people, start=start, end=end)
+    if problem:
+        raise OutsideWorkingHours(
+            f"{problem}. Confirm that you want it outside working hours, or choose another time."
+        )
 
 
 def session_create(

@@ -1,13 +1,16 @@
 """A rep asks to reschedule a session; the coach moves it or keeps the time.
 
-A rep never moves or cancels a session that has a coach: they ask, with a reason, and the
-coach hears of it (in the app and by email, through the reminder outbox). The coach answers by
-moving the session (``services.session_reschedule``, which settles the request) or by keeping
-the time (``reschedule_request_keep``); either way the rep is told. Cancelling the session
-closes the request. One open request per session (a database constraint).
+A rep never moves or cancels a session that has a coach: they ask, with a reason and perhaps
+a free time they picked (``slots.session_free_times``), and the coach hears of it (in the app
+and by email, through the reminder outbox). The coach answers by moving the session
+(``services.session_reschedule``, which settles the request; to the proposed time in one
+click) or by keeping the time (``reschedule_request_keep``); either way the rep is told.
+Cancelling the session closes the request. One open request per session (a database constraint).
 """
 
 from __future__ import annotations
+
+import datetime as dt
 
 from django.db import transaction
 from django.utils import timezone
@@ -15,6 +18,7 @@ from django.utils import timezone
 from accounts.models import User
 from coaching.models import CoachingSession, Reminder, RescheduleRequest
 from coaching.reminders.schedule import session_notice
+from coaching.sessions.booking import ensure_free, hours_problem
 from coaching.sessions.permissions import can_answer_reschedule_request, can_request_reschedule
 from coaching.sessions.state import ensure_scheduled, other_parties, session_lock
 from config.errors import Conflict, DomainError
@@ -28,15 +32,37 @@ def _open_request(session: CoachingSession) -> RescheduleRequest | None:
     )
 
 
+def _ensure_proposable(rep: User, session: CoachingSession, when: dt.datetime) -> None:
+    """A time the rep proposes must be one the booking would take: in the future, free for
+    both and inside both people's working hours."""
+    if timezone.is_naive(when):
+        raise DomainError("Give the proposed time with its time zone.")
+    if when <= timezone.now():
+        raise DomainError("That time has passed; pick one of the free times.")
+    people = [person for person in (session.coach, session.rep) if person is not None]
+    end = when + dt.timedelta(minutes=session.duration_minutes)
+    ensure_free(actor=rep, people=people, start=when, end=end, exclude=session.pk)
+    problem = hours_problem(actor=rep, people=people, start=when, end=end)
+    if problem:
+        raise DomainError(f"{problem}; pick one of the free times.")
+
+
 @transaction.atomic
 def reschedule_request_create(
-    *, rep: User, session: CoachingSession, reason: str
+    *,
+    rep: User,
+    session: CoachingSession,
+    reason: str,
+    proposed_for: dt.datetime | None = None,
 ) -> RescheduleRequest:
-    """The rep asks their coach for another time; only the coach is told, with the reason.
+    """The rep asks their coach for another time; only the coach is told, with the reason
+    and the time the rep proposes, if any (the coach moves the session there in one click).
 
     Raises DomainError when someone other than the rep asks, the session has no coach (the
-    rep then moves it themselves), the reason is empty or the session has started; Conflict
-    when the session is no longer scheduled or a request is already waiting.
+    rep then moves it themselves), the reason is empty, the session has started, or the
+    proposed time has passed, clashes with either one's sessions or calendar or is outside
+    their working hours; Conflict when the session is no longer scheduled or a request is
+    already waiting.
     """
     if not can_request_reschedule(rep, session):
         if session.rep_id == rep.pk and session.coach_id is None:
@@ -51,13 +77,20 @@ def reschedule_request_create(
         raise DomainError("This session has started; talk to your coach instead.")
     if _open_request(session) is not None:
         raise Conflict("You have asked to reschedule this session already; your coach will answer.")
-    request = RescheduleRequest.objects.create(session=session, requested_by=rep, reason=reason)
+    if proposed_for is not None:
+        _ensure_proposable(rep, session, proposed_for)
+    request = RescheduleRequest.objects.create(
+        session=session, requested_by=rep, reason=reason, proposed_for=proposed_for
+    )
+    payload: dict[str, object] = {"reason": reason, "by": rep.pk}
+    if proposed_for is not None:
+        payload["proposed_for"] = proposed_for.isoformat()
     session_notice(
         session=session,
         kind=Reminder.Kind.RESCHEDULE_REQUESTED,
         recipients=other_parties(rep, session),
         occasion=f"reschedule_requested:{request.pk}",
-        payload={"reason": reason, "by": rep.pk},
+        payload=payload,
     )
     return request
 

@@ -10,6 +10,7 @@ import datetime as dt
 import zoneinfo
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from django import forms
 from django.db.models import QuerySet
@@ -159,6 +160,29 @@ class RescheduleRequestForm(forms.Form):
         error_messages={"required": "Say why you need another time; your coach will read it."},
         help_text="Your coach is told and picks a new time, or keeps this one.",
     )
+
+
+class RescheduleRequestPickForm(RescheduleRequestForm):
+    """The rep's request, with the free times of both people to pick one from (optional)."""
+
+    proposed_for = forms.ChoiceField(
+        label="Pick a time that suits you both (optional)",
+        required=False,
+        widget=forms.RadioSelect,
+        error_messages={"invalid_choice": "That time is no longer free; pick another."},
+    )
+
+    def __init__(self, *args, free_times: Iterable[Any], tz: zoneinfo.ZoneInfo, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        picks = []
+        for free in free_times:
+            local = free.start.astimezone(tz)
+            picks.append((free.start.isoformat(), f"{local:%a} {local.day} {local:%b, %H:%M}"))
+        self.fields["proposed_for"].choices = [("", "Any time my coach chooses"), *picks]
+
+    def clean_proposed_for(self) -> dt.datetime | None:
+        value = self.cleaned_data["proposed_for"]
+        return dt.datetime.fromisoformat(value) if value else None
 
 
 class KeepTimeForm(forms.Form):

@@ -1,5 +1,6 @@
-"""Asking to reschedule, on the session page: the rep asks with a reason, the coach keeps the
-time (moving it is the page's Move form, which answers the request too).
+"""Asking to reschedule, on the session page: the rep asks with a reason and may pick one of the
+times free for both, the coach keeps the time (moving it is the page's Move form, or one click
+on the rep's pick, which answers the request too).
 
 Each view parses, authorises through ``session_for`` (404) and a predicate (403), calls a
 service from ``coaching.sessions.reschedule_requests`` and renders the session page as
@@ -16,7 +17,8 @@ from django.views.decorators.http import require_POST
 from coaching.sessions.permissions import can_answer_reschedule_request, can_request_reschedule
 from coaching.sessions.reschedule_requests import reschedule_request_create, reschedule_request_keep
 from coaching.sessions.selectors import session_for
-from coaching.web.forms import KeepTimeForm, RescheduleRequestForm
+from coaching.sessions.slots import session_free_times
+from coaching.web.forms import KeepTimeForm, RescheduleRequestPickForm
 from coaching.web.sessions import _session_change
 
 
@@ -29,10 +31,15 @@ def session_reschedule_request_view(request: HttpRequest, session_id: int) -> Ht
     return _session_change(
         request,
         session,
-        RescheduleRequestForm(request.POST),
+        RescheduleRequestPickForm(
+            request.POST, free_times=session_free_times(session=session), tz=request.user.tzinfo
+        ),
         form_name="request_form",
         act=lambda data: reschedule_request_create(
-            rep=request.user, session=session, reason=data["reason"]
+            rep=request.user,
+            session=session,
+            reason=data["reason"],
+            proposed_for=data["proposed_for"],
         ),
         done="Your coach has been asked for another time; you will be told when they answer.",
     )

@@ -64,6 +64,7 @@ from coaching.sessions.services import (
     session_reflect,
     session_reschedule,
 )
+from coaching.sessions.slots import session_free_times
 from coaching.sessions.state import other_parties
 from coaching.web.forms import (
     COMMITMENT_ROWS,
@@ -73,7 +74,7 @@ from coaching.web.forms import (
     KeepTimeForm,
     ReflectionForm,
     RescheduleForm,
-    RescheduleRequestForm,
+    RescheduleRequestPickForm,
 )
 from coaching.web.rendering import back_url, render_for_viewer
 from config.errors import Conflict, DomainError
@@ -225,7 +226,7 @@ def _session_page(
     hold_form: HoldForm | None = None,
     reschedule_form: RescheduleForm | None = None,
     cancel_form: CancelForm | None = None,
-    request_form: RescheduleRequestForm | None = None,
+    request_form: RescheduleRequestPickForm | None = None,
     keep_form: KeepTimeForm | None = None,
     amend_form: HoldForm | None = None,
     record_preview: HoldRecord | None = None,
@@ -245,6 +246,9 @@ def _session_page(
     # Newest first: the page shows the latest request to reschedule and what became of it.
     latest_request = next(iter(session.reschedule_requests.all()), None)
     asked = latest_request is not None and latest_request.is_open
+    can_request = scheduled and not asked and can_request_reschedule(user, session)
+    # The next times free for both people, to pick one: for the coach moving it, the rep asking.
+    free_times = session_free_times(session=session) if can_change or can_request else []
     context = {
         "session": session,
         "is_rep": can_reflect_on_session(user, session),
@@ -264,9 +268,11 @@ def _session_page(
         or RescheduleForm(tz=user.tzinfo, initial={"scheduled_for": session.scheduled_for}),
         "cancel_form": cancel_form or CancelForm(told=other_parties(user, session)),
         "reschedule_request": latest_request,
-        "can_request": scheduled and not asked and can_request_reschedule(user, session),
+        "can_request": can_request,
+        "free_times": free_times,
         "can_answer": scheduled and asked and can_answer_reschedule_request(user, session),
-        "request_form": request_form or RescheduleRequestForm(),
+        "request_form": request_form
+        or RescheduleRequestPickForm(free_times=free_times, tz=user.tzinfo),
         "keep_form": keep_form or KeepTimeForm(),
         "reviewable": commitments_reviewable_by(user, commitments),
         "back": reverse("coaching:session", args=[session.pk]),

@@ -213,7 +213,8 @@ def test_an_overlap_is_refused_on_the_form_naming_the_clash(client, org, session
 def test_the_session_page_with_a_request_has_a_bounded_query_count(client, org, session):
     reschedule_request_create(rep=org.rep, session=session, reason="Customer visit")
     client.force_login(org.manager)
-    assert queries_for(client, f"/coaching/sessions/{session.pk}/") <= 9
+    # Three of them find the times free for both (time off, sessions, calendars).
+    assert queries_for(client, f"/coaching/sessions/{session.pk}/") <= 12
 
 
 def test_the_week_costs_the_same_however_many_reps_ask(client, org, session):
