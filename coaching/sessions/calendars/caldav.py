@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-import caldav
+from caldav.davclient import DAVClient
 from caldav.lib import error as caldav_error
 from django.conf import settings
 
@@ -34,7 +34,7 @@ def caldav_busy(
     """Busy intervals of the CalDAV calendar at ``url`` within [start, end), soonest first.
     Raises FetchError with the reason in words."""
     url = url_check(url)
-    client = caldav.DAVClient(
+    client = DAVClient(
         url=url,
         username=username or None,
         password=password or None,

@@ -130,20 +130,20 @@ class _PinnedHTTPConnection(http.client.HTTPConnection):
 
     def __init__(self, host: str, port: int, *, addresses: list[str], timeout: float) -> None:
         super().__init__(host, port, timeout=timeout)
-        self.addresses = addresses
+        self.addresses, self.connect_timeout = addresses, timeout
 
     def connect(self) -> None:
-        self.sock = _connect(self.addresses, self.port, self.timeout)
+        self.sock = _connect(self.addresses, self.port, self.connect_timeout)
 
 
 class _PinnedHTTPSConnection(http.client.HTTPSConnection):
     def __init__(self, host: str, port: int, *, addresses: list[str], timeout: float) -> None:
         self.tls = ssl.create_default_context()
         super().__init__(host, port, timeout=timeout, context=self.tls)
-        self.addresses = addresses
+        self.addresses, self.connect_timeout = addresses, timeout
 
     def connect(self) -> None:
-        sock = _connect(self.addresses, self.port, self.timeout)
+        sock = _connect(self.addresses, self.port, self.connect_timeout)
         self.sock = self.tls.wrap_socket(sock, server_hostname=self.host)
 
 
@@ -225,6 +225,4 @@ def fetch(url: str, *, etag: str = "", last_modified: str = "") -> FetchResult:
     except ssl.SSLError as error:
         raise FetchError(f"A secure connection failed: {error.reason or error}.") from error
     except (OSError, http.client.HTTPException) as error:
-        if isinstance(error, FetchError):
-            raise
         raise FetchError(f"The calendar server could not be reached: {error}.") from error

@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import recurring_ical_events
-import x_wr_timezone
+import recurring_ical_events  # type: ignore[import-untyped]
+import x_wr_timezone  # type: ignore[import-untyped]
 from icalendar import Calendar
 
 UTC = dt.UTC

@@ -42,6 +42,7 @@ class Served:
     etag: str = ""
     delay: float = 0.0
     send_length: bool = True
+    location: str = ""
 
 
 @dataclass
@@ -79,6 +80,8 @@ def ics_server() -> Iterator[IcsServer]:
                 self.end_headers()
                 return
             self.send_response(served.status)
+            if served.location:
+                self.send_header("Location", served.location)
             self.send_header("Content-Type", "text/calendar; charset=utf-8")
             if served.etag:
                 self.send_header("ETag", served.etag)

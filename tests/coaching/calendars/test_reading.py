@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from coaching.models import CalendarBusy, CalendarSource
+from coaching.sessions.calendars import fetch as fetch_module
 from coaching.sessions.calendars.services import calendar_refresh, calendar_set
 from config.errors import DomainError
 from tests.coaching.calendars.conftest import event, ics, next_monday
@@ -255,3 +256,32 @@ def test_webcal_is_read_as_https():
         url_normalise(" webcal://calendar.example.com/a.ics ")
         == "https://calendar.example.com/a.ics"
     )
+
+
+def test_redirects_are_followed_a_few_times_each_target_checked(
+    ics_server, allow_loopback, settings, monkeypatch
+):
+    person = ManagerFactory(timezone="Europe/London")
+    ics_server.serve("/cal.ics", _one_event(next_monday(LONDON)))
+    url = ics_server.serve("/old.ics", "", status=301, location="/cal.ics")
+    calendar_set(user=person, url=url)
+    assert calendar_refresh(user_id=person.pk) == "read"
+    for hop in range(5):
+        ics_server.serve(f"/loop{hop}.ics", "", status=302, location=f"/loop{hop + 1}.ics")
+    calendar_set(user=person, url=f"{ics_server.base}/loop0.ics")
+    assert calendar_refresh(user_id=person.pk) == "failed"
+    assert "redirects" in CalendarSource.objects.get(user=person).last_error
+    # A redirect to a private address is refused like the address itself.
+    ics_server.serve("/away.ics", "", status=302, location="http://10.9.8.7/cal.ics")
+    calendar_set(user=person, url=f"{ics_server.base}/away.ics")
+    settings.CALENDAR_ALLOW_PRIVATE_ADDRESSES = False
+    real = fetch_module.host_addresses
+
+    def loopback_allowed(host, port):
+        if host == "127.0.0.1":
+            return ["127.0.0.1"]
+        return real(host, port)
+
+    monkeypatch.setattr(fetch_module, "host_addresses", loopback_allowed)
+    assert calendar_refresh(user_id=person.pk) == "failed"
+    assert "10.9.8.7" in CalendarSource.objects.get(user=person).last_error
