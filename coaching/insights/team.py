@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from django.db.models import Count, Q
 from django.utils import timezone
 
+from accounts.availability import Away, time_off_current
 from accounts.models import User
 from coaching.insights.dashboard import STAGE_ORDER, HeatRow, team_dashboard_cached
 from coaching.insights.kpis import DecayRisk
@@ -24,6 +25,8 @@ from coaching.models import CoachingSession, Commitment
 from coaching.skills.rules import Stage
 
 RISKS = ("high", "medium", "none")
+# Time off starting within this many days shows on the roster ("Away 24-28 Dec").
+AWAY_SHOWN_DAYS = 30
 
 
 @dataclass
@@ -38,6 +41,7 @@ class RosterRow:
     next_session: CoachingSession | None = None
     open_commitments: int = 0
     overdue_commitments: int = 0
+    away: Away | None = None  # time off now or within AWAY_SHOWN_DAYS
 
     @property
     def skill_count(self) -> int:
@@ -109,8 +113,8 @@ def team_roster(*, owner: User, search: str = "", risk: str = "", stage: str = "
 
 
 def roster_add_coaching(rows: Sequence[RosterRow], *, now: dt.datetime | None = None) -> None:
-    """Fill in each row's manager, next session and open commitments: three queries for all
-    the rows."""
+    """Fill in each row's manager, next session, open commitments and time off now or coming
+    soon: four queries for all the rows."""
     now = now or timezone.now()
     by_rep = {row.rep.pk: row for row in rows}
     if not by_rep:
@@ -138,3 +142,6 @@ def roster_add_coaching(rows: Sequence[RosterRow], *, now: dt.datetime | None = 
     ):
         by_rep[rep_id].open_commitments = open_count
         by_rep[rep_id].overdue_commitments = overdue
+    soon = today + dt.timedelta(days=AWAY_SHOWN_DAYS)
+    for rep_id, periods in time_off_current(user_ids=by_rep, today=today).items():
+        by_rep[rep_id].away = next((away for away in periods if away.start <= soon), None)

@@ -11,8 +11,10 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from accounts.availability import availability_of
 from accounts.selectors import report_for
 from coaching.insights.dashboard import dashboard_owner_for
 from coaching.insights.progress import rep_progress
@@ -69,8 +71,12 @@ def rep(request: HttpRequest, rep_id: int) -> HttpResponse:
     )
     learning = learning_for(user=person)
     commitments = [*overview.open_commitments, *overview.missed_commitments]
+    availability = availability_of([person])[person.pk]
+    today = timezone.localdate(timezone=person.tzinfo)
     context = {
         "rep": person,
+        "availability": availability,
+        "time_off": [away for away in availability.time_off if away.end >= today],
         "overview": overview,
         "progress": progress,
         "pending": pending,
