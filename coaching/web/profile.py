@@ -1,6 +1,6 @@
 """The signed-in person's own page: their details, when they can be booked (working days and
-hours, time off), which reminders come by email, their calendar feed, their API tokens, and the
-way to their password.
+hours, time off, the calendar read for busy times: ``coaching.web.calendars``), which reminders
+come by email, their calendar feed, their API tokens, and the way to their password.
 
 It lives here rather than in ``accounts`` because it sets coaching's things too (email per kind
 of reminder, the feed); ``accounts`` knows nothing of coaching. Each form posts on its own (a
@@ -38,6 +38,7 @@ from coaching.reminders.preferences import (
     email_opt_outs_of,
     email_preferences_set,
 )
+from coaching.web.calendars import calendar_context
 from coaching.web.rendering import render_for_viewer
 from config.errors import DomainError
 
@@ -172,6 +173,7 @@ def profile(request: HttpRequest) -> HttpResponse:
             "availability_form": availability_forms[AVAILABILITY],
             "time_off_form": availability_forms[TIME_OFF],
             "tokens": tokens_of(user=request.user),
+            **calendar_context(request),
             "token_days": settings.API_TOKEN_DAYS,
             **_feed_urls(request),
         },
