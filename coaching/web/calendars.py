@@ -22,6 +22,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.timesince import timesince
 from django.views.decorators.http import require_POST
 
 from coaching.sessions.calendars.conflicts import conflict_accept, conflict_dismiss
@@ -78,12 +79,23 @@ def calendar_context(request: HttpRequest) -> dict[str, Any]:
     return {
         "calendar_form": CalendarForm(initial={"username": source.username if source else ""}),
         "calendar_state": calendar_state_of(source),
+        "calendar_read_ago": _ago(source.last_read_at if source else None, now),
+        "calendar_ok_ago": _ago(source.last_ok_at if source else None, now),
         "calendar_host": urlsplit(source.url).hostname if source else "",
         "calendar_username": source.username if source else "",
         "calendar_busy": _listed(user, now) if source else [],
         "calendar_refresh_minutes": settings.CALENDAR_REFRESH_MINUTES,
         "calendar_listed_days": LISTED_DAYS,
     }
+
+
+def _ago(moment: dt.datetime | None, now: dt.datetime) -> str:
+    """ "just now", or "3 hours ago"."""
+    if moment is None:
+        return ""
+    if now - moment < dt.timedelta(minutes=1):
+        return "just now"
+    return f"{timesince(moment, now, depth=1)} ago"
 
 
 def _listed(user, now: dt.datetime) -> list[dict[str, Any]]:

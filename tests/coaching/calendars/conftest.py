@@ -59,6 +59,12 @@ class IcsServer:
 
 @pytest.fixture
 def ics_server() -> Iterator[IcsServer]:
+    with ics_serving() as server:
+        yield server
+
+
+@contextlib.contextmanager
+def ics_serving() -> Iterator[IcsServer]:
     """An http.server in a thread on 127.0.0.1, serving what the test puts in ``files``; it
     answers 304 to a matching If-None-Match, as calendar servers do."""
     server_state = IcsServer(base="")
