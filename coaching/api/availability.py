@@ -30,6 +30,7 @@ from accounts.availability import (
     availability_set,
 )
 from accounts.models import User
+from coaching.api.calendars import CalendarStateSerializer
 from coaching.api.serializers import ErrorSerializer
 from coaching.sessions.calendars.selectors import calendar_state
 from coaching.sessions.calendars.services import calendar_clear, calendar_set
@@ -58,14 +59,6 @@ class TimeOffSerializer(StrictInputSerializer):
         if attrs["end"] < attrs["start"]:
             raise serializers.ValidationError("Time off must end on or after its first day.")
         return attrs
-
-
-class CalendarStateSerializer(serializers.Serializer):
-    set = serializers.BooleanField()
-    kind = serializers.CharField(help_text='"ics", "caldav" or "" when none is set.')
-    last_read_at = serializers.DateTimeField(allow_null=True)
-    last_ok_at = serializers.DateTimeField(allow_null=True)
-    last_error = serializers.CharField()
 
 
 class AvailabilitySerializer(serializers.Serializer):
