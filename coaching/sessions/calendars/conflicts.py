@@ -27,6 +27,7 @@ from config.errors import Conflict, DomainError
 
 # How many times the proposal steps past a calendar clash before giving up on proposing.
 PROPOSAL_TRIES = 20
+PROPOSAL_REACH = dt.timedelta(days=90)
 
 Interval = tuple[dt.datetime, dt.datetime]
 
@@ -71,9 +72,8 @@ def conflicts_flag(*, user: User, now: dt.datetime | None = None) -> int:
         return 0
     people = {p for s in sessions for p in (s.coach_id, s.rep_id) if p is not None}
     latest = max(s.ends_at for s in sessions)
-    busy = busy_merged_by_person(
-        user_ids=sorted(people), start=now, end=latest + dt.timedelta(days=60)
-    )
+    # Far enough for the proposals too: the slot search looks weeks past the window.
+    busy = busy_merged_by_person(user_ids=sorted(people), start=now, end=latest + PROPOSAL_REACH)
     flagged = 0
     for session in sessions:
         mine = sorted(
@@ -98,10 +98,12 @@ def conflicts_flag(*, user: User, now: dt.datetime | None = None) -> int:
             continue
         if session.conflict_dismissed_at is not None:
             continue
+        length = dt.timedelta(minutes=session.duration_minutes)
         if (
             session.conflict_found_at is not None
             and session.proposed_for
             and session.proposed_for > now
+            and not _clashes(session.proposed_for, session.proposed_for + length, mine)
         ):
             continue  # told once already; the proposal still stands
         first_time = session.conflict_found_at is None
@@ -117,11 +119,6 @@ def conflicts_flag(*, user: User, now: dt.datetime | None = None) -> int:
                 recipients=[p for p in (session.coach, session.rep) if p is not None],
                 occasion=f"conflict:{stamp}",
                 payload={
-                    "busy": [
-                        p
-                        for p in (session.coach_id, session.rep_id)
-                        if p and _clashes(session.scheduled_for, session.ends_at, busy.get(p, []))
-                    ],
                     "proposed_for": session.proposed_for.isoformat()
                     if session.proposed_for
                     else "",

@@ -166,3 +166,22 @@ def test_the_beat_task_reads_every_calendar_due_and_flags_the_clash(booked, ics_
     session.refresh_from_db()
     assert session.conflict_found_at is not None
     assert CoachingSession.objects.filter(conflict_found_at__isnull=False).count() == 1
+
+
+def test_a_proposal_that_becomes_busy_is_replaced_without_telling_anyone_again(booked, ics_server):
+    manager, _, session, tuesday = booked
+    _meeting_added(ics_server, tuesday)
+    calendar_refresh(user_id=manager.pk)
+    session.refresh_from_db()
+    first = session.proposed_for.astimezone(LONDON)
+    ics_server.serve(
+        "/maria.ics",
+        ics(
+            event("board", tuesday, 10, 11, "SUMMARY:Board meeting", tz=LON),
+            event("later", first.date(), first.hour, first.hour + 1, "SUMMARY:Later", tz=LON),
+        ),
+    )
+    calendar_refresh(user_id=manager.pk)
+    session.refresh_from_db()
+    assert session.proposed_for is not None and session.proposed_for != first
+    assert len(_conflict_notices(session)) == 4
