@@ -4,20 +4,22 @@
 The events in the span are asked of the server (a calendar-query by time range) and each is read
 by the same rules as a subscription file (``ics.busy_in``), so a CalDAV calendar and an .ics
 address of the same calendar give the same busy times. The address is checked as any other
-(``fetch.url_check``: no private networks unless allowed) before the library connects, with the
-same timeout; discovery by DNS (RFC 6764) is off, so the library goes only where it is told.
+(``fetch.url_check``: no private networks unless allowed) before the library connects, and so is
+every redirect's target, with the same timeout; discovery by DNS (RFC 6764) is off, so the
+library goes only where it is told.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from urllib.parse import urljoin
 from zoneinfo import ZoneInfo
 
 from caldav.davclient import DAVClient
 from caldav.lib import error as caldav_error
 from django.conf import settings
 
-from coaching.sessions.calendars.fetch import FetchError, url_check
+from coaching.sessions.calendars.fetch import MAX_REDIRECTS, AddressRefused, FetchError, url_check
 from coaching.sessions.calendars.ics import Busy, CalendarUnreadable, busy_in, calendar_parse
 
 
@@ -41,6 +43,8 @@ def caldav_busy(
         timeout=settings.CALENDAR_FETCH_TIMEOUT_SECONDS,
         enable_rfc6764=False,
     )
+    client.session.max_redirects = MAX_REDIRECTS
+    client.session.hooks["response"].append(_redirect_checked)
     try:
         with client:
             calendar = client.calendar(url=url)
@@ -50,6 +54,8 @@ def caldav_busy(
                 found += busy_in(
                     calendar_parse(event.data), start=start, end=end, tz=tz, emails=emails
                 )
+    except AddressRefused:
+        raise
     except caldav_error.AuthorizationError as error:
         raise FetchError("The CalDAV server refused the user name or password.") from error
     except caldav_error.NotFoundError as error:
@@ -66,5 +72,15 @@ def caldav_busy(
     return found
 
 
+def _redirect_checked(response, *args, **kwargs):
+    """A redirect's target is checked as the address itself before it is followed."""
+    location = response.headers.get("Location")
+    if response.is_redirect and location:
+        url_check(urljoin(str(response.url), location))
+    return response
+
+
 def _short(error: Exception) -> str:
-    return " ".join(str(error).split())[:200] or type(error).__name__
+    # Servers put an HTML error page in the body: the words before it are the useful part.
+    text = " ".join(str(error).split("<", 1)[0].split()).strip(" '")
+    return text[:200] or type(error).__name__

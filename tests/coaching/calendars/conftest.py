@@ -97,6 +97,9 @@ def ics_serving() -> Iterator[IcsServer]:
             with contextlib.suppress(BrokenPipeError, ConnectionResetError):
                 self.wfile.write(served.body)
 
+        # A CalDAV client's requests, to test where it is sent on.
+        do_PROPFIND = do_REPORT = do_GET
+
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     httpd.daemon_threads = True
     server_state.base = f"http://127.0.0.1:{httpd.server_address[1]}"

@@ -11,6 +11,7 @@ import caldav
 import pytest
 
 from coaching.models import CalendarBusy, CalendarSource
+from coaching.sessions.calendars import fetch as fetch_module
 from coaching.sessions.calendars.services import calendar_refresh, calendar_set
 from config.errors import DomainError
 from tests.coaching.calendars.conftest import event, ics, next_monday
@@ -103,3 +104,20 @@ def test_a_wrong_caldav_password_is_said_so(work_calendar, allow_loopback):
     assert CalendarSource.objects.get(user=person).last_error == (
         "The CalDAV server refused the user name or password."
     )
+
+
+def test_a_caldav_redirect_to_a_private_address_is_not_followed(ics_server, settings, monkeypatch):
+    settings.CALENDAR_ALLOW_PRIVATE_ADDRESSES = True
+    person = ManagerFactory()
+    url = ics_server.serve("/dav/", "", status=301, location="http://10.9.8.7/dav/")
+    calendar_set(user=person, url=url, username="maria", secret="pw")
+    settings.CALENDAR_ALLOW_PRIVATE_ADDRESSES = False
+    real = fetch_module.host_addresses
+    monkeypatch.setattr(
+        fetch_module,
+        "host_addresses",
+        lambda host, port: ["127.0.0.1"] if host == "127.0.0.1" else real(host, port),
+    )
+    assert calendar_refresh(user_id=person.pk) == "failed"
+    assert "10.9.8.7" in CalendarSource.objects.get(user=person).last_error
+    assert [path for path, _ in ics_server.requests] == ["/dav/"]
