@@ -155,6 +155,12 @@ def _session_message(reminder: Reminder, session: CoachingSession) -> Message:
     if reminder.kind == Kind.SESSION_CONFLICT and payload.get("proposed_for"):
         proposed = dt.datetime.fromisoformat(payload["proposed_for"])
         body = f"{body} Proposed instead: {local_time(proposed, recipient)}."
+    if reminder.kind == Kind.RESCHEDULE_REQUESTED and payload.get("proposed_for"):
+        proposed = dt.datetime.fromisoformat(payload["proposed_for"])
+        body = (
+            f"{body} {session.rep} proposes {local_time(proposed, recipient)}, free for you "
+            "both: one click on the session page moves it there."
+        )
     if reminder.kind == Kind.RESCHEDULE_KEPT and payload.get("answer"):
         body = f"{body} Your coach says: {payload['answer']}"
     cancelled = reminder.kind == Kind.SESSION_CANCELLED

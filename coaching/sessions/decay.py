@@ -1,9 +1,10 @@
 """Coaching on decay: booking a session on a skill that is fading despite reinforcement.
 
 Which (rep, skill) calls for it is ``coaching.skills.decay``'s rule. A session is proposed at
-the coach's first free slot by the booking rules (their working hours and daily cap: a full
-calendar means no proposal until a later run), with source "decay", the skill as focus and the
-reason on its agenda; at most one per rep a run.
+the first slot free for coach and rep by the booking rules (both people's working hours,
+time off and busy times, the coach's daily cap: a full calendar means no proposal until a
+later run), with source "decay", the skill as focus and the reason on its agenda; at most
+one per rep a run.
 """
 
 from __future__ import annotations

@@ -13,6 +13,7 @@ from rest_framework.test import APIClient
 
 from accounts.availability import time_off_add
 from coaching.models import CalendarBusy, CalendarSource, Reminder, RescheduleRequest
+from coaching.reminders.messages import reminder_message
 from coaching.sessions.reschedule_requests import reschedule_request_create
 from config.errors import DomainError
 from tests.coaching.factories import LONDON, at, freeze, session_with
@@ -156,3 +157,12 @@ def test_the_session_page_with_free_times_costs_the_same_however_busy(client, or
     with CaptureQueriesContext(connection) as after:
         client.get(url(session))
     assert len(after) == len(before)
+
+
+def test_the_coach_is_told_the_proposed_time(org, session):
+    reschedule_request_create(
+        rep=org.rep, session=session, reason="Busy", proposed_for=at(LONDON, 2026, 3, 11, 9)
+    )
+    notice = Reminder.objects.filter(kind="reschedule_requested", recipient=org.manager).first()
+    body = reminder_message(notice, now=NOW).body
+    assert "proposes Wed 11 Mar 2026, 09:00 GMT" in body
