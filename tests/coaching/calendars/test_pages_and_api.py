@@ -15,6 +15,7 @@ from django.test import RequestFactory
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.services import user_set_manager
 from coaching.models import CalendarBusy, CalendarSource
 from coaching.sessions.calendars.services import calendar_set
 from coaching.web.calendars import calendar_context
@@ -75,15 +76,25 @@ def test_a_manager_reads_a_reports_merged_busy_times_and_nothing_else(org, rep_c
     assert body["calendar"] is None and _leaks(response.content.decode()) == []
 
 
-@pytest.mark.parametrize("caller", ["other_manager", "former_manager_or_peer", "rep_on_manager"])
+@pytest.mark.parametrize("caller", ["other_manager", "peer", "rep_on_manager"])
 def test_nobody_else_reads_a_persons_busy_times(org, rep_calendar, caller):
     asker, target = {
         "other_manager": (org.other_manager, org.rep),
-        "former_manager_or_peer": (org.other_rep, org.rep),
+        "peer": (org.other_rep, org.rep),
         "rep_on_manager": (org.rep, org.manager),
     }[caller]
     response = api_as(asker).get(reverse("api-me-busy"), {"user": target.pk})
     assert response.status_code == 404
+
+
+def test_a_former_manager_reads_nothing_and_an_admin_reads_the_merged_times(org, rep_calendar):
+    former = org.manager
+    user_set_manager(user=org.rep, manager=org.other_manager)
+    assert api_as(former).get(reverse("api-me-busy"), {"user": org.rep.pk}).status_code == 404
+    response = api_as(org.other_manager).get(reverse("api-me-busy"), {"user": org.rep.pk})
+    assert response.status_code == 200 and len(response.json()["busy"]) == 1
+    response = api_as(org.admin).get(reverse("api-me-busy"), {"user": org.rep.pk})
+    assert response.status_code == 200 and _leaks(response.content.decode()) == []
 
 
 def test_the_owner_gets_their_merged_times_and_last_read_but_never_the_address(org, rep_calendar):
