@@ -59,8 +59,12 @@ def _leaks(text: str) -> list[str]:
     return [s for s in ("private-8f3a9c", "Acme", "Dentist") if s in text]
 
 
-def test_a_manager_reads_a_reports_merged_busy_times_and_nothing_else(org, rep_calendar):
-    response = api_as(org.manager).get(reverse("api-me-busy"), {"user": org.rep.pk})
+def test_a_manager_reads_a_reports_merged_busy_times_and_nothing_else(
+    org, rep_calendar, django_assert_max_num_queries
+):
+    client = api_as(org.manager)
+    with django_assert_max_num_queries(2):
+        response = client.get(reverse("api-me-busy"), {"user": org.rep.pk})
     assert response.status_code == 200
     body = response.json()
     start = rep_calendar
