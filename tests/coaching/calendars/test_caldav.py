@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 import caldav
 import pytest
+from cryptography.fernet import Fernet
 
 from coaching.models import CalendarBusy, CalendarSource
 from coaching.sessions.calendars import fetch as fetch_module
@@ -121,3 +122,21 @@ def test_a_caldav_redirect_to_a_private_address_is_not_followed(ics_server, sett
     assert calendar_refresh(user_id=person.pk) == "failed"
     assert "10.9.8.7" in CalendarSource.objects.get(user=person).last_error
     assert [path for path, _ in ics_server.requests] == ["/dav/"]
+
+
+def test_in_production_without_a_key_no_caldav_password_is_stored(settings, public_host):
+    settings.PRODUCTION = True
+    settings.CALENDAR_SECRET_KEY = None
+    person = ManagerFactory()
+    with pytest.raises(DomainError, match="CALENDAR_SECRET_KEY"):
+        calendar_set(user=person, url="https://dav.example.com/c/", username="m", secret="pw")
+    assert not CalendarSource.objects.filter(user=person).exists()
+    settings.CALENDAR_SECRET_KEY = Fernet.generate_key().decode()
+    calendar_set(user=person, url="https://dav.example.com/c/", username="m", secret="pw")
+    stored = CalendarSource.objects.get(user=person).secret_encrypted
+    assert Fernet(settings.CALENDAR_SECRET_KEY).decrypt(stored.encode()) == b"pw"
+
+
+@pytest.fixture
+def public_host(monkeypatch):
+    monkeypatch.setattr(fetch_module, "host_addresses", lambda host, port: ["93.184.215.14"])
