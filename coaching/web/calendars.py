@@ -117,8 +117,9 @@ def _listed(user, now: dt.datetime) -> list[dict[str, Any]]:
     return rows
 
 
-def _back() -> HttpResponse:
-    return redirect(reverse("profile") + SECTION)
+def _back(*, failed: bool = False) -> HttpResponse:
+    """Back to the profile: at the calendar section, or at the top where a refusal is shown."""
+    return redirect(reverse("profile") + ("" if failed else SECTION))
 
 
 @login_required
@@ -130,7 +131,7 @@ def calendar_set_view(request: HttpRequest) -> HttpResponse:
             f"{form.fields[name].label}: {' '.join(errs)}" for name, errs in form.errors.items()
         )
         messages.error(request, f"Your calendar was not saved. {problems}")
-        return _back()
+        return _back(failed=True)
     try:
         calendar_set(
             user=request.user,
@@ -140,6 +141,7 @@ def calendar_set_view(request: HttpRequest) -> HttpResponse:
         )
     except DomainError as refusal:
         messages.error(request, f"Your calendar was not saved: {refusal.message}")
+        return _back(failed=True)
     else:
         messages.success(
             request,
@@ -163,6 +165,7 @@ def calendar_read_view(request: HttpRequest) -> HttpResponse:
         messages.success(request, "Reading your calendar now; reload in a few seconds.")
     else:
         messages.error(request, "You have no calendar to read; add one first.")
+        return _back(failed=True)
     return _back()
 
 
