@@ -36,6 +36,17 @@ def next_weekday(days_ahead: int) -> dt.date:
     return day
 
 
+def open_session_page(page, people, username: str, size: str):
+    """A session next week at 11:00, opened by ``username`` in a window of ``size``."""
+    manager, rep = people
+    start = dt.datetime.combine(next_weekday(3), dt.time(11), tzinfo=manager.tzinfo)
+    session = session_with(rep, manager, scheduled_for=start)
+    page.set_viewport_size(SIZES[size])
+    sign_in(page, username, PASSWORD)
+    page.goto(f"/coaching/sessions/{session.pk}/")
+    return session
+
+
 @pytest.mark.parametrize("size", SIZES)
 def test_a_rep_sets_their_working_week_and_a_day_off(page, people, shots, size):
     _, rep = people
@@ -74,13 +85,8 @@ def test_a_rep_sets_their_working_week_and_a_day_off(page, people, shots, size):
 
 @pytest.mark.parametrize("size", SIZES)
 def test_a_coach_moves_a_session_by_picking_a_free_time(page, people, shots, size):
-    manager, rep = people
-    start = dt.datetime.combine(next_weekday(3), dt.time(11), tzinfo=manager.tzinfo)
-    session = session_with(rep, manager, scheduled_for=start)
-
-    page.set_viewport_size(SIZES[size])
-    sign_in(page, "maria", PASSWORD)
-    page.goto(f"/coaching/sessions/{session.pk}/")
+    manager, _ = people
+    session = open_session_page(page, people, "maria", size)
     picks = page.locator(".free-times-pick .free-times button")
     expect(picks.first).to_be_visible()
     assert picks.count() == 5
@@ -98,13 +104,7 @@ def test_a_coach_moves_a_session_by_picking_a_free_time(page, people, shots, siz
 def test_a_rep_proposes_a_free_time_and_the_coach_takes_it(
     page, browser, live_server, people, shots, size
 ):
-    manager, rep = people
-    start = dt.datetime.combine(next_weekday(3), dt.time(11), tzinfo=manager.tzinfo)
-    session = session_with(rep, manager, scheduled_for=start)
-
-    page.set_viewport_size(SIZES[size])
-    sign_in(page, "jo", PASSWORD)
-    page.goto(f"/coaching/sessions/{session.pk}/")
+    session = open_session_page(page, people, "jo", size)
     picks = page.locator(".free-times-choice label.pick")
     expect(picks.first).to_be_visible()
     picks.nth(1).click()
