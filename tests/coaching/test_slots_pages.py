@@ -17,6 +17,7 @@ from coaching.reminders.messages import reminder_message
 from coaching.sessions.reschedule_requests import reschedule_request_create
 from config.errors import DomainError
 from tests.coaching.factories import LONDON, at, freeze, session_with
+from tests.factories import RepFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -166,3 +167,24 @@ def test_the_coach_is_told_the_proposed_time(org, session):
     notice = Reminder.objects.filter(kind="reschedule_requested", recipient=org.manager).first()
     body = reminder_message(notice, now=NOW).body
     assert "proposes Wed 11 Mar 2026, 09:00 GMT" in body
+
+
+def test_an_admin_sees_whose_free_times_they_are(client, org, session):
+    client.force_login(org.admin)
+    page = client.get(url(session)).content.decode()
+    assert f"Free for {org.manager} and {org.rep}, in your time" in page
+
+
+def test_a_rep_without_a_coach_moves_their_session_to_a_time_free_for_them(
+    client, org, monkeypatch
+):
+    freeze(monkeypatch, NOW)
+    rep = RepFactory(manager=None)
+    alone = session_with(rep, scheduled_for=THURSDAY_10)
+    assert alone.coach is None
+    client.force_login(rep)
+    page = client.get(url(alone)).content.decode()
+    assert "Free for you, in your time" in page
+    client.post(url(alone, "reschedule/"), {"scheduled_for": "2026-03-10T16:00"})
+    alone.refresh_from_db()
+    assert alone.scheduled_for == at(LONDON, 2026, 3, 10, 16)
