@@ -162,7 +162,7 @@ def _check_day(start: dt.timedelta, end: dt.timedelta) -> None:
 
 def _time_off_rows(user: User, ranges: Sequence[Away]) -> list[TimeOff]:
     if len(ranges) > MAX_TIME_OFF:
-        raise DomainError(f"Keep to {MAX_TIME_OFF} periods of time off; remove past ones.")
+        raise DomainError(f"Keep to {MAX_TIME_OFF} periods of time off coming up.")
     today = timezone.localdate(timezone=user.tzinfo)
     rows = []
     for away in ranges:
@@ -232,8 +232,9 @@ def availability_set(
 def time_off_add(*, user: User, start: dt.date, end: dt.date, note: str = "") -> TimeOff:
     """Add one period of time off; DomainError as ``availability_set`` checks time off."""
     (row,) = _time_off_rows(user, [Away(start=start, end=end, note=note)])
-    if TimeOff.objects.filter(user=user).count() >= MAX_TIME_OFF:
-        raise DomainError(f"Keep to {MAX_TIME_OFF} periods of time off; remove past ones.")
+    today = timezone.localdate(timezone=user.tzinfo)
+    if TimeOff.objects.filter(user=user, end__gte=today).count() >= MAX_TIME_OFF:
+        raise DomainError(f"Keep to {MAX_TIME_OFF} periods of time off coming up.")
     row.save()
     return row
 
