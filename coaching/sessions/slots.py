@@ -28,7 +28,7 @@ from django.utils import timezone
 from accounts.availability import Availability, availability_of
 from accounts.models import User
 from coaching.models import CoachingSession
-from coaching.sessions.busy import BusyInterval, busy_intervals, overlaps
+from coaching.sessions.busy import busy_intervals, overlaps
 from config.errors import DomainError
 
 UTC = dt.UTC
@@ -234,6 +234,11 @@ def slots_find(
     busy = [_Busy(person.busy) for person in people]
     others = [person.availability for person in people[1:]]
 
+    def fits(start: dt.datetime, end: dt.datetime) -> bool:
+        # The coach's hours, days and time off are those the starts come from.
+        hours = all(_inside_working_hours(other, start, end) for other in others)
+        return hours and all(each.free(start, end) for each in busy)
+
     day = earliest.astimezone(coach.tz).date()
     last_day = limit.astimezone(coach.tz).date()
     while day <= last_day:
@@ -243,10 +248,7 @@ def slots_find(
                     continue
                 if start >= limit:
                     return
-                end = start + rules.duration
-                if all(_inside_working_hours(other, start, end) for other in others) and all(
-                    each.free(start, end) for each in busy
-                ):
+                if fits(start, start + rules.duration):
                     yield Slot(start=start, late=start > deadline)
         day += dt.timedelta(days=1)
 
@@ -279,10 +281,8 @@ def calendar_lock(owner: User) -> None:
 class Pair:
     """What the slot search needs of a coach and a rep, loaded once."""
 
-    people: list[Person]
-    sessions_per_day: Counter[dt.date]
-    busy: list[BusyInterval]
-    availability: dict[int, Availability]
+    people: list[Person]  # the coach first
+    sessions_per_day: Counter[dt.date]  # the coach's sessions by their local day
 
 
 def pair_load(
@@ -323,7 +323,7 @@ def pair_load(
         )
         for member in members
     ]
-    return Pair(people=people, sessions_per_day=per_day, busy=busy, availability=availability)
+    return Pair(people=people, sessions_per_day=per_day)
 
 
 def coach_slot_find(
