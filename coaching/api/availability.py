@@ -129,7 +129,15 @@ def _current(user: User) -> Availability:
 
 
 class MyAvailabilityApi(APIView):
-    @extend_schema(operation_id="me_availability", responses={200: AvailabilitySerializer})
+    @extend_schema(
+        operation_id="me_availability",
+        responses={200: AvailabilitySerializer},
+        description=(
+            "The caller's own time zone, working days (0 = Monday) and hours (the organisation's "
+            "default when none are set), time off that has not ended, and how their calendar's "
+            "last read went; never the calendar's address."
+        ),
+    )
     def get(self, request: Request) -> Response:
         user = request.user
         return Response(AvailabilitySerializer(_availability_data(user, _current(user))).data)
