@@ -156,7 +156,20 @@ def session_reschedule(
     if completion is not None:
         deadline = completion.completed_at + dt.timedelta(hours=settings.COACHING_FOLLOW_UP_HOURS)
         session.late = scheduled_for > deadline
-    session.save(update_fields=["scheduled_for", "late", "sequence", "updated_at"])
+    # The new time was checked against both calendars just now: a clash found at the old
+    # time, and the coach's decision to keep it, no longer apply.
+    session.conflict_found_at = session.proposed_for = session.conflict_dismissed_at = None
+    session.save(
+        update_fields=[
+            "scheduled_for",
+            "late",
+            "sequence",
+            "conflict_found_at",
+            "proposed_for",
+            "conflict_dismissed_at",
+            "updated_at",
+        ]
+    )
     team_version_bump(rep_ids=[session.rep_id])
     session_reminders_move(session=session)
     answered = reschedule_request_settle(

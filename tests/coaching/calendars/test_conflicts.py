@@ -14,6 +14,7 @@ from coaching.models import CoachingSession, Reminder
 from coaching.reminders.messages import reminder_message
 from coaching.sessions.calendars.conflicts import conflict_accept, conflict_dismiss
 from coaching.sessions.calendars.services import calendar_refresh, calendar_set
+from coaching.sessions.services import session_reschedule
 from config.celery_app import app as celery_app
 from config.errors import Conflict, DomainError
 from tests.coaching.calendars.conftest import event, ics, next_monday
@@ -185,3 +186,17 @@ def test_a_proposal_that_becomes_busy_is_replaced_without_telling_anyone_again(b
     session.refresh_from_db()
     assert session.proposed_for is not None and session.proposed_for != first
     assert len(_conflict_notices(session)) == 4
+
+
+def test_a_flagged_session_moved_by_hand_is_clear_at_once(booked, ics_server):
+    manager, _rep, session, tuesday = booked
+    _meeting_added(ics_server, tuesday)
+    calendar_refresh(user_id=manager.pk)
+    session.refresh_from_db()
+    assert session.conflict_found_at is not None
+
+    wednesday = dt.datetime.combine(tuesday + dt.timedelta(days=1), dt.time(14), tzinfo=LONDON)
+    session_reschedule(actor=manager, session=session, scheduled_for=wednesday.astimezone(dt.UTC))
+
+    session.refresh_from_db()
+    assert session.conflict_found_at is None and session.proposed_for is None
