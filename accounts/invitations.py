@@ -19,6 +19,7 @@ from django.utils.crypto import constant_time_compare
 from django.utils.encoding import force_bytes
 from django.utils.http import base36_to_int, urlsafe_base64_encode
 
+from accounts.audit import Action, audit_record
 from accounts.models import User
 from config.errors import DomainError
 
@@ -95,3 +96,4 @@ def invitation_send(*, user: User, actor: User | None = None) -> None:
         render_to_string("registration/invitation_email.html", context), "text/html"
     )
     message.send()
+    audit_record(action=Action.INVITATION_SENT, actor=actor, subject=user, detail=user.email)

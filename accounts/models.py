@@ -204,6 +204,8 @@ class AuditEvent(models.Model):
         COURSE_PUBLISHED = "course_published", "Course published"
         COURSE_UNPUBLISHED = "course_unpublished", "Course unpublished"
         DATA_EXPORTED = "data_exported", "Data exported"
+        PERSON_ADDED = "person_added", "Person added"
+        INVITATION_SENT = "invitation_sent", "Invitation sent"
 
     at = models.DateTimeField(default=timezone.now, db_index=True)
     action = models.CharField(max_length=32, choices=Action.choices, db_index=True)

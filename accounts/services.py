@@ -151,6 +151,9 @@ def user_invite(
     user.set_unusable_password()
     _validated(user)
     user.save()
+    audit_record(
+        action=Action.PERSON_ADDED, actor=actor, subject=user, detail=user.get_role_display()
+    )
     if manager is not None:
         audit_record(
             action=Action.MANAGER_CHANGED,

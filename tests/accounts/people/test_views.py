@@ -170,6 +170,11 @@ def test_an_admin_adds_a_person_who_is_invited(
     assert response.status_code == 302 and response.headers["Location"] == person_url(newbie)
     assert newbie.manager == people["maria"] and not newbie.has_usable_password()
     assert mailoutbox[0].to == ["newbie@example.com"]
+    trail = AuditEvent.objects.filter(subject=newbie).values_list("action", "actor")
+    assert set(trail) >= {
+        ("person_added", people["admin"].pk),
+        ("invitation_sent", people["admin"].pk),
+    }
 
 
 def test_a_taken_username_is_a_form_error(people):
@@ -182,6 +187,7 @@ def test_the_invitation_is_sent_again_from_the_person_page(people, mailoutbox):
     response = signed_in(people["admin"]).post(person_url(people["john"], "people:invite"))
     assert response.status_code == 302
     assert mailoutbox[0].to == [people["john"].email]
+    assert AuditEvent.objects.filter(action="invitation_sent", subject=people["john"]).exists()
 
 
 def test_deactivating_needs_the_confirmation_then_hands_the_team_on(people):
