@@ -476,4 +476,5 @@ def test_the_hold_and_amend_pages_cost_a_bounded_number_of_queries(client, held,
         )
     assert queries(client, page_url(held)) == one <= 12
     scheduled = session_with(held.rep, scheduled_for=START + dt.timedelta(days=1))
-    assert queries(client, page_url(scheduled)) <= 10
+    # Eleven on the embedded default, where the signed-in session is read from the database.
+    assert queries(client, page_url(scheduled)) <= 11
