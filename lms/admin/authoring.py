@@ -16,33 +16,8 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from simple_history.admin import SimpleHistoryAdmin
 
+from lms.content_forms import AuthoringForm
 from lms.services.authoring import positions_make_room
-
-
-class AuthoringForm(forms.ModelForm):
-    """Browsers send CRLF line endings; content is stored with plain newlines, as files have it."""
-
-    def clean(self):
-        cleaned = super().clean()
-        for name, value in cleaned.items():
-            if isinstance(value, str) and "\r" in value:
-                cleaned[name] = value.replace("\r\n", "\n").replace("\r", "\n")
-        return cleaned
-
-
-class LinesField(forms.CharField):
-    """A list of short texts edited as one item per line; blank lines are dropped."""
-
-    widget = forms.Textarea(attrs={"rows": 5, "cols": 80})
-
-    def prepare_value(self, value):
-        if isinstance(value, list | tuple):
-            return "\n".join(str(item) for item in value)
-        return value
-
-    def to_python(self, value):
-        text = super().to_python(value) or ""
-        return [line.strip() for line in text.splitlines() if line.strip()]
 
 
 class PositionedInlineFormSet(BaseInlineFormSet):

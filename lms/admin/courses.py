@@ -18,14 +18,13 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
 from lms.admin.authoring import (
-    AuthoringForm,
-    LinesField,
     PositionedInline,
     PositionsAdmin,
     PreviewAdmin,
     link,
 )
 from lms.content import render_markdown, video_embed_url
+from lms.content_forms import AuthoringForm, ModuleForm
 from lms.course_files import course_export
 from lms.models import Course, Lesson, Module, Skill
 from lms.services.authoring import (
@@ -127,29 +126,6 @@ class CourseAdmin(PositionsAdmin):
         )
         response["Content-Disposition"] = f'attachment; filename="{courses[0].slug}.yaml"'
         return response
-
-
-class ModuleForm(AuthoringForm):
-    coaching_questions = LinesField(
-        required=False, label="Questions to ask", help_text="One question per line."
-    )
-    coaching_behaviours = LinesField(
-        required=False, label="Behaviours to observe", help_text="One behaviour per line."
-    )
-
-    class Meta:
-        model = Module
-        fields = (
-            "course",
-            "position",
-            "title",
-            "slug",
-            "objectives",
-            "skills",
-            "coaching_questions",
-            "coaching_behaviours",
-            "practice_task",
-        )
 
 
 class LessonInline(PositionedInline, admin.StackedInline):

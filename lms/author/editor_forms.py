@@ -15,8 +15,7 @@ from typing import Any
 from django import forms
 from django.forms.models import model_to_dict
 
-from lms.admin.authoring import AuthoringForm
-from lms.admin.courses import ModuleForm
+from lms.content_forms import AuthoringForm, ModuleForm
 from lms.models import Lesson, Question, Quiz, Skill
 from lms.services.authoring import question_rule_problems, quiz_rule_problems
 from lms.services.editors import (
@@ -82,8 +81,8 @@ class MarkdownPreviewForm(forms.Form):
 
 
 class GuideForm(ModuleForm):
-    """The coaching-guide part of the back office's module form: the same fields, lines and
-    labels."""
+    """The coaching-guide part of the module form the back office uses: the same fields, lines
+    and labels."""
 
     class Meta(ModuleForm.Meta):
         fields = ("coaching_questions", "coaching_behaviours", "practice_task")

@@ -5,21 +5,15 @@ from __future__ import annotations
 from django import forms
 from django.core.validators import validate_slug
 
+from lms.content_forms import PlainNewlines
 from lms.models import Course, Skill
 
 # A real course file is a few tens of kilobytes; this leaves room and refuses what is not one.
 COURSE_FILE_MAX_BYTES = 1_000_000
 
 
-class _CleanText(forms.Form):
-    """Browsers send CRLF line endings; content is stored with plain newlines, as files have it."""
-
-    def clean(self):
-        cleaned = super().clean()
-        for name, value in cleaned.items():
-            if isinstance(value, str) and "\r" in value:
-                cleaned[name] = value.replace("\r\n", "\n").replace("\r", "\n")
-        return cleaned
+class _CleanText(PlainNewlines, forms.Form):
+    """A plain form whose text is stored with plain newlines."""
 
 
 def _skills_field() -> forms.ModelMultipleChoiceField:
