@@ -2,11 +2,13 @@ from __future__ import annotations
 
 import secrets
 import zoneinfo
+from decimal import Decimal
 from typing import ClassVar
 
 from django.contrib.auth.models import AbstractUser
 from django.contrib.auth.models import UserManager as DjangoUserManager
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -56,6 +58,15 @@ class User(AbstractUser):
     )
     day_end = models.TimeField(
         null=True, blank=True, help_text="End of the working day; empty: the default."
+    )
+    # DESIGN §13: the hours of coaching a manager gives in a week; empty means the default.
+    coaching_budget_hours = models.DecimalField(
+        max_digits=4,
+        decimal_places=1,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0.5")), MaxValueValidator(Decimal("40"))],
+        help_text="Hours a week this manager gives to coaching; empty: the organisation's default.",
     )
 
     objects: ClassVar[UserManager] = UserManager()

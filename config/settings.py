@@ -406,6 +406,14 @@ COACHING_MIN_LEAD_HOURS = env_int("COACHING_MIN_LEAD_HOURS", 2)
 COACHING_FOLLOW_UP_HOURS = env_int("COACHING_FOLLOW_UP_HOURS", 48)
 COACHING_MAX_SESSIONS_PER_DAY = env_int("COACHING_MAX_SESSIONS_PER_DAY", 6)
 COACHING_SESSION_MINUTES = env_int("COACHING_SESSION_MINUTES", 30)
+# DESIGN §13: a manager's weekly coaching hours unless their availability says otherwise; what
+# does not fit is ranked and listed with an alternative, never dropped.
+COACHING_BUDGET_HOURS = env_float("COACHING_BUDGET_HOURS", 2.0)
+# Peer mentoring pairs reps within a team; on, it also pairs across teams (with both managers'
+# reps visible only to the manager who approves).
+PEER_MENTORING_ACROSS_TEAMS = env_bool("PEER_MENTORING_ACROSS_TEAMS", False)
+if not 0 < COACHING_BUDGET_HOURS <= 40:
+    raise ImproperlyConfigured("COACHING_BUDGET_HOURS must be more than 0 and at most 40.")
 COACHING_WORKDAY_START_HOUR = env_int("COACHING_WORKDAY_START_HOUR", 9)
 COACHING_WORKDAY_END_HOUR = env_int("COACHING_WORKDAY_END_HOUR", 17)
 # The coach is nudged this long after a session ends if it is not marked held ...

@@ -78,6 +78,9 @@ class CoachingSession(models.Model):
         AFTER_TRAINING = "after_training", "After training"
         MANUAL = "manual", "Booked by hand"
         DECAY = "decay", "Skill fading"
+        # A rep strong on a skill practises it with a teammate (DESIGN §13): no manager time;
+        # the session's coach is the mentor, a rep.
+        PEER = "peer", "Peer practice"
 
     plan = models.ForeignKey(CoachingPlan, on_delete=models.CASCADE, related_name="sessions")
     rep = models.ForeignKey(
@@ -209,6 +212,7 @@ class Observation(models.Model):
         CALL_REVIEW = "call_review", "Call review"
         ROLE_PLAY = "role_play", "Role-play"
         SESSION = "session", "Coaching session"
+        PEER = "peer", "Peer practice"
 
     rep = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="observations"
