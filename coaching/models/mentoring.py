@@ -1,4 +1,4 @@
-"""Peer mentoring (DESIGN §13): a rep strong on a skill practises it with a teammate who has a gap."""
+"""Peer mentoring (DESIGN §13): a rep strong on a skill practises it with a teammate."""
 
 from __future__ import annotations
 
@@ -42,7 +42,7 @@ class MentorPairing(models.Model):
                 name="mentor_pairing_two_people",
                 violation_error_message="A rep cannot mentor themselves.",
             ),
-            # One standing decision per mentee and skill: a second mentor waits for the first to end.
+            # One standing decision per mentee and skill; another mentor waits for it to end.
             models.UniqueConstraint(
                 fields=["mentee", "skill"],
                 condition=Q(status__in=["active", "declined"]),
