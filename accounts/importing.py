@@ -12,8 +12,6 @@ nothing. The page, ``import_people`` and ``POST /api/v1/people/import/`` all cal
 
 from __future__ import annotations
 
-import csv
-import io
 import zoneinfo
 from dataclasses import dataclass, field
 
@@ -25,10 +23,11 @@ from django.db import transaction
 from accounts.models import User
 from accounts.services import user_invite, user_set_manager
 from config.errors import DomainError
+from config.spreadsheet import CSV_MAX_BYTES, csv_read
 
 COLUMNS = ("username", "first_name", "last_name", "email", "role", "manager", "timezone")
 HEADER = ",".join(COLUMNS)
-MAX_BYTES = 1_000_000
+MAX_BYTES = CSV_MAX_BYTES
 MAX_ROWS = 5_000
 CREATE, UPDATE, UNCHANGED, ERROR = "create", "update", "unchanged", "error"
 DETAILS = ("first_name", "last_name", "email", "role", "timezone")  # besides the manager
@@ -107,39 +106,9 @@ class ImportRefused(DomainError):
 
 def _parse(text: str) -> ImportPlan:
     """Rows as written, with the errors one row shows on its own (cells, formats)."""
-    plan = ImportPlan()
-    if len(text.encode("utf-8", errors="replace")) > MAX_BYTES:
-        plan.file_errors.append((1, f"The file is over {MAX_BYTES // 1000} kB; split it."))
-        return plan
-    reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
-    try:
-        header = [cell.strip().lower() for cell in next(reader)]
-    except StopIteration:
-        header = []
-    except csv.Error as error:
-        plan.file_errors.append((1, f"This is not a CSV file ({error})."))
-        return plan
-    missing = [name for name in COLUMNS if name not in header]
-    unknown = [name for name in header if name not in COLUMNS]
-    if missing or unknown or len(set(header)) != len(header):
-        said = []
-        if missing:
-            said.append("missing " + ", ".join(missing))
-        if unknown:
-            said.append("unknown " + ", ".join(name or "(empty)" for name in unknown))
-        detail = "; ".join(said) or "a column named twice"
-        plan.file_errors.append((1, f"The first line must be the header {HEADER} ({detail})."))
-        return plan
-    try:
-        for cells in reader:
-            if not any(cell.strip() for cell in cells):
-                continue
-            if len(plan.rows) >= MAX_ROWS:
-                plan.file_errors.append((reader.line_num, f"Over {MAX_ROWS} people; split it."))
-                break
-            plan.rows.append(_row(reader.line_num, header, cells))
-    except csv.Error as error:
-        plan.file_errors.append((reader.line_num, f"Unreadable CSV ({error})."))
+    table = csv_read(text, columns=COLUMNS, max_rows=MAX_ROWS, noun="people", max_bytes=MAX_BYTES)
+    plan = ImportPlan(file_errors=table.file_errors)
+    plan.rows = [_row(line, table.header, cells) for line, cells in table.rows]
     return plan
 
 

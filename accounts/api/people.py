@@ -44,6 +44,25 @@ class CsvTextParser(BaseParser):
             raise DomainError("The CSV is not UTF-8 text.") from error
 
 
+def csv_from_request(request: Request) -> str:
+    """The CSV an import call sent: the ``text/csv`` body, or the ``file`` of a multipart
+    upload (UTF-8); anything else is a 400 saying what to send."""
+    if isinstance(request.data, str):
+        return request.data
+    upload = request.data.get("file") if hasattr(request.data, "get") else None
+    if upload is None:
+        raise DomainError(
+            "Send the CSV as the body with Content-Type text/csv, or as the file of a "
+            "multipart upload."
+        )
+    if upload.size > MAX_BYTES:
+        raise DomainError(f"The file is over {MAX_BYTES // 1000} kB; split it.")
+    try:
+        return upload.read().decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise DomainError("The CSV is not UTF-8 text.") from error
+
+
 class ImportRowSerializer(serializers.Serializer):
     line = serializers.IntegerField()
     username = serializers.CharField()
@@ -121,7 +140,7 @@ class PeopleImportApi(APIView):
         "rep's coaching as the person page does. Importing the same file again changes nothing.",
     )
     def post(self, request: Request) -> Response:
-        text = self._csv(request)
+        text = csv_from_request(request)
         dry_run = request.query_params.get("dry_run", "").lower() in ("1", "true", "yes")
         if dry_run:
             plan = people_import_preview(text=text)
@@ -133,19 +152,3 @@ class PeopleImportApi(APIView):
         except ImportRefused as refused:
             return _refusal(refused.message, refused.plan)
         return Response(_answer(plan, dry_run=False))
-
-    def _csv(self, request: Request) -> str:
-        if isinstance(request.data, str):
-            return request.data
-        upload = request.data.get("file") if hasattr(request.data, "get") else None
-        if upload is None:
-            raise DomainError(
-                "Send the CSV as the body with Content-Type text/csv, or as the file of a "
-                "multipart upload."
-            )
-        if upload.size > MAX_BYTES:
-            raise DomainError(f"The file is over {MAX_BYTES // 1000} kB; split it.")
-        try:
-            return upload.read().decode("utf-8-sig")
-        except UnicodeDecodeError as error:
-            raise DomainError("The CSV is not UTF-8 text.") from error

@@ -136,18 +136,22 @@ class ImportUploadForm(forms.Form):
         return cleaned
 
 
-def import_sign(content: str) -> str:
-    """The previewed file, signed: "Apply" posts exactly what was previewed, or nothing."""
-    return signing.dumps(content, salt=IMPORT_SALT, compress=True)
+def import_sign(content: str, *, salt: str = IMPORT_SALT) -> str:
+    """The previewed file, signed: "Apply" posts exactly what was previewed, or nothing. Each
+    import signs with its own ``salt``, so one import's preview never applies as another's."""
+    return signing.dumps(content, salt=salt, compress=True)
 
 
 class ImportApplyForm(forms.Form):
+    """ "Apply" on an import's preview; another import subclasses it with its own ``salt``."""
+
+    salt = IMPORT_SALT
     signed = forms.CharField(widget=forms.HiddenInput)
 
     def clean_signed(self) -> str:
         try:
             return signing.loads(
-                self.cleaned_data["signed"], salt=IMPORT_SALT, max_age=IMPORT_MAX_AGE
+                self.cleaned_data["signed"], salt=self.salt, max_age=IMPORT_MAX_AGE
             )
         except signing.SignatureExpired as error:
             raise forms.ValidationError(
