@@ -19,17 +19,10 @@ from accounts.models import User
 from accounts.permissions import can_coach
 from accounts.selectors import team_of
 from coaching.insights.cache import team_cached
-from coaching.models import CoachingPlan, Observation, ReinforcementAnswer, SkillMemory
-from coaching.skills.memory import retention_forecast
-from coaching.skills.rules import (
-    DIAGNOSIS_LABELS,
-    Diagnosis,
-    Stage,
-    application_summary,
-    diagnosis_for,
-    stage_for,
-)
-from lms.models import AttemptAnswer, Course, Module, ModuleCompletion, Skill
+from coaching.models import CoachingPlan
+from coaching.skills.rules import DIAGNOSIS_LABELS, Diagnosis, Stage
+from coaching.skills.standing import skill_standings
+from lms.models import Course, Module, ModuleCompletion, Skill
 
 
 @dataclass(frozen=True)
@@ -130,56 +123,9 @@ def skill_matrix_of(*, reps: dict[int, User], now: dt.datetime | None = None) ->
     if not reps:
         return []
     rep_ids = list(reps)
-
-    # Knowledge: each quiz's latest submitted attempt, plus every reinforcement answer.
-    latest_attempt: dict[tuple[int, int], tuple[dt.datetime | None, int]] = {}
-    attempt_rows = list(
-        AttemptAnswer.objects.filter(
-            attempt__user_id__in=rep_ids, attempt__submitted_at__isnull=False
-        ).values_list(
-            "attempt__user_id",
-            "attempt__quiz_id",
-            "attempt_id",
-            "attempt__submitted_at",
-            "attempt__quiz__module_id",
-            "question__skill_id",
-            "is_correct",
-        )
-    )
-    for user_id, quiz_id, attempt_id, submitted_at, *_ in attempt_rows:
-        key = (user_id, quiz_id)
-        if key not in latest_attempt or (submitted_at, attempt_id) > latest_attempt[key]:
-            latest_attempt[key] = (submitted_at, attempt_id)
-    tally: dict[tuple[int, int], list[int]] = defaultdict(lambda: [0, 0])
-    module_tally: dict[tuple[int, int], dict[int, list[int]]] = defaultdict(
-        lambda: defaultdict(lambda: [0, 0])
-    )
-    for user_id, quiz_id, attempt_id, _at, module_id, skill_id, is_correct in attempt_rows:
-        if latest_attempt[(user_id, quiz_id)][1] != attempt_id:
-            continue
-        tally[(user_id, skill_id)][0] += int(is_correct)
-        tally[(user_id, skill_id)][1] += 1
-        module_tally[(user_id, skill_id)][module_id][0] += int(is_correct)
-        module_tally[(user_id, skill_id)][module_id][1] += 1
-    for rep_id, skill_id, is_correct in ReinforcementAnswer.objects.filter(
-        reinforcement__rep_id__in=rep_ids
-    ).values_list("reinforcement__rep_id", "reinforcement__skill_id", "is_correct"):
-        tally[(rep_id, skill_id)][0] += int(is_correct)
-        tally[(rep_id, skill_id)][1] += 1
-
-    observed: dict[tuple[int, int], list[tuple[dt.datetime, int]]] = defaultdict(list)
-    for rep_id, skill_id, observed_at, rating in Observation.objects.filter(
-        rep_id__in=rep_ids
-    ).values_list("rep_id", "skill_id", "observed_at", "rating"):
-        observed[(rep_id, skill_id)].append((observed_at, rating))
-
-    memories = {
-        (memory.rep_id, memory.skill_id): memory
-        for memory in SkillMemory.objects.filter(rep_id__in=rep_ids)
-    }
-
-    keys = set(tally) | set(observed) | set(memories)
-    skills = Skill.objects.in_bulk({skill_id for _, skill_id in keys})
+    # Knowledge, application, retention, stage and diagnosis: coaching.skills.standing.
+    standings = skill_standings(rep_ids=rep_ids, now=now)
+    skills = Skill.objects.in_bulk({skill_id for _, skill_id in standings})
     modules_by_skill: dict[int, list[Module]] = defaultdict(list)
     for module in (
         Module.objects.filter(skills__in=list(skills), course__status=Course.Status.PUBLISHED)
@@ -204,26 +150,14 @@ def skill_matrix_of(*, reps: dict[int, User], now: dt.datetime | None = None) ->
     )
 
     rows = []
-    for rep_id, skill_id in keys:
+    for (rep_id, skill_id), standing in standings.items():
         rep, skill = reps[rep_id], skills[skill_id]
-        correct, total = tally.get((rep_id, skill_id), (0, 0))
-        knowledge = round(100 * correct / total) if total else None
-        summary = application_summary(observed.get((rep_id, skill_id), []), now=now)
-        application = round(summary.score) if summary.score is not None else None
-        memory = memories.get((rep_id, skill_id))
-        retention = retention_forecast(memory=memory, at=now) if memory and memory.state else None
-        stage = stage_for(knowledge=knowledge, application=application, retention=retention)
-        diagnosis = diagnosis_for(
-            knowledge=knowledge,
-            application=application,
-            spread=summary.spread,
-            trend=summary.trend,
-        )
+        diagnosis, memory, summary = standing.diagnosis, standing.memory, standing.summary
         modules = modules_by_skill.get(skill_id, [])
         training = _training_action(
             modules=modules,
             completed=set(completed[rep_id]),
-            scores=module_tally.get((rep_id, skill_id), {}),
+            scores=standing.module_scores,
         )
         action = None
         if diagnosis == Diagnosis.TRAINING_GAP:
@@ -244,15 +178,15 @@ def skill_matrix_of(*, reps: dict[int, User], now: dt.datetime | None = None) ->
             SkillRow(
                 rep=rep,
                 skill=skill,
-                knowledge=knowledge,
-                answers=total,
-                application=application,
+                knowledge=standing.knowledge,
+                answers=standing.answers,
+                application=standing.application,
                 application_spread=summary.spread,
                 application_trend=summary.trend,
                 observations=summary.observations,
-                retention=retention,
+                retention=standing.retention,
                 next_due_at=memory.next_due_at if memory else None,
-                stage=stage,
+                stage=standing.stage,
                 diagnosis=diagnosis,
                 action=action,
                 training=training,

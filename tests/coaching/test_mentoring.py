@@ -215,3 +215,28 @@ def test_proposals_need_a_gap_on_the_mentees_side(team, module, closing):
         status=MentorPairing.Status.DECLINED,
     )
     assert [p.mentee.username for p in mentor_proposals(manager=maria)] == ["priya"]
+
+
+# --- the demo -----------------------------------------------------------------------------------
+
+
+def test_the_demo_proposes_sheila_as_johns_mentor_on_closing(settings):
+    from accounts.demo import demo_people_seed
+    from coaching.demo.history import demo_history_seed
+    from lms.demo import demo_courses_seed
+
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    people = demo_people_seed()
+    demo_courses_seed()
+    demo_history_seed(people)
+    john, sheila = people["john"], people["sheila"]
+    proposals = mentor_proposals(manager=people["maria"])
+    assert ("john", "sheila", "closing") in {
+        (p.mentee.username, p.mentor.username, p.skill.slug) for p in proposals
+    }
+    # Never sheila mentored on prospecting by john: hers is a training gap, the course first.
+    assert all(p.mentee != sheila or p.skill.slug != "prospecting" for p in proposals)
+    # And omar's team stays apart while the setting is off.
+    assert all(p.mentor.manager_id == people["maria"].pk for p in proposals)
+    closing = next(p.skill for p in proposals if p.mentee == john)
+    assert mentor_proposed(rep_id=john.pk, skill_id=closing.pk) == sheila
