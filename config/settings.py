@@ -414,6 +414,11 @@ COACHING_BUDGET_HOURS = env_float("COACHING_BUDGET_HOURS", 2.0)
 PEER_MENTORING_ACROSS_TEAMS = env_bool("PEER_MENTORING_ACROSS_TEAMS", False)
 if not 0 < COACHING_BUDGET_HOURS <= 40:
     raise ImproperlyConfigured("COACHING_BUDGET_HOURS must be more than 0 and at most 40.")
+# DESIGN §13: the outcomes report states no figure resting on fewer reps than this
+# (docs/outcomes.md).
+OUTCOMES_MIN_REPS = env_int("OUTCOMES_MIN_REPS", 3)
+if OUTCOMES_MIN_REPS < 1:
+    raise ImproperlyConfigured("OUTCOMES_MIN_REPS must be at least 1.")
 COACHING_WORKDAY_START_HOUR = env_int("COACHING_WORKDAY_START_HOUR", 9)
 COACHING_WORKDAY_END_HOUR = env_int("COACHING_WORKDAY_END_HOUR", 17)
 # The coach is nudged this long after a session ends if it is not marked held ...
