@@ -17,12 +17,20 @@ from django.contrib.auth.hashers import make_password
 from accounts.models import User
 from coaching.simulation.content import Content
 from coaching.simulation.profiles import RepProfile
-from coaching.simulation.results import WITH
+from coaching.simulation.results import BUDGETED, EVERY_COMPLETION, TRAINING_ONLY, WITH, WITHOUT
 from config.errors import DomainError
 from lms.models import Module
 from lms.services import enrolment_assign
 
 TEAM_TIME_ZONES = ("Europe/London", "Europe/Berlin", "America/New_York", "America/Chicago")
+# How a world's usernames tell it apart: sim-<seed>-<tag>-r0001.
+WORLD_TAGS = {
+    WITH: "on",
+    WITHOUT: "off",
+    TRAINING_ONLY: "train",
+    EVERY_COMPLETION: "every",
+    BUDGETED: "budget",
+}
 
 
 @dataclass
@@ -43,7 +51,7 @@ class SimulatedRep:
 
 def world_prefix(*, name: str, seed: int) -> str:
     """How the usernames of a world's people begin."""
-    return f"sim-{seed}-{'on' if name == WITH else 'off'}-"
+    return f"sim-{seed}-{WORLD_TAGS[name]}-"
 
 
 def namesakes_refuse(*, prefix: str, seed: int) -> None:

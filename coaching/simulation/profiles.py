@@ -25,8 +25,13 @@ RESTUDY_GAIN = 1.2
 RETRIEVAL_GAIN, RETRIEVAL_GAIN_PER_LOSS, FAILED_RETRIEVAL_GAIN = 1.3, 1.5, 1.1
 COACHING_GAIN, COACHING_GAIN_PER_LOSS, COACHING_APTITUDE = 1.5, 1.5, 0.02
 COMMITMENT_GAIN, COMMITMENT_APTITUDE = 1.2, 0.01
+# Peer practice with a teammate: less than a manager's session, more than a quiz; the mentor's
+# own skill is reinforced by teaching it.
+PEER_GAIN, PEER_GAIN_PER_LOSS, PEER_APTITUDE = 1.3, 1.0, 0.01
+TEACHING_GAIN = 1.2
 MAX_APTITUDE = 0.98
 RATING_NOISE = 0.6  # standard deviation of a coach's rating, in rubric points
+PEER_RATING_NOISE = 0.9  # a mentor's rating is less sure than a manager's
 COMMITMENT_RATE = 0.6  # share of held sessions that end with a commitment
 COMMITMENT_DAYS = 7
 WORKDAY_START_HOUR, WORKDAY_END_HOUR = 9, 17
@@ -50,10 +55,10 @@ class SkillTruth:
     def p_correct(self, at: dt.datetime) -> float:
         return GUESS + (1 - GUESS) * self.aptitude * self.recall(at)
 
-    def rating(self, at: dt.datetime, rng: random.Random) -> int:
+    def rating(self, at: dt.datetime, rng: random.Random, noise: float = RATING_NOISE) -> int:
         """What a coach who watches it being applied gives it on the 1-5 rubric."""
         level = self.aptitude * self.recall(at)
-        return min(max(round(1 + 4 * level + rng.gauss(0, RATING_NOISE)), 1), 5)
+        return min(max(round(1 + 4 * level + rng.gauss(0, noise)), 1), 5)
 
     def practise(self, at: dt.datetime, gain: float) -> None:
         self.stability = min(self.stability * gain, MAX_STABILITY_DAYS)
@@ -76,6 +81,14 @@ class SkillTruth:
         loss = 1 - self.recall(at)
         self.practise(at, COACHING_GAIN + COACHING_GAIN_PER_LOSS * loss)
         self.aptitude = min(self.aptitude + COACHING_APTITUDE, MAX_APTITUDE)
+
+    def peer_practised(self, at: dt.datetime) -> None:
+        loss = 1 - self.recall(at)
+        self.practise(at, PEER_GAIN + PEER_GAIN_PER_LOSS * loss)
+        self.aptitude = min(self.aptitude + PEER_APTITUDE, MAX_APTITUDE)
+
+    def taught(self, at: dt.datetime) -> None:
+        self.practise(at, TEACHING_GAIN)
 
     def applied(self, at: dt.datetime) -> None:
         self.practise(at, COMMITMENT_GAIN)

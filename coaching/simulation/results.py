@@ -12,13 +12,29 @@ from typing import Any
 from django.conf import settings
 
 from accounts.models import User
-from coaching.models import CoachingSession, Commitment, Reinforcement, Reminder, SkillMemory
+from coaching.models import (
+    CoachingSession,
+    Commitment,
+    DeferredCoaching,
+    MentorPairing,
+    Reinforcement,
+    Reminder,
+    SkillMemory,
+)
 from coaching.simulation.profiles import RepProfile
 from coaching.skills.memory import retention_forecast
 from lms.models import ModuleCompletion
 
 WITH, WITHOUT = "with_follow_ups", "without_follow_ups"
-LABELS = {WITH: "with follow-ups", WITHOUT: "without"}
+# The three policies ``simulate_quarter --policies`` compares (coaching.simulation.policies).
+TRAINING_ONLY, EVERY_COMPLETION, BUDGETED = "training_only", "every_completion", "budgeted"
+LABELS = {
+    WITH: "with follow-ups",
+    WITHOUT: "without",
+    TRAINING_ONLY: "training only",
+    EVERY_COMPLETION: "every completion",
+    BUDGETED: "budgeted + peers",
+}
 
 
 @dataclass
@@ -36,7 +52,18 @@ class WorldResult:
     reinforcements_opened: int = 0
     reinforcements_answered: int = 0
     commitments_kept: int = 0
-    manager_hours: float = 0.0
+    manager_hours: float = 0.0  # held sessions led by a manager (peer practice takes none)
+    peer_sessions_booked: int = 0
+    peer_sessions_held: int = 0
+    pairings_approved: int = 0
+    deferred: dict[str, int] = field(default_factory=dict)  # not taken by the budget, by status
+    # The most manager hours booked into one manager's week (their own Monday to Sunday), not
+    # counting the sessions they pulled into it over the budget.
+    busiest_week_hours: float = 0.0
+    # Over every rep and every skill of the courses (a skill not yet studied at its prior).
+    mean_true_recall: float | None = None
+    mean_forecast_retention: float | None = None  # over every skill memory
+    rep_skills: int = 0
     forecast_retention: dict[str, float | None] = field(default_factory=dict)  # by skill slug
     true_recall: dict[str, float | None] = field(default_factory=dict)  # by skill slug
     # What the machine spent, which the seed does not decide.
@@ -104,9 +131,18 @@ def world_measure(
     result.completions = len(completed_at)
     sessions = list(
         CoachingSession.objects.filter(rep__in=reps).values(
-            "completion_id", "scheduled_for", "duration_minutes", "status", "source", "late"
+            "pk",
+            "coach_id",
+            "completion_id",
+            "scheduled_for",
+            "duration_minutes",
+            "status",
+            "source",
+            "late",
         )
     )
+    peer = [s for s in sessions if s["source"] == CoachingSession.Source.PEER]
+    sessions = [s for s in sessions if s["source"] != CoachingSession.Source.PEER]
     held = [s for s in sessions if s["status"] == CoachingSession.Status.HELD]
     window = dt.timedelta(hours=settings.COACHING_FOLLOW_UP_HOURS)
     coached = sum(
@@ -126,6 +162,24 @@ def world_measure(
     )
     result.late_bookings = sum(1 for s in sessions if s["late"])
     result.manager_hours = round(sum(s["duration_minutes"] for s in held) / 60, 1)
+    result.peer_sessions_booked = len(peer)
+    result.peer_sessions_held = sum(1 for s in peer if s["status"] == CoachingSession.Status.HELD)
+    result.pairings_approved = MentorPairing.objects.filter(
+        mentee__in=reps, status__in=[MentorPairing.Status.ACTIVE, MentorPairing.Status.ENDED]
+    ).count()
+    deferred = DeferredCoaching.objects.filter(rep__in=reps)
+    result.deferred = dict(Counter(deferred.values_list("status", flat=True)))
+    pulled = set(deferred.filter(session__isnull=False).values_list("session_id", flat=True))
+    zones = {pk: user.tzinfo for pk, user in people.in_bulk().items()}
+    weeks: dict[tuple[int, dt.date], int] = Counter()
+    for s in sessions:
+        if s["status"] == CoachingSession.Status.CANCELLED or s["pk"] in pulled:
+            continue
+        if s["coach_id"] not in zones:
+            continue
+        day = s["scheduled_for"].astimezone(zones[s["coach_id"]]).date()
+        weeks[(s["coach_id"], day - dt.timedelta(days=day.weekday()))] += s["duration_minutes"]
+    result.busiest_week_hours = round(max(weeks.values(), default=0) / 60, 2)
     result.reminders_sent = Reminder.objects.filter(
         recipient__in=people, status=Reminder.Status.SENT
     ).count()
@@ -142,15 +196,22 @@ def world_measure(
     for memory in SkillMemory.objects.filter(rep__in=reps).select_related("skill"):
         forecasts[memory.skill.slug].append(retention_forecast(memory=memory, at=end))
     truths: dict[str, list[float]] = defaultdict(list)
+    everything: list[float] = []
     for profile in profiles:
         for slug, truth in profile.skills.items():
+            everything.append(truth.recall(end))
             if truth.last is not None:
                 truths[slug].append(truth.recall(end))
+    result.rep_skills = len(everything)
+    result.mean_true_recall = _mean(everything, digits=4)
+    result.mean_forecast_retention = _mean(
+        [value for values in forecasts.values() for value in values], digits=4
+    )
     for slug in skill_slugs:
         result.forecast_retention[slug] = _mean(forecasts.get(slug))
         result.true_recall[slug] = _mean(truths.get(slug))
     return result
 
 
-def _mean(values: list[float] | None) -> float | None:
-    return round(sum(values) / len(values), 3) if values else None
+def _mean(values: list[float] | None, digits: int = 3) -> float | None:
+    return round(sum(values) / len(values), digits) if values else None

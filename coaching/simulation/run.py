@@ -19,6 +19,7 @@ import math
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import time_machine
 from django.db import connection, transaction
@@ -112,7 +113,7 @@ def _leftovers_cancel(*, prefix: str) -> None:
     )
 
 
-def _world_run(
+def world_run(
     *,
     name: str,
     reps: int,
@@ -123,10 +124,15 @@ def _world_run(
     team_size: int,
     hold_probability: float,
     progress: Callable[[str], None],
+    overrides: dict[str, Any],
+    upkeep: bool,
+    peer_practice: bool = False,
 ) -> WorldResult:
+    """One world from ``start``, under the settings ``overrides``, in its own transaction:
+    rolled back once counted unless ``keep``."""
     with (
         time_machine.travel(start, tick=False) as clock,
-        override_settings(COACHING_FOLLOW_UPS=name == WITH),
+        override_settings(**overrides),
         _quiet(),
         transaction.atomic(),
     ):
@@ -146,6 +152,8 @@ def _world_run(
             days=days,
             hold_probability=hold_probability,
             progress=progress,
+            upkeep=upkeep,
+            peer_practice=peer_practice,
         )
         result = world.run()
         if keep:
@@ -153,6 +161,29 @@ def _world_run(
         else:
             transaction.set_rollback(True)
     return result
+
+
+def arguments_check(
+    *,
+    reps: int,
+    days: int,
+    team_size: int,
+    hold_probability: float,
+    start: dt.datetime | None,
+) -> dt.datetime:
+    """The start to use; raises DomainError for arguments no world can run with."""
+    if reps < 1:
+        raise DomainError("--reps must be at least 1.")
+    if days < 1:
+        raise DomainError("--days must be at least 1.")
+    if team_size < 1:
+        raise DomainError("--team-size must be at least 1.")
+    if not 0 <= hold_probability <= 1:
+        raise DomainError("--hold-probability must be between 0 and 1.")
+    start = start or DEFAULT_START
+    if timezone.is_naive(start):
+        raise DomainError("The start needs a time zone.")
+    return start
 
 
 def simulation_run(
@@ -173,17 +204,9 @@ def simulation_run(
     back, so the two never meet in the database. Raises DomainError for bad arguments, or when
     a kept world would act on other people's data.
     """
-    if reps < 1:
-        raise DomainError("--reps must be at least 1.")
-    if days < 1:
-        raise DomainError("--days must be at least 1.")
-    if team_size < 1:
-        raise DomainError("--team-size must be at least 1.")
-    if not 0 <= hold_probability <= 1:
-        raise DomainError("--hold-probability must be between 0 and 1.")
-    start = start or DEFAULT_START
-    if timezone.is_naive(start):
-        raise DomainError("The start needs a time zone.")
+    start = arguments_check(
+        reps=reps, days=days, team_size=team_size, hold_probability=hold_probability, start=start
+    )
     if keep:
         # Before anything runs: the kept world is the second one.
         _ensure_clear_for_keeping(seed=seed, start=start, end=start + dt.timedelta(days=days))
@@ -193,7 +216,7 @@ def simulation_run(
     worlds = {}
     for name in (WITHOUT, WITH):
         progress(f"{LABELS[name]}: {reps} reps in {teams} teams, {days} days")
-        worlds[name] = world = _world_run(
+        worlds[name] = world = world_run(
             name=name,
             reps=reps,
             days=days,
@@ -203,6 +226,8 @@ def simulation_run(
             team_size=team_size,
             hold_probability=hold_probability,
             progress=progress,
+            overrides={"COACHING_FOLLOW_UPS": name == WITH},
+            upkeep=name == WITH,
         )
         busiest = ", ".join(
             f"{event} {seconds:.0f} s" for event, seconds in world.seconds_by_event.items()

@@ -32,7 +32,7 @@ from coaching.sessions.services import sessions_mark_missed
 from coaching.simulation.content import Content
 from coaching.simulation.people import SimulatedRep, people_create, world_prefix
 from coaching.simulation.profiles import COMMITMENT_DAYS, COMMITMENT_RATE, RepProfile
-from coaching.simulation.results import LABELS, WITH, WorldResult, world_measure
+from coaching.simulation.results import LABELS, WorldResult, world_measure
 from coaching.skills.refreshers import reinforcement_answer
 from config.errors import DomainError
 from lms.models import Lesson, Module
@@ -71,8 +71,15 @@ class World:
         days: int,
         hold_probability: float,
         progress: Callable[[str], None],
+        upkeep: bool,
+        peer_practice: bool = False,
     ):
-        self.name, self.seed, self.follow_ups = name, seed, name == WITH
+        self.name, self.seed = name, seed
+        # Skill upkeep (reinforcements, coaching on decay) runs as the beat would.
+        self.upkeep = upkeep
+        # The managers approve the mentor pairs proposed and book peer practice for what the
+        # budget did not take; the mentors hold it.
+        self.peer_practice = peer_practice
         self.profiles, self.content, self.clock = profiles, content, clock
         self.start, self.days = self.now, days
         self.end = self.start + dt.timedelta(days=days)
@@ -117,7 +124,7 @@ class World:
             self.at(self._local(rep, day, rep.plan), ACT, self._module_start, rep)
         self.at(self.start, DISPATCH, self._dispatch)
         self.at(self.start, SWEEP, self._sweep)
-        if self.follow_ups:
+        if self.upkeep:
             self.at(self.start, UPKEEP, self._upkeep)
         self.at(self.start + dt.timedelta(days=7), SWEEP, self._report, started)
         while self.queue:

@@ -4,7 +4,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from coaching.simulation.report import simulation_table
+from coaching.simulation.policies import policies_run
+from coaching.simulation.report import policy_table, simulation_table
 from coaching.simulation.run import DEFAULT_START, simulation_run
 from config.errors import DomainError
 
@@ -20,8 +21,9 @@ def _start(value: str) -> dt.datetime:
 class Command(BaseCommand):
     help = (
         "Simulate an organisation training and being coached over a number of days, through the "
-        "real services on a moved clock, with follow-ups and without; print what changed. "
-        "Leaves the database as it was unless --keep is given (see docs/simulation.md)."
+        "real services on a moved clock, with follow-ups and without (or, with --policies, "
+        "under three coaching policies); print what changed. Leaves the database as it was "
+        "unless --keep is given (see docs/simulation.md)."
     )
 
     def add_arguments(self, parser):
@@ -46,8 +48,25 @@ class Command(BaseCommand):
             help="commit the world with follow-ups instead of rolling it back",
         )
         parser.add_argument("--json", metavar="PATH", help="also write the numbers here as JSON")
+        parser.add_argument(
+            "--policies",
+            action="store_true",
+            help="compare training only, coaching every completion and the budgeted policy "
+            "with peer practice on the same organisation (nothing is kept)",
+        )
+        parser.add_argument(
+            "--budget-hours",
+            type=float,
+            help="with --policies: the budgeted policy's weekly hours per manager "
+            "(COACHING_BUDGET_HOURS)",
+        )
 
     def handle(self, *args, **options):
+        if options["policies"]:
+            self._policies(options)
+            return
+        if options["budget_hours"] is not None:
+            raise CommandError("--budget-hours goes with --policies.")
         try:
             result = simulation_run(
                 reps=options["reps"],
@@ -64,4 +83,25 @@ class Command(BaseCommand):
         self.stdout.write(simulation_table(result=result))
         if options["json"]:
             Path(options["json"]).write_text(json.dumps(result.as_json(), indent=2) + "\n")
+            self.stderr.write(f"Numbers written to {options['json']}")
+
+    def _policies(self, options) -> None:
+        if options["keep"]:
+            raise CommandError("--policies keeps nothing: leave out --keep.")
+        try:
+            comparison = policies_run(
+                reps=options["reps"],
+                days=options["days"],
+                seed=options["seed"],
+                start=_start(options["start"]),
+                team_size=options["team_size"],
+                hold_probability=options["hold_probability"],
+                budget_hours=options["budget_hours"],
+                progress=lambda message: self.stderr.write(message),
+            )
+        except DomainError as exc:
+            raise CommandError(exc.message) from exc
+        self.stdout.write(policy_table(comparison=comparison))
+        if options["json"]:
+            Path(options["json"]).write_text(json.dumps(comparison.as_json(), indent=2) + "\n")
             self.stderr.write(f"Numbers written to {options['json']}")
