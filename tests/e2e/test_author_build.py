@@ -31,7 +31,12 @@ def module_tabs(page):
 
 
 def write_quiz(page) -> None:
-    """Five single-choice questions through the one-page editor, each row added in place."""
+    """Five single-choice questions through the one-page editor, each row added in place,
+    with no script error on the way (the check as the author goes included)."""
+    script_errors: list[str] = []
+    page.on(
+        "console", lambda message: message.type == "error" and script_errors.append(message.text)
+    )
     for number, (prompt, right, wrong) in enumerate(QUESTIONS):
         if number:  # a new quiz opens with its first question ready
             page.get_by_role("button", name="Add a question").click()
@@ -48,6 +53,7 @@ def write_quiz(page) -> None:
     page.get_by_label("Pass mark (%)").fill("80")
     page.get_by_role("button", name="Save quiz", exact=True).last.click()
     expect(page.get_by_text("Saved the quiz for “Open questions”.")).to_be_visible()
+    assert script_errors == []
 
 
 def test_an_admin_builds_and_publishes_a_course_and_a_rep_passes_it_and_gets_coaching(page, shots):
