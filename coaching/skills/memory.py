@@ -15,12 +15,14 @@ from enum import IntEnum
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from fsrs import Card, Rating, Scheduler
 
 from accounts.models import User
 from coaching.changes import team_version_bump
 from coaching.models import Observation, Reinforcement, ReinforcementAnswer, SkillMemory
+from coaching.skills.rules import PEER_OBSERVATION_WEIGHT
 from lms.models import AttemptAnswer, ModuleCompletion, QuizAttempt, Skill
 
 # The 1-5 rubric (coaching.models.RUBRIC_ANCHORS) as FSRS ratings. 2 ("attempts it when
@@ -46,11 +48,30 @@ def rating_for_answers(*, correct: int, total: int) -> Rating:
     return Rating.Again
 
 
-def rating_for_observation(rating: int) -> Rating:
+def rating_for_observation(rating: int, *, source: str = "") -> Rating:
+    """A rubric rating as an FSRS rating; a peer's (``Observation.Source.PEER``) through
+    ``peer_rubric`` first, so it moves memory less than a coach's."""
+    if source == Observation.Source.PEER:
+        rating = peer_rubric(rating)
     try:
         return RATING_BY_RUBRIC[rating]
     except KeyError:
         raise ValueError(f"A rubric rating is 1-5, not {rating!r}.") from None
+
+
+def peer_rubric(rating: int) -> int:
+    """A peer's rubric rating at PEER_OBSERVATION_WEIGHT of a coach's: pulled that share of the
+    way towards 3 ("developing"), rounded away from 3. At a half, a peer's 5 reviews as a 4 (Good,
+    not Easy) and a peer's 1 as a 2 (Hard, not Again); 2, 3 and 4 review as a coach's do."""
+    if not 1 <= rating <= 5:
+        raise ValueError(f"A rubric rating is 1-5, not {rating!r}.")
+    pulled = 3 + (rating - 3) * PEER_OBSERVATION_WEIGHT
+    return 3 + int(math.copysign(math.ceil(abs(pulled - 3)), pulled - 3))
+
+
+# Teaching a skill in peer practice is a review of the mentor's own memory of it: one Good per
+# rating the mentor gives (docs/skills.md, "Peer mentoring").
+TEACHING_RATING = Rating.Good
 
 
 def memory_scheduler() -> Scheduler:
@@ -244,13 +265,23 @@ def memory_from_attempt(*, attempt: QuizAttempt) -> list[SkillMemory]:
 
 
 def memory_from_observation(*, observation: Observation) -> SkillMemory:
-    """A coach's rubric rating as a review of the rep's memory of that skill (RATING_BY_RUBRIC)."""
-    return memory_review(
+    """A coach's rubric rating as a review of the rep's memory of that skill (RATING_BY_RUBRIC);
+    a peer's at its lesser weight, and then a review of the mentor's own memory too
+    (TEACHING_RATING): teaching it is practice."""
+    memory = memory_review(
         rep=observation.rep,
         skill=observation.skill,
-        rating=rating_for_observation(observation.rating),
+        rating=rating_for_observation(observation.rating, source=observation.source),
         at=observation.observed_at,
     )
+    if observation.source == Observation.Source.PEER and observation.observer_id:
+        memory_review(
+            rep=observation.observer,
+            skill=observation.skill,
+            rating=TEACHING_RATING,
+            at=observation.observed_at,
+        )
+    return memory
 
 
 # --- the evidence, replayed ------------------------------------------------------------------
@@ -262,6 +293,7 @@ class EvidenceSource(IntEnum):
     QUIZ = 0
     REINFORCEMENT = 1
     OBSERVATION = 2
+    TEACHING = 3  # the mentor's side of a peer rating
 
 
 @dataclass(frozen=True)
@@ -275,7 +307,8 @@ class Evidence:
 def memory_evidence(*, rep_ids: Iterable[int]) -> dict[int, list[Evidence]]:
     """Per rep, every piece of evidence that feeds skill memory as it happens (docs/skills.md
     §1), in the order it applies: the quiz attempts that completed modules, answered
-    reinforcements and observations. Three queries, however many reps."""
+    reinforcements, observations (a peer's at its lesser weight) and, for a mentor, the peer
+    ratings they gave (teaching). Three queries, however many reps."""
     rep_ids = list(rep_ids)
     evidence: dict[int, list[Evidence]] = defaultdict(list)
 
@@ -324,14 +357,19 @@ def memory_evidence(*, rep_ids: Iterable[int]) -> dict[int, list[Evidence]]:
         ),
         EvidenceSource.REINFORCEMENT,
     )
-    for rep_id, observed_at, skill_id, rubric in Observation.objects.filter(
-        rep_id__in=rep_ids
-    ).values_list("rep_id", "observed_at", "skill_id", "rating"):
-        evidence[rep_id].append(
-            Evidence(
-                observed_at, EvidenceSource.OBSERVATION, skill_id, rating_for_observation(rubric)
+    wanted = set(rep_ids)
+    for rep_id, observer_id, observed_at, skill_id, rubric, source in Observation.objects.filter(
+        Q(rep_id__in=rep_ids) | Q(observer_id__in=rep_ids, source=Observation.Source.PEER)
+    ).values_list("rep_id", "observer_id", "observed_at", "skill_id", "rating", "source"):
+        if rep_id in wanted:
+            rating = rating_for_observation(rubric, source=source)
+            evidence[rep_id].append(
+                Evidence(observed_at, EvidenceSource.OBSERVATION, skill_id, rating)
             )
-        )
+        if source == Observation.Source.PEER and observer_id in wanted:
+            evidence[observer_id].append(
+                Evidence(observed_at, EvidenceSource.TEACHING, skill_id, TEACHING_RATING)
+            )
     for rep_evidence in evidence.values():
         rep_evidence.sort(key=lambda e: (e.at, e.source, e.skill_id))
     return dict(evidence)

@@ -29,6 +29,9 @@ RETENTION_MASTERED = 0.8
 APPLICATION_HALF_LIFE_DAYS = 30  # an observation counts half as much after a month
 PATTERN_WINDOW = 6  # spread and trend look at the latest observations only
 PATTERN_MINIMUM = 3  # fewer than this is not a pattern
+# A peer's rating (a mentor's, in peer practice) counts at this share of a coach's: in the
+# application score here, and in skill memory (coaching.skills.memory.peer_rubric).
+PEER_OBSERVATION_WEIGHT = 0.5
 
 
 class Stage(StrEnum):
@@ -74,25 +77,28 @@ class Application:
 
 
 def application_summary(
-    observations: Sequence[tuple[dt.datetime, int]], *, now: dt.datetime
+    observations: Sequence[tuple[dt.datetime, int] | tuple[dt.datetime, int, float]],
+    *,
+    now: dt.datetime,
 ) -> Application:
-    """``(observed_at, rating)`` pairs to the application score and its pattern.
+    """``(observed_at, rating)`` pairs (or ``(observed_at, rating, weight)``: a peer's rating
+    carries PEER_OBSERVATION_WEIGHT, a coach's 1) to the application score and its pattern.
 
     The score weights each observation by ``0.5 ** (age / APPLICATION_HALF_LIFE_DAYS)``, so a
-    month-old rating counts half as much as today's. Spread and trend look at the latest
-    ``PATTERN_WINDOW`` observations and need at least ``PATTERN_MINIMUM`` of them.
+    month-old rating counts half as much as today's, times its own weight. Spread and trend look
+    at the latest ``PATTERN_WINDOW`` observations and need at least ``PATTERN_MINIMUM`` of them.
     """
     if not observations:
         return Application(score=None, spread=None, trend=None, observations=0)
     ordered = sorted(observations, key=lambda item: item[0])
     total = weights = 0.0
-    for observed_at, rating in ordered:
+    for observed_at, rating, *own in ordered:
         age_days = max((now - observed_at).total_seconds(), 0) / 86400
-        weight = 0.5 ** (age_days / APPLICATION_HALF_LIFE_DAYS)
+        weight = 0.5 ** (age_days / APPLICATION_HALF_LIFE_DAYS) * (own[0] if own else 1.0)
         total += weight * rubric_to_score(rating)
         weights += weight
     score = total / weights
-    latest = [rubric_to_score(rating) for _, rating in ordered[-PATTERN_WINDOW:]]
+    latest = [rubric_to_score(item[1]) for item in ordered[-PATTERN_WINDOW:]]
     spread = trend = None
     if len(latest) >= PATTERN_MINIMUM:
         mean = sum(latest) / len(latest)

@@ -18,6 +18,7 @@ from django.utils import timezone
 from coaching.models import Observation, ReinforcementAnswer, SkillMemory
 from coaching.skills.memory import retention_forecast
 from coaching.skills.rules import (
+    PEER_OBSERVATION_WEIGHT,
     Application,
     Diagnosis,
     Stage,
@@ -107,11 +108,13 @@ def skill_standings(
         tally[(rep_id, skill_id)][0] += int(is_correct)
         tally[(rep_id, skill_id)][1] += 1
 
-    observed: dict[tuple[int, int], list[tuple[dt.datetime, int]]] = defaultdict(list)
-    for rep_id, skill_id, observed_at, rating in narrowed(
+    # Application: every rating, a peer's at its lesser weight.
+    observed: dict[tuple[int, int], list[tuple[dt.datetime, int, float]]] = defaultdict(list)
+    for rep_id, skill_id, observed_at, rating, source in narrowed(
         Observation.objects.filter(rep_id__in=rep_ids), "skill_id"
-    ).values_list("rep_id", "skill_id", "observed_at", "rating"):
-        observed[(rep_id, skill_id)].append((observed_at, rating))
+    ).values_list("rep_id", "skill_id", "observed_at", "rating", "source"):
+        weight = PEER_OBSERVATION_WEIGHT if source == Observation.Source.PEER else 1.0
+        observed[(rep_id, skill_id)].append((observed_at, rating, weight))
 
     memories = {
         (memory.rep_id, memory.skill_id): memory
