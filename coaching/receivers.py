@@ -15,6 +15,7 @@ from typing import Any
 from django.conf import settings
 
 from accounts.models import User
+from coaching.models import CoachingSession
 from coaching.reminders.links import session_path
 from coaching.reminders.training import (
     attempts_used_up_notice,
@@ -34,11 +35,14 @@ def follow_up_on_module_completed(
     """Receiver of ``lms.signals.module_completed``, inside the completion's transaction.
 
     Answers with the session it booked (its id, time and address), which the quiz submit
-    reports to the rep; nothing when ``COACHING_FOLLOW_UPS`` is off.
+    reports to the rep; nothing when ``COACHING_FOLLOW_UPS`` is off, or when the coach's
+    weekly budget deferred the follow-up (the coach's dashboard lists it).
     """
     if not settings.COACHING_FOLLOW_UPS:
         return None
     session = follow_up_book(completion=completion, attempt=attempt)
+    if not isinstance(session, CoachingSession):
+        return None
     return {
         "follow_up_session": session.pk,
         "follow_up_at": session.scheduled_for,

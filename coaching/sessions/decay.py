@@ -4,28 +4,44 @@ Which (rep, skill) calls for it is ``coaching.skills.decay``'s rule. A session i
 the first slot free for coach and rep by the booking rules (both people's working hours,
 time off and busy times, the coach's daily cap: a full calendar means no proposal until a
 later run), with source "decay", the skill as focus and the reason on its agenda; at most
-one per rep a run.
+one per rep a run. The coach's weekly coaching budget (``coaching.sessions.budget``) ranks a
+run's fading skills per coach, the middle of the team first, and books them in that order
+while a week the window reaches has room; the rest are written as ``DeferredCoaching`` with
+the rule's reason and an alternative (peer practice or refreshers), listed once while they wait.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import itertools
 import logging
+from collections import defaultdict
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
-from coaching.models import CoachingSession
+from coaching.models import CoachingPlan, CoachingSession, DeferredCoaching
 from coaching.models.agenda import DecayFacts
 from coaching.sessions.agenda import agenda_build, refresher_misses
 from coaching.sessions.booking import session_create_in_slot
+from coaching.sessions.budget import (
+    Demand,
+    WeekSlots,
+    budget_minutes_of,
+    budget_place,
+    deferred_record,
+    demand_rank,
+    room_of,
+    week_slots,
+)
 from coaching.sessions.plans import plan_for_rep
-from coaching.sessions.slots import NoSlotFound, SlotRules, calendar_lock, coach_slot_find
+from coaching.sessions.slots import SlotRules, calendar_lock, pair_load, slots_find
 from coaching.skills.decay import DecayTrigger, decay_triggers
 from coaching.skills.refreshers import reinforcements_due, reinforcements_expire, teaching_modules
+from coaching.skills.standing import skill_standings
 from lms.models import Module, ModuleCompletion, Skill
 
 logger = logging.getLogger(__name__)
@@ -53,8 +69,33 @@ def _decay_rules() -> SlotRules:
     )
 
 
-def decay_session_book(*, trigger: DecayTrigger, now: dt.datetime) -> CoachingSession | None:
-    """Book the session for one trigger; None when the coach has no free slot in reach."""
+def decay_demand(*, trigger: DecayTrigger, now: dt.datetime, standing=None) -> Demand:
+    """The trigger as a call on the coach's time, for the budget's ranking."""
+    return Demand(
+        kind=DeferredCoaching.Kind.DECAY,
+        rep_id=trigger.rep.pk,
+        rep_name=str(trigger.rep),
+        skill_id=trigger.skill.pk,
+        skill_name=trigger.skill.name,
+        minutes=settings.COACHING_SESSION_MINUTES,
+        due=now,
+        recall=trigger.recall,
+        stage=standing.stage if standing is not None else None,
+        application=standing.summary.score if standing is not None else None,
+    )
+
+
+def decay_session_book(
+    *,
+    trigger: DecayTrigger,
+    now: dt.datetime,
+    demand: Demand | None = None,
+    rank: tuple[int, int] = (1, 1),
+) -> CoachingSession | DeferredCoaching | None:
+    """Book the session for one trigger in the first week its window reaches with room in the
+    coach's budget; with none, record it as deferred (``rank``: its place among the run's
+    fading skills for this coach, ``demand`` as ranked). None when the coach has no free slot
+    in reach at all (a later run tries again) or a session on the skill is already booked."""
     with transaction.atomic():
         rep, skill = trigger.rep, trigger.skill
         plan = plan_for_rep(rep=rep)
@@ -64,11 +105,32 @@ def decay_session_book(*, trigger: DecayTrigger, now: dt.datetime) -> CoachingSe
         if CoachingSession.objects.scheduled().filter(rep=rep, focus_skill=skill).exists():
             return None
         rules = _decay_rules()
-        try:
-            slot = coach_slot_find(coach=coach, rep=rep, after=now, rules=rules)
-        except NoSlotFound:
+        pair = pair_load(coach=coach, rep=rep, after=now, rules=rules)
+        slots = slots_find(
+            after=now, people=pair.people, sessions_per_day=pair.sessions_per_day, rules=rules
+        )
+        first = next(slots, None)
+        if first is None:
             logger.info("No slot for decay coaching of rep %s on skill %s", rep.pk, skill.pk)
             return None
+        if coach is None:
+            slot = first
+        else:
+            found = week_slots(
+                slots=itertools.chain([first], slots), tz=coach.tzinfo, fallback=first
+            )
+            demand = demand or decay_demand(trigger=trigger, now=now)
+            decision = budget_place(
+                item=demand,
+                rank=rank[0],
+                of=rank[1],
+                weeks=found.weeks,
+                room=room_of(manager=coach, weeks=found.weeks),
+                budget_minutes=budget_minutes_of(coach),
+            )
+            if decision.week_start is None:
+                return _deferred(trigger=trigger, plan=plan, reason=decision.reason, week=found)
+            slot = found.first[decision.week_start]
         module = _focus_module(rep=rep, skill=skill)
         agenda = agenda_build(
             rep=rep,
@@ -92,18 +154,69 @@ def decay_session_book(*, trigger: DecayTrigger, now: dt.datetime) -> CoachingSe
     return session
 
 
+def _deferred(
+    *, trigger: DecayTrigger, plan: CoachingPlan, reason: str, week: WeekSlots
+) -> DeferredCoaching:
+    return deferred_record(
+        coach=plan.coach,
+        rep=trigger.rep,
+        kind=DeferredCoaching.Kind.DECAY,
+        week_start=week.weeks[0],
+        reason=reason,
+        skill_id=trigger.skill.pk,
+        skill_name=trigger.skill.name,
+        module=_focus_module(rep=trigger.rep, skill=trigger.skill),
+    )
+
+
+def decay_coaching_run(
+    *, now: dt.datetime | None = None
+) -> tuple[list[CoachingSession], list[DeferredCoaching]]:
+    """Rank this run's fading skills per coach by the budget's rule and book them in that
+    order: what finds no room in the coach's weeks is deferred, with the reason. A fading skill
+    already waiting as deferred is not ranked again. Each booking is its own transaction."""
+    now = now or timezone.now()
+    waiting = set(
+        DeferredCoaching.objects.filter(
+            kind=DeferredCoaching.Kind.DECAY, status=DeferredCoaching.Status.WAITING
+        ).values_list("rep_id", "skill_id")
+    )
+    triggers = [t for t in decay_triggers(now=now) if (t.rep.pk, t.skill.pk) not in waiting]
+    if not triggers:
+        return [], []
+    standings = skill_standings(
+        rep_ids={t.rep.pk for t in triggers}, skill_ids={t.skill.pk for t in triggers}, now=now
+    )
+    by_coach: dict[int | None, list[tuple[Demand, DecayTrigger]]] = defaultdict(list)
+    for trigger in triggers:
+        demand = decay_demand(
+            trigger=trigger, now=now, standing=standings.get((trigger.rep.pk, trigger.skill.pk))
+        )
+        by_coach[trigger.rep.manager_id].append((demand, trigger))
+    sessions: list[CoachingSession] = []
+    deferred: list[DeferredCoaching] = []
+    for pairs in by_coach.values():
+        of_demand = {demand.key: trigger for demand, trigger in pairs}
+        ranked = demand_rank(demand for demand, _ in pairs)
+        for rank, demand in enumerate(ranked, start=1):
+            outcome = decay_session_book(
+                trigger=of_demand[demand.key], now=now, demand=demand, rank=(rank, len(ranked))
+            )
+            if isinstance(outcome, CoachingSession):
+                sessions.append(outcome)
+            elif isinstance(outcome, DeferredCoaching):
+                deferred.append(outcome)
+    return sessions, deferred
+
+
 def decay_coaching_propose(*, now: dt.datetime | None = None) -> list[CoachingSession]:
-    """Propose a coaching session for each rep with a skill that is fading (see the module doc).
+    """Propose a coaching session for each rep with a skill that is fading (see the module doc);
+    the sessions booked (``decay_coaching_run`` also says what was deferred).
 
     Each booking is its own transaction, so one rep's failure does not undo another's.
     Running it again at once books nothing more.
     """
-    now = now or timezone.now()
-    sessions = []
-    for trigger in decay_triggers(now=now):
-        session = decay_session_book(trigger=trigger, now=now)
-        if session is not None:
-            sessions.append(session)
+    sessions, _deferred_items = decay_coaching_run(now=now)
     return sessions
 
 

@@ -210,7 +210,8 @@ def test_the_coach_s_existing_sessions_are_not_overlapped(clock, rep, manager, m
     assert CoachingSession.objects.get(rep=rep).scheduled_for == at(LONDON, 2026, 3, 10, 12, 30)
 
 
-def test_a_full_day_for_the_coach_books_the_next_day(clock, rep, manager, module):
+def test_a_full_day_for_the_coach_books_the_next_day(clock, rep, manager, module, settings):
+    settings.COACHING_BUDGET_HOURS = 40  # the daily cap's rule, not the weekly budget's
     for hour in (9, 10, 13, 14, 15, 16):
         session_with(RepFactory(manager=manager), scheduled_for=at(LONDON, 2026, 3, 10, hour))
     complete_module(rep, module)
@@ -221,6 +222,7 @@ def test_a_coach_booked_solid_still_gets_the_follow_up_flagged_late(
     clock, rep, manager, module, settings
 ):
     settings.COACHING_MAX_SESSIONS_PER_DAY = 1
+    settings.COACHING_BUDGET_HOURS = 40  # booked solid by the calendar, not by the budget
     for day in range(9, 32):  # one session every day through the horizon and beyond
         session_with(RepFactory(manager=manager), scheduled_for=at(LONDON, 2026, 3, day, 16))
     for day in range(1, 31):

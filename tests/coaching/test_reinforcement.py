@@ -17,7 +17,6 @@ from coaching.models import (
 from coaching.sessions import decay as decay_service
 from coaching.sessions.decay import decay_coaching_propose, skill_upkeep_run
 from coaching.sessions.services import session_cancel
-from coaching.sessions.slots import NoSlotFound
 from coaching.skills.memory import memory_review, retention_forecast
 from coaching.skills.refreshers import (
     reinforcement_answer,
@@ -537,9 +536,9 @@ def test_a_full_calendar_means_no_proposal_until_a_later_run(rep, closing, monke
     freeze(monkeypatch, WEDNESDAY)
 
     def booked_solid(**kwargs):
-        raise NoSlotFound("No free coaching slot in the coming weeks; book one by hand.")
+        return iter(())  # no free slot before the search limit
 
-    monkeypatch.setattr(decay_service, "coach_slot_find", booked_solid)
+    monkeypatch.setattr(decay_service, "slots_find", booked_solid)
     assert decay_coaching_propose(now=WEDNESDAY) == []
     assert not CoachingSession.objects.exists()
     monkeypatch.undo()
