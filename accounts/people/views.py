@@ -108,10 +108,10 @@ def person(request: HttpRequest, person_id: int) -> HttpResponse:
     admin_only(request)
     form = _person_form(person, request.POST)
     if not form.is_valid():
-        return _person_page(request, person, form=form, status=200)
+        return _person_page(request, person, form=form, status=400)
     data = form.cleaned_data
     try:
-        user_update(
+        person = user_update(
             actor=request.user,
             user=person,
             first_name=data["first_name"],
@@ -123,7 +123,8 @@ def person(request: HttpRequest, person_id: int) -> HttpResponse:
         )
     except DomainError as error:
         form.add_error(None, error.message)
-        return _person_page(request, person, form=form)
+        return _person_page(request, person, form=form, status=400)
+    # Named as saved: a changed name shows in the message too.
     messages.success(request, f"{person}'s details are saved.")
     return redirect("people:person", person_id=person.pk)
 
@@ -154,7 +155,7 @@ def person_add(request: HttpRequest) -> HttpResponse:
             )
             return redirect("people:person", person_id=person.pk)
     context = {"form": form, "invitation_days": settings.INVITATION_DAYS}
-    return render_in_zone(request, "people/add.html", context)
+    return render_in_zone(request, "people/add.html", context, status=400 if form.errors else 200)
 
 
 @login_required
@@ -209,5 +210,5 @@ def person_reactivate(request: HttpRequest, person_id: int) -> HttpResponse:
         request,
         person_id,
         change=user_reactivate,
-        done="{person} can sign in again. Give them a manager and role as needed.",
+        done="{person} can sign in again, with the role and manager they had before.",
     )

@@ -140,7 +140,7 @@ def test_an_admin_moves_a_rep_through_the_manager_change_service(people):
 def test_a_manager_with_reports_cannot_become_a_rep(people):
     maria = people["maria"]
     response = signed_in(people["admin"]).post(person_url(maria), details(maria, role="rep"))
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "1 person reports to Maria" in response.content.decode()
     maria.refresh_from_db()
     assert maria.role == User.Role.MANAGER
@@ -149,7 +149,16 @@ def test_a_manager_with_reports_cannot_become_a_rep(people):
 def test_an_unknown_time_zone_is_a_form_error(people):
     john = people["john"]
     response = signed_in(people["admin"]).post(person_url(john), details(john, timezone="Mars"))
+    assert response.status_code == 400
     assert "Choose a time zone from the list" in response.content.decode()
+
+
+def test_the_saved_message_names_the_person_as_they_are_now(people):
+    john = people["john"]
+    client = signed_in(people["admin"])
+    response = client.post(person_url(john), details(john, first_name="Jonathan"), follow=True)
+    (saved,) = [str(message) for message in response.context["messages"]]
+    assert saved.startswith("Jonathan ") and saved.endswith("details are saved.")
 
 
 def test_an_admin_adds_a_person_who_is_invited(
@@ -180,6 +189,7 @@ def test_an_admin_adds_a_person_who_is_invited(
 def test_a_taken_username_is_a_form_error(people):
     data = {"username": "john", "email": "j@example.com", "role": "rep", "timezone": "UTC"}
     response = signed_in(people["admin"]).post(reverse("people:add"), data)
+    assert response.status_code == 400
     assert "The username john is taken" in response.content.decode()
 
 
