@@ -132,7 +132,14 @@ class PolicyComparison:
             },
             "seconds": {
                 "total": round(self.seconds, 1),
-                **{name: round(world.seconds, 1) for name, world in self.worlds.items()},
+                **{
+                    name: {
+                        "wall": round(world.seconds, 1),
+                        "cpu": round(world.cpu_seconds, 1),
+                        "by_event": world.seconds_by_event,
+                    }
+                    for name, world in self.worlds.items()
+                },
             },
         }
 

@@ -57,6 +57,7 @@ class WorldResult:
     peer_sessions_held: int = 0
     pairings_approved: int = 0
     deferred: dict[str, int] = field(default_factory=dict)  # not taken by the budget, by status
+    deferred_kinds: dict[str, int] = field(default_factory=dict)  # the same, by kind
     # The most manager hours booked into one manager's week (their own Monday to Sunday), not
     # counting the sessions they pulled into it over the budget.
     busiest_week_hours: float = 0.0
@@ -169,6 +170,7 @@ def world_measure(
     ).count()
     deferred = DeferredCoaching.objects.filter(rep__in=reps)
     result.deferred = dict(Counter(deferred.values_list("status", flat=True)))
+    result.deferred_kinds = dict(Counter(deferred.values_list("kind", flat=True)))
     pulled = set(deferred.filter(session__isnull=False).values_list("session_id", flat=True))
     zones = {pk: user.tzinfo for pk, user in people.in_bulk().items()}
     weeks: dict[tuple[int, dt.date], int] = Counter()
