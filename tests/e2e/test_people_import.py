@@ -42,6 +42,10 @@ def test_an_admin_imports_a_new_team_after_fixing_the_bad_row(page, shots, size)
     page.goto("/people/")
     page.get_by_role("link", name="Import from CSV").click()
     expect(page.get_by_role("heading", name="Import people from CSV")).to_be_visible()
+    # The file field's help sits under the field, not squeezed in beside it.
+    file_box = page.get_by_label("CSV file").bounding_box()
+    help_box = page.get_by_text("Save the spreadsheet as CSV (UTF-8).").bounding_box()
+    assert help_box["y"] >= file_box["y"] + file_box["height"]
 
     # The first file has a time zone nobody has heard of: the preview says which row, and why.
     page.get_by_label("CSV file").set_input_files(csv_file(ROWS))
