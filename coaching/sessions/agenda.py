@@ -72,7 +72,12 @@ def agenda_commitments_refresh(*, rep: User) -> None:
     Called by every service that changes a commitment, so an agenda never shows a commitment
     as open after it was kept, and a commitment missed after booking still reaches the table.
     """
-    upcoming = list(CoachingSession.objects.filter(rep=rep).scheduled())
+    # A peer session's agenda carries no commitments: the mentor sees the practice, not the plan.
+    upcoming = list(
+        CoachingSession.objects.filter(rep=rep)
+        .exclude(source=CoachingSession.Source.PEER)
+        .scheduled()
+    )
     if not upcoming:
         return
     commitments = Agenda(commitments=agenda_commitments(rep=rep))
@@ -136,8 +141,18 @@ def agenda_build(
     coaching guide (questions to ask, behaviours to observe, practice task) and the questions
     ``missed``; a follow-up also the quiz ``score`` and the skills behind the misses, a session
     on a fading skill the ``reason`` and the ``decay`` facts. Only these parts are stored, so
-    each kind of session keeps the agenda it always had.
+    each kind of session keeps the agenda it always had. Peer practice has the skills, the
+    module, its practice task as the role-play, the behaviours to look for and the ``reason``:
+    nothing of the mentee's plan, commitments or quiz misses, which are not the mentor's.
     """
+    if source == CoachingSession.Source.PEER:
+        return Agenda(
+            skills=[skill_ref(skill) for skill in skills],
+            module=module_ref(module) if module else None,
+            practice_task=module.practice_task if module else "",
+            behaviours_to_observe=_as_list(module.coaching_behaviours) if module else [],
+            reason=reason,
+        )
     parts: dict[str, Any] = {
         "skills": [skill_ref(skill) for skill in skills],
         "commitments": agenda_commitments(rep=rep),

@@ -10,6 +10,11 @@ The one thing a row's coach keeps is history: a session they held stays readable
 their private notes and their observations) after the rep has moved to another manager, and
 nothing else does: not the rep's plan, commitments, reminders or sessions still to come, and
 nothing they may write. Only the session's coach (and admins) read private notes.
+
+Peer practice (``CoachingSession.Source.PEER``, DESIGN §13) is led by a rep, the mentor, who is
+stored as the session's coach: the mentor sees and records the peer sessions they lead and
+nothing else of the mentee's (no plan, commitments or other sessions); the managers of either
+rep see them; a peer session has no private notes.
 """
 
 from __future__ import annotations
@@ -27,6 +32,21 @@ if TYPE_CHECKING:
     from coaching.models import CoachingPlan, CoachingSession, Commitment
 
 NOTHING = Q(pk__in=[])
+PEER = "peer"  # CoachingSession.Source.PEER, without importing the models here
+
+
+def _is_peer(session: CoachingSession) -> bool:
+    return session.source == PEER
+
+
+def _leads_peer_session(user: User, session: CoachingSession) -> bool:
+    """``user`` is the mentor of this peer session (stored as its coach)."""
+    return _is_peer(session) and session.coach_id is not None and session.coach_id == user.pk
+
+
+def _manages_mentor(user: User, session: CoachingSession) -> bool:
+    """``user`` coaches the mentor of this peer session (their manager, or an admin)."""
+    return _is_peer(session) and session.coach is not None and can_coach(user, session.coach)
 
 
 def coaching_scope(user: User, *, rep: str) -> Q:
@@ -44,10 +64,15 @@ def coaching_scope(user: User, *, rep: str) -> Q:
 
 
 def session_scope(user: User) -> Q:
-    """Sessions ``user`` may see: by the reporting line, and the held ones they coached."""
+    """Sessions ``user`` may see: by the reporting line, the held ones they coached, the peer
+    sessions they lead as a mentor, and (a manager) those their reports lead."""
     if not user.is_authenticated or is_admin(user):
         return coaching_scope(user, rep="rep")  # nothing, or everything
-    return coaching_scope(user, rep="rep") | Q(coach=user, status="held")
+    scope = coaching_scope(user, rep="rep") | Q(coach=user, status="held")
+    scope |= Q(source=PEER, coach=user)
+    if user.is_manager:
+        scope |= Q(source=PEER, coach__manager=user)
+    return scope
 
 
 def observation_scope(user: User) -> Q:
@@ -64,18 +89,27 @@ def _coached_and_held(user: User, session: CoachingSession) -> bool:
 def can_see_session(user: User, session: CoachingSession) -> bool:
     if not user.is_authenticated:
         return False
-    return can_view_person(user, session.rep) or _coached_and_held(user, session)
+    return (
+        can_view_person(user, session.rep)
+        or _coached_and_held(user, session)
+        or _leads_peer_session(user, session)
+        or _manages_mentor(user, session)
+    )
 
 
 def can_see_private_notes(user: User, session: CoachingSession) -> bool:
-    """The session's coach and admins; never the rep, not even a rep who is an admin's report."""
-    if not user.is_authenticated or user.pk == session.rep_id:
+    """The session's coach and admins; never the rep, not even a rep who is an admin's report.
+    A peer session has none: what its mentor writes is shared with the mentee."""
+    if not user.is_authenticated or user.pk == session.rep_id or _is_peer(session):
         return False
     return is_admin(user) or (user.pk == session.coach_id and can_see_session(user, session))
 
 
 def can_hold_session(user: User, session: CoachingSession) -> bool:
-    """Record a session as held (notes, ratings, commitments): the rep's manager or an admin."""
+    """Record a session as held (notes, ratings, commitments): the rep's manager or an admin;
+    a peer session, its mentor alone."""
+    if _is_peer(session):
+        return bool(user.is_authenticated and user.is_active and _leads_peer_session(user, session))
     return bool(
         user.is_authenticated and user.pk != session.rep_id and can_coach(user, session.rep)
     )
@@ -84,7 +118,9 @@ def can_hold_session(user: User, session: CoachingSession) -> bool:
 def can_amend_record(user: User, session: CoachingSession) -> bool:
     """Change a held session's record (its private notes included): the coach who wrote it,
     while the rep still reports to them, or an admin. A new manager reads the record but does
-    not rewrite what someone else recorded."""
+    not rewrite what someone else recorded. A peer session's record: its mentor."""
+    if _is_peer(session):
+        return can_hold_session(user, session)
     if not can_hold_session(user, session):
         return False
     return is_admin(user) or user.pk == session.coach_id
@@ -92,11 +128,14 @@ def can_amend_record(user: User, session: CoachingSession) -> bool:
 
 def can_change_session(user: User, session: CoachingSession) -> bool:
     """Move or cancel a session: the rep's manager, an admin; the rep only while
-    the session has no coach (with one, the rep asks to reschedule instead)."""
+    the session has no coach (with one, the rep asks to reschedule instead). A peer session
+    also its mentor, who leads it, and the mentor's manager."""
     if not user.is_authenticated:
         return False
     if user.pk == session.rep_id:
         return session.coach_id is None
+    if _leads_peer_session(user, session) or _manages_mentor(user, session):
+        return True
     return can_coach(user, session.rep)
 
 

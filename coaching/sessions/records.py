@@ -108,9 +108,13 @@ def _skills_by_id(ids: set[int]) -> dict[int, Skill]:
     return skills
 
 
-def _parse_observations(items: list[dict], skills: dict[int, Skill]) -> list[ObservationIn]:
+def _parse_observations(
+    items: list[dict], skills: dict[int, Skill], *, peer_skill_id: int | None = None
+) -> list[ObservationIn]:
+    """``peer_skill_id``: a peer session's skill, the only one its mentor rates, always with
+    source "peer"; outside peer practice "peer" is not a source a coach gives."""
     parsed = []
-    sources = set(Observation.Source.values)
+    sources = set(Observation.Source.values) - {Observation.Source.PEER}
     for number, item in enumerate(items, start=1):
         skill_id = _skill_id(item.get("skill"))
         if skill_id is None:
@@ -119,7 +123,11 @@ def _parse_observations(items: list[dict], skills: dict[int, Skill]) -> list[Obs
         if isinstance(rating, bool) or not isinstance(rating, int) or not 1 <= rating <= 5:
             raise DomainError(f"Observation {number}: a rating is a whole number from 1 to 5.")
         source = item.get("source") or Observation.Source.SESSION
-        if source not in sources:
+        if peer_skill_id is not None:
+            if skill_id != peer_skill_id:
+                raise DomainError(f"Observation {number}: a peer session rates its own skill only.")
+            source = Observation.Source.PEER
+        elif source not in sources:
             raise DomainError(f"Observation {number}: {source!r} is not a kind of observation.")
         parsed.append(
             ObservationIn(
@@ -212,7 +220,18 @@ def _record_parse(
     if any(item.get("id") not in (None, "") for item in commitments):
         existing = {c.pk: c for c in Commitment.objects.filter(session=session)}
     notes, private_notes = notes.strip(), private_notes.strip()
-    observation_rows = _parse_observations(observations, skills)
+    peer = session.source == CoachingSession.Source.PEER
+    if peer and private_notes:
+        raise DomainError(
+            f"A peer session has no private notes: what you write is shared with {session.rep}."
+        )
+    if peer and commitments:
+        raise DomainError(
+            "Commitments are agreed with a manager; a peer session records ratings and notes."
+        )
+    observation_rows = _parse_observations(
+        observations, skills, peer_skill_id=session.focus_skill_id if peer else None
+    )
     commitment_rows = _parse_commitments(
         commitments, skills, timezone.localdate(timezone=session.rep.tzinfo), existing
     )
@@ -350,7 +369,10 @@ def session_hold(
             "updated_at",
         ]
     )
-    team_version_bump(rep_ids=[session.rep_id])
+    team_version_bump(
+        rep_ids=[session.rep_id]
+        + ([session.coach_id] if session.source == CoachingSession.Source.PEER else [])
+    )
     recorded = _observations_write(actor=actor, session=session, rows=record.observations, at=now)
     for observation in recorded:
         memory_from_observation(observation=observation)
@@ -449,6 +471,10 @@ def session_amend(
             commitment_reminder_schedule(commitment=commitment)
 
     memory_rebuild(rep=session.rep)
-    team_version_bump(rep_ids=[session.rep_id])
+    changed = [session.rep_id]
+    if session.source == CoachingSession.Source.PEER and session.coach is not None:
+        memory_rebuild(rep=session.coach)  # the mentor's teaching, replayed as corrected
+        changed.append(session.coach.pk)
+    team_version_bump(rep_ids=changed)
     agenda_commitments_refresh(rep=session.rep)
     return session
