@@ -137,6 +137,13 @@ MATRIX: dict[str, list[Ask] | str] = {
     "coaching:dashboard_act": [Ask("POST", row(LOGIN, 404, 302, 404, 302))],
     "coaching:org": [Ask("GET", row(LOGIN, 404, 404, 404, 200))],
     "coaching:org_csv": [Ask("GET", row(LOGIN, 404, 404, 404, 200))],
+    # Sales outcomes against skills: an admin's organisation, a manager's own team; a rep has
+    # no such page. Importing them is for admins (an empty post shows the form's error).
+    "coaching:outcomes": [Ask("GET", row(LOGIN, 404, 200, 200, 200))],
+    "coaching:outcomes_import": [
+        Ask("GET", row(LOGIN, 404, 404, 404, 200)),
+        Ask("POST", row(LOGIN, 404, 404, 404, 200)),
+    ],
     "coaching:team": [Ask("GET", row(LOGIN, 404, 200, 200, 200))],
     "coaching:rep": [Ask("GET", row(LOGIN, 404, 200, 404, 200))],
     "coaching:my_coaching": [Ask("GET", everyone(200))],
@@ -245,6 +252,8 @@ MATRIX: dict[str, list[Ask] | str] = {
     "api-me": [Ask("GET", everyone(200, anonymous=401))],
     # Admins only; an empty JSON body is told to send CSV.
     "api-people-import": [Ask("POST", row(401, 403, 403, 403, 400))],
+    # Sales outcomes, admins only; an empty post is told what to send.
+    "api-outcomes": [Ask("POST", row(401, 403, 403, 403, 400))],
     "api-course-list": [Ask("GET", everyone(200, anonymous=401))],
     "api-course-detail": [Ask("GET", everyone(200, anonymous=401))],
     "api-enrolment-list": [

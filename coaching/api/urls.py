@@ -2,6 +2,7 @@ from django.urls import path
 
 from coaching.api.availability import MyAvailabilityApi, SessionSlotsApi
 from coaching.api.calendars import BusyApi
+from coaching.api.outcomes import OutcomesImportApi
 from coaching.api.reminders import ReminderListApi
 from coaching.api.reschedule import SessionRescheduleRequestApi, SessionRescheduleResolveApi
 from coaching.api.skills import TeamSkillsApi
@@ -23,6 +24,8 @@ urlpatterns: list = [
     # The caller's busy times read from their calendar (coaching/api/calendars.py).
     path("me/busy/", BusyApi.as_view(), name="api-me-busy"),
     path("team/skills/", TeamSkillsApi.as_view(), name="api-team-skills"),
+    # Sales outcomes per rep and period, admins only (coaching/api/outcomes.py).
+    path("outcomes/", OutcomesImportApi.as_view(), name="api-outcomes"),
     # Coaching (coaching/api/views.py).
     path("coaching/plans/", PlanListApi.as_view(), name="api-coaching-plans"),
     path("coaching/sessions/", SessionListCreateApi.as_view(), name="api-coaching-sessions"),

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from coaching.insights.progress import rep_progress, stages_in_words
 from coaching.models import Reinforcement, SkillMemory
+from coaching.outcomes.selectors import rep_outcomes
 from coaching.sessions.selectors import rep_coaching_overview
 from coaching.skills.memory import rating_for_answers, retention_forecast
 from coaching.skills.refreshers import (
@@ -163,6 +164,7 @@ def rep_home(request: HttpRequest) -> HttpResponse:
         "overview": overview,
         "progress": progress,
         "stages_explained": stages_in_words(),
+        "outcomes": rep_outcomes(rep=user),  # their own figures only
         # History carries private notes; the page shows only what the rep may see of it.
         "recent_sessions": [s for s in overview.history if s.status == "held"][:RECENT_SESSIONS],
         "courses": [row for row in learning.courses if not row.is_complete],

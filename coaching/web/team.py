@@ -20,6 +20,7 @@ from coaching.insights.dashboard import dashboard_owner_for
 from coaching.insights.progress import rep_progress
 from coaching.insights.recommendations import suggested_due_date
 from coaching.insights.team import roster_add_coaching, team_roster
+from coaching.outcomes.selectors import rep_outcomes
 from coaching.sessions.permissions import commitments_reviewable_by
 from coaching.sessions.selectors import rep_coaching_overview
 from coaching.skills.selectors import reinforcements_pending_for
@@ -79,6 +80,7 @@ def rep(request: HttpRequest, rep_id: int) -> HttpResponse:
         "time_off": [away for away in availability.time_off if away.end >= today],
         "overview": overview,
         "progress": progress,
+        "outcomes": rep_outcomes(rep=person),
         "pending": pending,
         "learning": learning,
         "reviewable": commitments_reviewable_by(user, commitments),

@@ -1,9 +1,11 @@
 from django.urls import path
 
 from coaching.web import (
+    budget,
     calendars,
     commitments,
     dashboard,
+    outcomes,
     plans,
     refreshers,
     reschedule,
@@ -22,8 +24,14 @@ urlpatterns: list = [
         dashboard.recommendation_act_view,
         name="dashboard_act",
     ),
+    # What the coaching budget deferred (coaching/web/budget.py).
+    path("budget/<int:item_id>/pull/", budget.deferred_pull_view, name="deferred_pull"),
+    path("budget/<int:item_id>/dismiss/", budget.deferred_dismiss_view, name="deferred_dismiss"),
     path("org/", dashboard.org, name="org"),
     path("org.csv", dashboard.org_csv, name="org_csv"),
+    # Sales outcomes: the report against skills, and the admins' import (coaching/web/outcomes.py).
+    path("outcomes/", outcomes.outcomes, name="outcomes"),
+    path("outcomes/import/", outcomes.outcomes_import, name="outcomes_import"),
     # The manager's people (coaching/web/team.py).
     path("team/", team.team, name="team"),
     path("team/<int:rep_id>/", team.rep, name="rep"),
