@@ -1,7 +1,6 @@
 from django.urls import path
 
 from coaching.web import (
-    budget,
     calendars,
     commitments,
     dashboard,
@@ -24,9 +23,6 @@ urlpatterns: list = [
         dashboard.recommendation_act_view,
         name="dashboard_act",
     ),
-    # What the coaching budget deferred (coaching/web/budget.py).
-    path("budget/<int:item_id>/pull/", budget.deferred_pull_view, name="deferred_pull"),
-    path("budget/<int:item_id>/dismiss/", budget.deferred_dismiss_view, name="deferred_dismiss"),
     path("org/", dashboard.org, name="org"),
     path("org.csv", dashboard.org_csv, name="org_csv"),
     # Sales outcomes: the report against skills, and the admins' import (coaching/web/outcomes.py).
