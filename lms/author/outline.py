@@ -14,9 +14,8 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from config.errors import DomainError
 from lms.author.forms import CourseFileForm, CourseForm, ModuleForm, MoveForm
-from lms.author.views import author_render
+from lms.author.views import act_and_tell, author_render
 from lms.models import Course
 from lms.selectors.authoring import (
     course_for_author,
@@ -193,12 +192,8 @@ def lesson_move_view(request: HttpRequest, lesson_id: int) -> HttpResponse:
 @require_POST
 def module_delete_view(request: HttpRequest, module_id: int) -> HttpResponse:
     module = module_for_author(user=request.user, module_id=module_id)
-    try:
-        module_delete(module=module)
-    except DomainError as refusal:
-        messages.error(request, refusal.message)
-    else:
-        messages.success(request, f"Deleted the module “{module.title}”.")
+    done = f"Deleted the module “{module.title}”."
+    act_and_tell(request, lambda: module_delete(module=module), done=done)
     return redirect("author:course", course_id=module.course_id)
 
 
@@ -206,10 +201,6 @@ def module_delete_view(request: HttpRequest, module_id: int) -> HttpResponse:
 @require_POST
 def lesson_delete_view(request: HttpRequest, lesson_id: int) -> HttpResponse:
     lesson = lesson_for_author(user=request.user, lesson_id=lesson_id)
-    try:
-        lesson_delete(lesson=lesson)
-    except DomainError as refusal:
-        messages.error(request, refusal.message)
-    else:
-        messages.success(request, f"Deleted the lesson “{lesson.title}”.")
+    done = f"Deleted the lesson “{lesson.title}”."
+    act_and_tell(request, lambda: lesson_delete(lesson=lesson), done=done)
     return redirect(f"{_course_url(lesson.module.course)}#module-{lesson.module_id}")

@@ -7,6 +7,7 @@ JavaScript; a refusal comes back as a message on the page it came from.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -36,6 +37,17 @@ def author_render(
     """Render in the author's own time zone, so every "changed at" is theirs."""
     with timezone.override(request.user.tzinfo):
         return render(request, template, context, status=status)
+
+
+def act_and_tell(request: HttpRequest, act: Callable[[], object], *, done: str) -> None:
+    """Do ``act``; the page redirected to next says what came of it: ``done``, or the rule's
+    refusal in its own words."""
+    try:
+        act()
+    except DomainError as refusal:
+        messages.error(request, refusal.message)
+    else:
+        messages.success(request, done)
 
 
 @login_required
