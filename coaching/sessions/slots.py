@@ -353,11 +353,13 @@ def coach_slots_find(
     count: int = 5,
     per_day: int = 2,
     exclude: int | None = None,
+    besides: dt.datetime | None = None,
     rules: SlotRules | None = None,
 ) -> list[Slot]:
     """The next ``count`` slots free for both, for a person to pick one: at most ``per_day``
     on one of the coach's days, so the choice spans a few days. ``exclude``: the session being
-    moved, whose own time is free. Three queries."""
+    moved, whose own time is free; ``besides``: its current start, not offered as a place to
+    move it to. Three queries."""
     rules = rules or SlotRules.from_settings()
     pair = pair_load(coach=coach, rep=rep, after=after, rules=rules, exclude=exclude)
     tz = (coach or rep).tzinfo
@@ -367,7 +369,7 @@ def coach_slots_find(
         after=after, people=pair.people, sessions_per_day=pair.sessions_per_day, rules=rules
     ):
         day = slot.start.astimezone(tz).date()
-        if taken[day] >= per_day:
+        if taken[day] >= per_day or slot.start == besides:
             continue
         taken[day] += 1
         chosen.append(slot)
@@ -387,7 +389,8 @@ def session_free_times(
 ) -> list[FreeTime]:
     """The next ``count`` times (at most two a day) a scheduled session could move to: free
     for its coach and rep by the booking rules, as long as the session, its own time left
-    free. Nothing for a session that is not scheduled. Three queries."""
+    free but not offered (moving it there changes nothing). Nothing for a session that is not
+    scheduled. Three queries."""
     if session.status != CoachingSession.Status.SCHEDULED:
         return []
     try:
@@ -402,6 +405,7 @@ def session_free_times(
         after=now or timezone.now(),
         count=count,
         exclude=session.pk,
+        besides=session.scheduled_for,
         rules=rules,
     )
     return [FreeTime(start=slot.start, end=slot.start + rules.duration) for slot in slots]

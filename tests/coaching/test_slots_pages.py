@@ -188,3 +188,18 @@ def test_a_rep_without_a_coach_moves_their_session_to_a_time_free_for_them(
     client.post(url(alone, "reschedule/"), {"scheduled_for": "2026-03-10T16:00"})
     alone.refresh_from_db()
     assert alone.scheduled_for == at(LONDON, 2026, 3, 10, 16)
+
+
+def test_the_session_s_own_time_is_not_offered_as_a_place_to_move_it(client, org, monkeypatch):
+    # Tuesday 09:00 is the first time free for both; the session already sits there.
+    freeze(monkeypatch, at(LONDON, 2026, 3, 10, 7))
+    own, next_free = at(LONDON, 2026, 3, 10, 9), at(LONDON, 2026, 3, 10, 9, 30)
+    session = session_with(org.rep, scheduled_for=own)
+    client.force_login(org.manager)
+    coach_page = client.get(url(session)).content.decode()
+    assert 'aria-label="Move to Tuesday 10 March, 09:00"' not in coach_page
+    assert 'aria-label="Move to Tuesday 10 March, 09:30"' in coach_page
+    client.force_login(org.rep)
+    rep_page = client.get(url(session)).content.decode()
+    assert f'value="{own.isoformat()}"' not in rep_page
+    assert f'value="{next_free.isoformat()}"' in rep_page

@@ -18,41 +18,30 @@ from django.utils import timezone
 from accounts.models import User
 from coaching.models import CoachingSession, Reminder
 from coaching.reminders.schedule import session_notice
+from coaching.sessions.busy import overlaps
 from coaching.sessions.calendars.selectors import busy_merged_by_person
 from coaching.sessions.permissions import can_change_session
 from coaching.sessions.services import session_reschedule
-from coaching.sessions.slots import NoSlotFound, SlotRules, coach_slot_find
+from coaching.sessions.slots import session_free_times
 from coaching.sessions.state import ensure_scheduled, session_lock
 from config.errors import Conflict, DomainError
-
-# How many times the proposal steps past a calendar clash before giving up on proposing.
-PROPOSAL_TRIES = 20
-PROPOSAL_REACH = dt.timedelta(days=90)
 
 Interval = tuple[dt.datetime, dt.datetime]
 
 
-def _clashes(start: dt.datetime, end: dt.datetime, busy: list[Interval]) -> Interval | None:
-    return next(((s, e) for s, e in busy if s < end and start < e), None)
+def _clashes(session: CoachingSession, start: dt.datetime, busy: list[Interval]) -> bool:
+    """Whether ``session``, starting at ``start``, overlaps one of ``busy``: the overlap test
+    booking uses (``busy.overlaps``, half-open)."""
+    end = start + dt.timedelta(minutes=session.duration_minutes)
+    return any(overlaps(start, end, s, e) for s, e in busy)
 
 
-def _proposal(
-    session: CoachingSession, *, now: dt.datetime, busy: list[Interval]
-) -> dt.datetime | None:
-    """The next free slot for the session's two people, clear of their calendars too."""
-    lead = SlotRules.from_settings().lead
-    length = dt.timedelta(minutes=session.duration_minutes)
-    after = now
-    for _ in range(PROPOSAL_TRIES):
-        try:
-            slot = coach_slot_find(coach=session.coach, rep=session.rep, after=after)
-        except NoSlotFound:
-            return None
-        clash = _clashes(slot.start, slot.start + length, busy)
-        if clash is None:
-            return slot.start
-        after = max(clash[1] - lead, after + dt.timedelta(minutes=1))
-    return None
+def _proposal(session: CoachingSession, *, now: dt.datetime) -> dt.datetime | None:
+    """The next time the session could move to, as the session page offers it
+    (``slots.session_free_times``): free for both people by the booking rules, for the
+    session's own length, clear of the busy times just stored from their calendars."""
+    free = session_free_times(session=session, now=now, count=1)
+    return free[0].start if free else None
 
 
 def conflicts_flag(*, user: User, now: dt.datetime | None = None) -> int:
@@ -72,8 +61,7 @@ def conflicts_flag(*, user: User, now: dt.datetime | None = None) -> int:
         return 0
     people = {p for s in sessions for p in (s.coach_id, s.rep_id) if p is not None}
     latest = max(s.ends_at for s in sessions)
-    # Far enough for the proposals too: the slot search looks weeks past the window.
-    busy = busy_merged_by_person(user_ids=sorted(people), start=now, end=latest + PROPOSAL_REACH)
+    busy = busy_merged_by_person(user_ids=sorted(people), start=now, end=latest)
     flagged = 0
     for session in sessions:
         mine = sorted(
@@ -82,8 +70,7 @@ def conflicts_flag(*, user: User, now: dt.datetime | None = None) -> int:
             if p
             for interval in busy.get(p, [])
         )
-        clash = _clashes(session.scheduled_for, session.ends_at, mine)
-        if clash is None:
+        if not _clashes(session, session.scheduled_for, mine):
             if session.conflict_found_at or session.conflict_dismissed_at:
                 session.conflict_found_at = session.proposed_for = None
                 session.conflict_dismissed_at = None
@@ -98,17 +85,16 @@ def conflicts_flag(*, user: User, now: dt.datetime | None = None) -> int:
             continue
         if session.conflict_dismissed_at is not None:
             continue
-        length = dt.timedelta(minutes=session.duration_minutes)
         if (
             session.conflict_found_at is not None
             and session.proposed_for
             and session.proposed_for > now
-            and not _clashes(session.proposed_for, session.proposed_for + length, mine)
+            and not _clashes(session, session.proposed_for, mine)
         ):
             continue  # told once already; the proposal still stands
         first_time = session.conflict_found_at is None
         session.conflict_found_at = session.conflict_found_at or now
-        session.proposed_for = _proposal(session, now=now, busy=mine)
+        session.proposed_for = _proposal(session, now=now)
         session.save(update_fields=["conflict_found_at", "proposed_for", "updated_at"])
         if first_time:
             flagged += 1

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.urls import reverse
 
+from accounts.availability import time_off_add
 from coaching import tasks
 from coaching.models import CoachingSession, Reminder
 from coaching.reminders.messages import reminder_message
@@ -200,3 +201,29 @@ def test_a_flagged_session_moved_by_hand_is_clear_at_once(booked, ics_server):
 
     session.refresh_from_db()
     assert session.conflict_found_at is None and session.proposed_for is None
+
+
+def test_the_proposal_keeps_to_the_session_s_own_length_and_the_other_sessions(
+    ics_server, allow_loopback
+):
+    """The proposal is a time the session page would offer: a 60-minute session is not
+    proposed where only 30 minutes are free before another session."""
+    manager = ManagerFactory(timezone=LON)
+    rep = RepFactory(manager=manager, timezone=LON)
+    tuesday = next_monday(LONDON) + dt.timedelta(days=1)
+
+    def tue(hour: int, minute: int = 0) -> dt.datetime:
+        return dt.datetime.combine(tuesday, dt.time(hour, minute), tzinfo=LONDON)
+
+    # The rep is away until Monday, so Tuesday is the first day both work.
+    today = dt.datetime.now(LONDON).date()
+    time_off_add(user=rep, start=today, end=tuesday - dt.timedelta(days=1))
+    session_with(rep, manager, scheduled_for=tue(9, 30))
+    long = session_with(rep, manager, scheduled_for=tue(10), duration_minutes=60)
+    url = ics_server.serve("/long.ics", ics(event("board", tuesday, 10, 11, tz=LON)))
+    calendar_set(user=manager, url=url)
+    calendar_refresh(user_id=manager.pk)
+    long.refresh_from_db()
+    assert long.conflict_found_at is not None
+    # 09:00 has half an hour before the 09:30 session; the meeting holds 10:00-11:00.
+    assert long.proposed_for == tue(11)
