@@ -291,3 +291,33 @@ def test_a_rep_sees_their_own_figures_at_home_and_nobody_else_s(client, team):
     assert "0.77" not in html
     client.force_login(team["nina"])  # no figures: no section
     assert 'id="outcomes"' not in client.get(reverse("coaching:rep_home")).content.decode()
+
+
+def test_figures_cost_the_rep_page_and_home_one_query_however_many(
+    client, team, django_assert_max_num_queries
+):
+    def count(url) -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url).status_code == 200
+        return len(queries)
+
+    page = reverse("coaching:rep", args=[team["john"].pk])
+    client.force_login(team["maria"])
+    _figures(team["john"], "0.2")
+    one = count(page)
+    _figures(team["sheila"], "0.1", "0.2", "0.3", "0.4", "0.5", "0.6", "0.7")
+    SalesOutcome.objects.filter(rep=team["sheila"]).update(rep=team["john"], metric="quota")
+    assert count(page) == one
+    with django_assert_max_num_queries(32):  # the rep page's budget (test_people_pages)
+        client.get(page)
+    client.force_login(team["john"])
+    home = reverse("coaching:rep_home")
+    before = count(home)
+    SalesOutcome.objects.create(
+        rep=team["john"],
+        metric="pipeline",
+        period_start="2026-01-01",
+        period_end="2026-01-31",
+        value=Decimal(5),
+    )
+    assert count(home) == before
