@@ -214,6 +214,8 @@ def test_the_lesson_reader_shows_sanitised_text_an_allow_listed_embed_and_neighb
 
     assert "<script>alert" not in html and "javascript:alert" not in html
     assert 'src="https://www.youtube-nocookie.com/embed/dQw4w9WgXcQ"' in html
+    # Full screen is granted once, through allow: a second allowfullscreen makes browsers warn.
+    assert 'allow="fullscreen; picture-in-picture"' in html and "allowfullscreen" not in html
     assert f'href="/learn/lessons/{first.pk}/"' in html
     assert "Closing →" in html
     assert "Mark complete" in html
