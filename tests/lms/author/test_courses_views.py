@@ -147,8 +147,10 @@ def test_publishing_a_course_that_is_not_ready_lists_the_reasons(admin_client):
 
 def test_publishing_a_ready_course_and_unpublishing_it(admin_client):
     course = _ready_course()
-    admin_client.post(reverse("author:course_publish", args=[course.pk]))
+    response = admin_client.post(reverse("author:course_publish", args=[course.pk]), follow=True)
     assert Course.objects.get(pk=course.pk).is_published
+    # The published page points on to assigning it, where a team gets it.
+    assert f'href="{reverse("lms:team")}#assign-team-heading"' in response.content.decode()
     admin_client.post(reverse("author:course_unpublish", args=[course.pk]))
     assert Course.objects.get(pk=course.pk).status == Course.Status.DRAFT
 
