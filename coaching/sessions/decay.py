@@ -91,11 +91,13 @@ def decay_session_book(
     now: dt.datetime,
     demand: Demand | None = None,
     rank: tuple[int, int] = (1, 1),
+    budgeted: bool = True,
 ) -> CoachingSession | DeferredCoaching | None:
     """Book the session for one trigger in the first week its window reaches with room in the
     coach's budget; with none, record it as deferred (``rank``: its place among the run's
     fading skills for this coach, ``demand`` as ranked). None when the coach has no free slot
-    in reach at all (a later run tries again) or a session on the skill is already booked."""
+    in reach at all (a later run tries again) or a session on the skill is already booked.
+    ``budgeted`` False books the first slot over the budget: the manager pulled it in."""
     with transaction.atomic():
         rep, skill = trigger.rep, trigger.skill
         plan = plan_for_rep(rep=rep)
@@ -113,7 +115,7 @@ def decay_session_book(
         if first is None:
             logger.info("No slot for decay coaching of rep %s on skill %s", rep.pk, skill.pk)
             return None
-        if coach is None:
+        if coach is None or not budgeted:
             slot = first
         else:
             found = week_slots(

@@ -119,6 +119,31 @@ def follow_up_book(
         return CoachingSession.objects.get(pk=done[0])
     if done and done[1] is not None:
         return DeferredCoaching.objects.get(pk=done[1])
+    return _follow_up_make(
+        completion=completion, attempt=attempt, after=completion.completed_at, budgeted=True
+    )
+
+
+@transaction.atomic
+def follow_up_pull(*, completion: ModuleCompletion, now: dt.datetime) -> CoachingSession:
+    """Book a deferred follow-up now, by the manager's choice: the first slot free for both
+    from ``now`` by the same slot rules, over the budget. Its session if it already has one."""
+    existing = CoachingSession.objects.filter(completion=completion).first()
+    if existing is not None:
+        return existing
+    session = _follow_up_make(completion=completion, attempt=None, after=now, budgeted=False)
+    if not isinstance(session, CoachingSession):  # unbudgeted, it is always a session
+        raise TypeError("A follow-up pulled into the week books a session.")
+    return session
+
+
+def _follow_up_make(
+    *,
+    completion: ModuleCompletion,
+    attempt: QuizAttempt | None,
+    after: dt.datetime,
+    budgeted: bool,
+) -> CoachingSession | DeferredCoaching:
     rep = completion.user
     # The completing submit hands over the module with its course loaded; others load it here.
     if ModuleCompletion.module.is_cached(completion) and Module.course.is_cached(completion.module):
@@ -130,7 +155,6 @@ def follow_up_book(
     coach = plan.coach
     calendar_lock(coach or rep)
     rules = SlotRules.from_settings()
-    after = completion.completed_at
     score = attempt.score if attempt is not None and attempt.score is not None else completion.score
     agenda = agenda_build(
         rep=rep,
@@ -142,7 +166,7 @@ def follow_up_book(
     )
     # The first skill the rep got wrong, else the module's first.
     focus = next(iter([*agenda.missed_skills, *agenda.skills]), None)
-    if coach is None:
+    if coach is None or not budgeted:
         pair = pair_load(coach=coach, rep=rep, after=after, rules=rules)
         slot = _follow_up_slot(pair=pair, after=after, rules=rules)
     else:

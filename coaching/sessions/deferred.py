@@ -1,0 +1,151 @@
+"""What the weekly coaching budget could not take (DESIGN §13): the coach's list, pulling an item
+into the week, and setting one aside as met another way.
+
+Only the coach it was deferred for sees or acts on an item: anyone else gets a 404, so ids leak
+nothing. Pulling books the session by the same slot rules as the booking that deferred it
+(the first slot free for coach and rep from now), over the budget: the manager chose it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.db.models import Q
+from django.http import Http404
+from django.utils import timezone
+
+from accounts.models import User
+from coaching.models import CoachingSession, DeferredCoaching, SkillMemory
+from coaching.sessions.budget import WEEK, BudgetWeek, budget_weeks, week_start_of
+from coaching.sessions.decay import decay_session_book
+from coaching.sessions.follow_up import follow_up_pull
+from coaching.skills.decay import DecayTrigger
+from coaching.skills.memory import retention_forecast
+from config.errors import DomainError
+
+# A pulled item stays on the list this long, linking to its session.
+PULLED_SHOWN = dt.timedelta(days=7)
+
+
+def deferred_listed_for(*, coach: User, now: dt.datetime) -> list[DeferredCoaching]:
+    """``coach``'s items still waiting, oldest week first, then those pulled in the last week
+    with their session. One query."""
+    rows = (
+        DeferredCoaching.objects.filter(coach=coach)
+        .filter(
+            Q(status=DeferredCoaching.Status.WAITING)
+            | Q(status=DeferredCoaching.Status.PULLED, resolved_at__gte=now - PULLED_SHOWN)
+        )
+        .select_related("rep", "skill", "module", "session")
+        .order_by("week_start", "created_at", "pk")
+    )
+    return sorted(rows, key=lambda item: item.status != DeferredCoaching.Status.WAITING)
+
+
+@dataclass(frozen=True)
+class BudgetOverview:
+    """The manager's week against their budget, this week and next, and what did not fit."""
+
+    this_week: BudgetWeek
+    next_week: BudgetWeek
+    uses_default: bool  # no hours of their own: the organisation's default
+    deferred: list[DeferredCoaching]
+
+    @property
+    def weeks(self) -> list[BudgetWeek]:
+        return [self.this_week, self.next_week]
+
+    @property
+    def waiting(self) -> int:
+        return sum(item.status == DeferredCoaching.Status.WAITING for item in self.deferred)
+
+
+def budget_overview(*, manager: User, now: dt.datetime | None = None) -> BudgetOverview:
+    """For the manager's dashboard, live (not the team cache's). Two queries."""
+    now = now or timezone.now()
+    this_monday = week_start_of(now, manager.tzinfo)
+    this_week, next_week = budget_weeks(
+        manager=manager, week_starts=[this_monday, this_monday + WEEK]
+    )
+    return BudgetOverview(
+        this_week=this_week,
+        next_week=next_week,
+        uses_default=manager.coaching_budget_hours is None,
+        deferred=deferred_listed_for(coach=manager, now=now),
+    )
+
+
+def deferred_for(*, user: User, item_id: int, lock: bool = False) -> DeferredCoaching:
+    """One of ``user``'s own deferred items; Http404 for anyone else's."""
+    items = DeferredCoaching.objects.select_related("rep", "skill", "module", "completion")
+    if lock:
+        items = items.select_for_update(of=("self",))
+    item = items.filter(pk=item_id, coach=user).first()
+    if item is None:
+        raise Http404("No such item.")
+    return item
+
+
+def _ensure_waiting(item: DeferredCoaching) -> None:
+    if item.status != DeferredCoaching.Status.WAITING:
+        raise DomainError(f"This is already {item.get_status_display().lower()}.")
+
+
+def _decay_pull(*, item: DeferredCoaching, now: dt.datetime) -> CoachingSession:
+    memory = SkillMemory.objects.filter(rep=item.rep, skill=item.skill).first()
+    recall = retention_forecast(memory=memory, at=now) if memory and memory.state else 0.0
+    trigger = DecayTrigger(
+        rep=item.rep,
+        skill=item.skill,
+        recall=recall,
+        missed=0,
+        reason=f"Pulled into the week by the coach: {item.reason}",
+    )
+    session = decay_session_book(trigger=trigger, now=now, budgeted=False)
+    if isinstance(session, CoachingSession):
+        return session
+    # A session on the skill is already booked (or no slot at all): the booked one serves.
+    booked = (
+        CoachingSession.objects.scheduled().filter(rep=item.rep, focus_skill=item.skill).first()
+    )
+    if booked is None:
+        raise DomainError("No free time for both of you in the coming weeks; book one by hand.")
+    return booked
+
+
+@transaction.atomic
+def deferred_pull(*, actor: User, item_id: int, now: dt.datetime | None = None) -> DeferredCoaching:
+    """Pull one of ``actor``'s deferred items into the week: book its session at the first slot
+    free for both from now, over the budget, and mark the item pulled with the session.
+    Http404 for someone else's item; DomainError when it is no longer waiting or no slot is
+    free in the coming weeks."""
+    now = now or timezone.now()
+    item = deferred_for(user=actor, item_id=item_id, lock=True)
+    _ensure_waiting(item)
+    if item.kind == DeferredCoaching.Kind.FOLLOW_UP and item.completion is not None:
+        session = follow_up_pull(completion=item.completion, now=now)
+    elif item.skill is not None:
+        session = _decay_pull(item=item, now=now)
+    else:
+        raise DomainError("Nothing to book for this item; set it aside instead.")
+    item.status = DeferredCoaching.Status.PULLED
+    item.session = session
+    item.resolved_at = now
+    item.save(update_fields=["status", "session", "resolved_at"])
+    return item
+
+
+@transaction.atomic
+def deferred_dismiss(
+    *, actor: User, item_id: int, now: dt.datetime | None = None
+) -> DeferredCoaching:
+    """Set one of ``actor``'s deferred items aside as met another way (the peer practice or the
+    refreshers it offered). Http404 for someone else's; DomainError if no longer waiting."""
+    item = deferred_for(user=actor, item_id=item_id, lock=True)
+    _ensure_waiting(item)
+    item.status = DeferredCoaching.Status.RESOLVED
+    item.resolved_at = now or timezone.now()
+    item.save(update_fields=["status", "resolved_at"])
+    return item

@@ -1,0 +1,59 @@
+"""What the weekly coaching budget deferred, acted on from the dashboard (DESIGN §13): pull an
+item into the week, or set it aside as met another way.
+
+Parse, authorise (``deferred_for``: someone else's item is a 404), call the service, answer:
+htmx gets the item's row redrawn, a plain post goes back to the dashboard with a message.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from coaching.sessions.deferred import deferred_dismiss, deferred_for, deferred_pull
+from coaching.web.rendering import render_for_viewer
+from config.errors import DomainError
+
+ITEM = "coaching/_budget_week.html#deferred_item"
+
+
+def _answer(request: HttpRequest, item_id: int, *, done: str, error: str) -> HttpResponse:
+    if request.htmx:
+        item = deferred_for(user=request.user, item_id=item_id)
+        return render_for_viewer(request, ITEM, {"item": item, "error": error, "can_act": True})
+    if error:
+        messages.error(request, error)
+    else:
+        messages.success(request, done)
+    return redirect(reverse("coaching:dashboard") + "#budget")
+
+
+@login_required
+@require_POST
+def deferred_pull_view(request: HttpRequest, item_id: int) -> HttpResponse:
+    error = done = ""
+    try:
+        item = deferred_pull(actor=request.user, item_id=item_id)
+    except DomainError as refusal:
+        error = refusal.message
+    else:
+        when = item.session.scheduled_for.astimezone(request.user.tzinfo)
+        done = f"Booked with {item.rep} on {when:%a} {when.day} {when:%b %H:%M}, over your budget."
+    return _answer(request, item_id, done=done, error=error)
+
+
+@login_required
+@require_POST
+def deferred_dismiss_view(request: HttpRequest, item_id: int) -> HttpResponse:
+    error = ""
+    try:
+        item = deferred_dismiss(actor=request.user, item_id=item_id)
+    except DomainError as refusal:
+        error = refusal.message
+        item = None
+    done = f"Set aside: {item.rep}'s coaching was met another way." if item else ""
+    return _answer(request, item_id, done=done, error=error)

@@ -1,0 +1,458 @@
+"""The weekly coaching budget (DESIGN §13): the accounting, the one ranking rule, what the
+budget defers and pulling it back into the week."""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.test import Client
+
+from coaching.models import CoachingSession, DeferredCoaching
+from coaching.sessions import budget as budget_service
+from coaching.sessions.budget import (
+    Demand,
+    budget_allocate,
+    budget_week,
+    demand_rank,
+    week_start_of,
+)
+from coaching.sessions.decay import decay_coaching_run
+from coaching.sessions.deferred import deferred_dismiss, deferred_pull
+from coaching.sessions.follow_up import follow_up_book
+from coaching.sessions.services import session_cancel, session_reschedule
+from coaching.skills.rules import Stage
+from config.errors import DomainError
+from lms.models import ModuleCompletion
+from tests.coaching.factories import (
+    LONDON,
+    NEW_YORK,
+    UTC,
+    at,
+    complete_module,
+    freeze,
+    session_with,
+)
+from tests.factories import ManagerFactory, RepFactory, build_module
+
+pytestmark = pytest.mark.django_db
+
+TUESDAY_10 = dt.datetime(2026, 3, 10, 10, tzinfo=UTC)  # London on GMT: 10:00 local too
+MONDAY = dt.date(2026, 3, 9)
+FOLLOW_UP = DeferredCoaching.Kind.FOLLOW_UP
+DECAY = DeferredCoaching.Kind.DECAY
+
+
+@pytest.fixture
+def manager():
+    return ManagerFactory(username="maria", timezone="Europe/London")
+
+
+@pytest.fixture
+def rep(manager):
+    return RepFactory(username="john", manager=manager, timezone="Europe/London")
+
+
+@pytest.fixture
+def module():
+    return build_module(questions=3)
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    return freeze(monkeypatch, TUESDAY_10)
+
+
+def fill_week(manager, *, days, hours=(9, 10, 11, 13)) -> list[CoachingSession]:
+    """Sessions led by ``manager`` with other reps of theirs: 30 minutes each."""
+    return [
+        session_with(RepFactory(manager=manager), scheduled_for=at(LONDON, 2026, 3, day, hour))
+        for day in days
+        for hour in hours
+    ]
+
+
+# --- the ranking, table-driven -------------------------------------------------------------------
+
+NOW = dt.datetime(2026, 3, 10, 10, tzinfo=UTC)
+
+
+def demand(name, kind=DECAY, **fields):
+    values = {
+        "kind": kind,
+        "rep_id": abs(hash(name)) % 10_000,
+        "rep_name": name,
+        "skill_id": 1,
+        "skill_name": "Closing",
+        "minutes": 30,
+        "due": NOW,
+    }
+    values.update(fields)
+    return Demand(**values)
+
+
+RANKING_CASES = [
+    pytest.param(
+        [
+            demand("fading", recall=0.2, stage=Stage.LEARNED),
+            demand("follow-up", kind=FOLLOW_UP, due=NOW + dt.timedelta(hours=40)),
+        ],
+        ["follow-up", "fading"],
+        id="a follow-up inside its window before any fading skill",
+    ),
+    pytest.param(
+        [
+            demand("later", kind=FOLLOW_UP, due=NOW + dt.timedelta(hours=40)),
+            demand("sooner", kind=FOLLOW_UP, due=NOW + dt.timedelta(hours=10)),
+        ],
+        ["sooner", "later"],
+        id="follow-ups: the soonest due first",
+    ),
+    pytest.param(
+        [
+            demand("mastered", recall=0.1, stage=Stage.MASTERED),
+            demand("introduced", recall=0.1, stage=Stage.INTRODUCED),
+            demand("applied", recall=0.5, stage=Stage.APPLIED),
+            demand("learned", recall=0.6, stage=Stage.LEARNED),
+        ],
+        ["learned", "applied", "introduced", "mastered"],
+        id="fading skills: the middle of the team first, whatever the risk",
+    ),
+    pytest.param(
+        [
+            demand("low risk", recall=0.6, stage=Stage.LEARNED),
+            demand("high risk", recall=0.3, stage=Stage.LEARNED),
+        ],
+        ["high risk", "low risk"],
+        id="within a stage: the higher risk first",
+    ),
+    pytest.param(
+        [
+            demand("far", recall=0.5, stage=Stage.LEARNED, application=30),
+            demand("close", recall=0.5, stage=Stage.LEARNED, application=70),
+        ],
+        ["close", "far"],
+        id="same stage and risk: closer to applied first",
+    ),
+    pytest.param(
+        [
+            demand("late follow-up", kind=FOLLOW_UP, in_window=False),
+            demand("fading", recall=0.6, stage=Stage.MASTERED),
+        ],
+        ["fading", "late follow-up"],
+        id="a follow-up past its window comes after fading skills",
+    ),
+    pytest.param(
+        [demand("no evidence", recall=0.1), demand("learned", recall=0.9, stage=Stage.LEARNED)],
+        ["learned", "no evidence"],
+        id="a skill with no standing comes last among fading skills",
+    ),
+]
+
+
+@pytest.mark.parametrize(("items", "expected"), RANKING_CASES)
+def test_the_ranking_rule(items, expected):
+    assert [item.rep_name for item in demand_rank(items)] == expected
+
+
+ALLOCATION_CASES = [
+    pytest.param(60, [MONDAY], ["follow-up", "learned"], ["mastered"], id="room for two of three"),
+    pytest.param(0, [MONDAY], [], ["follow-up", "learned", "mastered"], id="a full week"),
+    pytest.param(240, [MONDAY], ["follow-up", "learned", "mastered"], [], id="room for all"),
+    pytest.param(30, [], [], ["follow-up", "learned", "mastered"], id="no week in reach"),
+]
+
+
+@pytest.mark.parametrize(("minutes", "weeks", "booked", "deferred"), ALLOCATION_CASES)
+def test_every_demand_item_is_booked_or_deferred_with_a_reason(minutes, weeks, booked, deferred):
+    items = [
+        demand("mastered", recall=0.1, stage=Stage.MASTERED),
+        demand("follow-up", kind=FOLLOW_UP, due=NOW + dt.timedelta(hours=40)),
+        demand("learned", recall=0.6, stage=Stage.LEARNED),
+    ]
+    decisions = budget_allocate(
+        items=items,
+        room={MONDAY: minutes},
+        weeks_of={item.key: weeks for item in items},
+        budget_minutes=120,
+    )
+    # Nothing is dropped silently: every item comes back, in rank order, with its words.
+    assert sorted(d.item.rep_name for d in decisions) == sorted(i.rep_name for i in items)
+    assert [d.item.rep_name for d in decisions if d.booked] == booked
+    assert [d.item.rep_name for d in decisions if not d.booked] == deferred
+    for decision in decisions:
+        assert decision.reason and len(decision.reason) <= 300
+        if not decision.booked and decision.item.kind == DECAY:
+            assert f"Ranked {decision.rank} of 3" in decision.reason
+
+
+def test_a_second_week_in_reach_takes_what_the_first_cannot():
+    items = [
+        demand("a", recall=0.2, stage=Stage.LEARNED),
+        demand("b", recall=0.3, stage=Stage.LEARNED),
+    ]
+    second = MONDAY + dt.timedelta(days=7)
+    decisions = budget_allocate(
+        items=items,
+        room={MONDAY: 30, second: 30},
+        weeks_of={item.key: [MONDAY, second] for item in items},
+        budget_minutes=120,
+    )
+    assert [(d.item.rep_name, d.week_start) for d in decisions] == [("a", MONDAY), ("b", second)]
+
+
+# --- the accounting ------------------------------------------------------------------------------
+
+
+def test_a_week_counts_its_sessions_except_cancelled_and_peer_ones(manager, rep, clock):
+    held = session_with(rep, scheduled_for=at(LONDON, 2026, 3, 9, 9), duration_minutes=45)
+    held.status = CoachingSession.Status.HELD
+    held.save()
+    session_with(rep, scheduled_for=at(LONDON, 2026, 3, 11, 9))  # scheduled: 30
+    cancelled = session_with(rep, scheduled_for=at(LONDON, 2026, 3, 12, 9))
+    session_cancel(actor=manager, session=cancelled, reason="Off sick")
+    session_with(rep, scheduled_for=at(LONDON, 2026, 3, 12, 11), source=CoachingSession.Source.PEER)
+    session_with(rep, scheduled_for=at(LONDON, 2026, 3, 16, 9))  # next week
+    session_with(RepFactory(), scheduled_for=at(LONDON, 2026, 3, 10, 15))  # another coach
+    week = budget_week(manager=manager, week_start=MONDAY)
+    assert (week.used_minutes, week.budget_minutes) == (75, 120)
+    assert week.used_label == "1.25 h" and week.budget_label == "2 h" and not week.over
+
+
+def test_the_manager_s_own_budget_replaces_the_default(manager, settings):
+    settings.COACHING_BUDGET_HOURS = 3.0
+    assert budget_week(manager=manager, week_start=MONDAY).budget_minutes == 180
+    manager.coaching_budget_hours = Decimal("1.5")
+    manager.save()
+    assert budget_week(manager=manager, week_start=MONDAY).budget_minutes == 90
+
+
+def test_a_moved_session_counts_in_its_new_week_and_a_cancelled_one_frees_its_time(
+    manager, rep, clock
+):
+    session = session_with(rep, scheduled_for=at(LONDON, 2026, 3, 11, 9))
+    next_monday = MONDAY + dt.timedelta(days=7)
+    assert budget_week(manager=manager, week_start=MONDAY).used_minutes == 30
+    session_reschedule(actor=manager, session=session, scheduled_for=at(LONDON, 2026, 3, 17, 10))
+    assert budget_week(manager=manager, week_start=MONDAY).used_minutes == 0
+    assert budget_week(manager=manager, week_start=next_monday).used_minutes == 30
+    session.refresh_from_db()
+    session_cancel(actor=manager, session=session, reason="Moved on")
+    assert budget_week(manager=manager, week_start=next_monday).used_minutes == 0
+
+
+def test_the_week_is_the_manager_s_own_monday_to_sunday(clock):
+    manager = ManagerFactory(timezone="America/New_York")
+    rep = RepFactory(manager=manager)
+    # Sunday 23:30 in New York is Monday 04:30 UTC: still the New York week that began the 9th.
+    late_sunday = at(NEW_YORK, 2026, 3, 15, 23, 30)
+    session_with(rep, scheduled_for=late_sunday)
+    assert week_start_of(late_sunday, manager.tzinfo) == MONDAY
+    assert budget_week(manager=manager, week_start=MONDAY).used_minutes == 30
+    assert budget_week(manager=manager, week_start=MONDAY + dt.timedelta(days=7)).used_minutes == 0
+
+
+def test_one_query_answers_a_week(manager, django_assert_num_queries):
+    with django_assert_num_queries(1):
+        budget_week(manager=manager, week_start=MONDAY)
+
+
+# --- follow-ups over the budget ----------------------------------------------------------------
+
+
+def test_a_follow_up_over_budget_in_every_week_of_its_window_is_deferred(
+    clock, manager, rep, module
+):
+    fill_week(manager, days=(9,))  # Monday: 2 h, the whole default budget
+    result = complete_module(rep, module)
+
+    assert not CoachingSession.objects.filter(rep=rep).exists()
+    item = DeferredCoaching.objects.get()
+    assert (item.coach, item.rep, item.kind) == (manager, rep, FOLLOW_UP)
+    assert item.completion == ModuleCompletion.objects.get(user=rep, module=module)
+    assert item.module == module and item.skill.slug == "closing"
+    assert item.week_start == MONDAY and item.status == DeferredCoaching.Status.WAITING
+    assert item.alternative == DeferredCoaching.Alternative.REFRESHER
+    assert "Follow-ups after training come first" in item.reason
+    assert "Instead: refresher questions on Closing." in item.reason
+    # The rep is told of no session; a second call finds the same item.
+    assert "follow_up_session" not in (result.follow_up or {})
+    assert follow_up_book(completion=item.completion) == item
+    assert DeferredCoaching.objects.count() == 1
+
+
+def test_the_alternative_is_peer_practice_when_a_teammate_could_mentor(
+    clock, manager, rep, module, monkeypatch
+):
+    sheila = RepFactory(username="sheila", first_name="Sheila", last_name="Obi", manager=manager)
+    monkeypatch.setattr(budget_service, "mentor_proposed", lambda *, rep_id, skill_id: sheila)
+    fill_week(manager, days=(9,))
+    complete_module(rep, module)
+    item = DeferredCoaching.objects.get()
+    assert item.alternative == DeferredCoaching.Alternative.PEER
+    assert item.reason.endswith("Instead: peer practice with Sheila Obi.")
+
+
+def test_a_follow_up_takes_the_next_week_its_window_reaches(monkeypatch, manager, rep, module):
+    freeze(monkeypatch, at(LONDON, 2026, 3, 14, 10))  # Saturday: the window reaches Monday
+    fill_week(manager, days=(9,))
+    complete_module(rep, module)
+    session = CoachingSession.objects.get(rep=rep)
+    assert session.scheduled_for == at(LONDON, 2026, 3, 16, 9)
+    assert not session.late and not DeferredCoaching.objects.exists()
+
+
+def test_a_follow_up_that_fits_books_as_before(clock, manager, rep, module):
+    fill_week(manager, days=(9,), hours=(9, 10, 11))  # 1.5 h: room for one more
+    complete_module(rep, module)
+    assert CoachingSession.objects.get(rep=rep).scheduled_for == at(LONDON, 2026, 3, 10, 12)
+    assert budget_week(manager=manager, week_start=MONDAY).used_minutes == 120
+
+
+def test_manual_bookings_count_but_are_never_refused(clock, manager, rep):
+    from coaching.sessions.services import session_book_manual
+
+    fill_week(manager, days=(9,))
+    session = session_book_manual(coach=manager, rep=rep, scheduled_for=at(LONDON, 2026, 3, 11, 9))
+    assert session.pk
+    assert budget_week(manager=manager, week_start=MONDAY).over
+
+
+# --- fading skills over the budget ---------------------------------------------------------------
+
+
+def test_a_decay_run_books_in_rank_order_and_defers_the_rest(clock, manager, monkeypatch):
+    from coaching.sessions import decay as decay_service
+    from coaching.skills.decay import DecayTrigger
+    from tests.factories import SkillFactory
+
+    closing = SkillFactory(slug="closing", name="Closing")
+    reps = [RepFactory(manager=manager, username=f"rep{i}") for i in range(3)]
+    triggers = [
+        DecayTrigger(rep=rep, skill=closing, recall=recall, missed=0, reason="Fading.")
+        for rep, recall in zip(reps, (0.2, 0.5, 0.6), strict=True)
+    ]
+    monkeypatch.setattr(decay_service, "decay_triggers", lambda *, now: triggers)
+    fill_week(manager, days=(9,), hours=(9, 10, 11))  # room for one this week
+    fill_week(manager, days=(16,))  # next week full
+
+    sessions, deferred = decay_coaching_run(now=TUESDAY_10)
+    # No standing: ranked by risk alone. The riskiest gets the one free half hour.
+    assert [s.rep for s in sessions] == [reps[0]]
+    assert [d.rep for d in deferred] == [reps[1], reps[2]]
+    assert "Ranked 2 of 3" in deferred[0].reason and "Ranked 3 of 3" in deferred[1].reason
+    # Every trigger ends as a session or a deferred item; a second run adds nothing.
+    assert decay_coaching_run(now=TUESDAY_10) == ([], [])
+    assert DeferredCoaching.objects.count() == 2
+
+
+# --- pulling into the week -----------------------------------------------------------------------
+
+
+@pytest.fixture
+def deferred(clock, manager, rep, module):
+    fill_week(manager, days=(9,))
+    complete_module(rep, module)
+    return DeferredCoaching.objects.get()
+
+
+def test_pulling_books_the_follow_up_over_the_budget(deferred, manager, rep):
+    item = deferred_pull(actor=manager, item_id=deferred.pk)
+    assert item.status == DeferredCoaching.Status.PULLED and item.resolved_at
+    session = item.session
+    assert session.completion == deferred.completion and session.rep == rep
+    assert session.source == CoachingSession.Source.AFTER_TRAINING
+    assert session.scheduled_for == at(LONDON, 2026, 3, 10, 12)
+    # A pulled item counts.
+    assert budget_week(manager=manager, week_start=MONDAY).used_minutes == 150
+    with pytest.raises(DomainError, match="already pulled"):
+        deferred_pull(actor=manager, item_id=deferred.pk)
+
+
+def test_dismissing_sets_an_item_aside(deferred, manager):
+    item = deferred_dismiss(actor=manager, item_id=deferred.pk)
+    assert item.status == DeferredCoaching.Status.RESOLVED and item.session is None
+
+
+def test_pull_over_http(deferred, manager, client):
+    client.force_login(manager)
+    response = client.post(f"/coaching/budget/{deferred.pk}/pull/")
+    assert response.status_code == 302 and response["Location"].endswith(
+        "/coaching/dashboard/#budget"
+    )
+    deferred.refresh_from_db()
+    assert deferred.status == DeferredCoaching.Status.PULLED
+    page = client.get("/coaching/dashboard/").content.decode()
+    assert f"/coaching/sessions/{deferred.session_id}/" in page
+
+
+def test_pull_over_htmx_redraws_the_item_with_the_session(deferred, manager, client):
+    client.force_login(manager)
+    response = client.post(f"/coaching/budget/{deferred.pk}/pull/", headers={"HX-Request": "true"})
+    body = response.content.decode()
+    assert response.status_code == 200 and "Pulled into the week" in body
+    deferred.refresh_from_db()
+    assert f"/coaching/sessions/{deferred.session_id}/" in body
+
+
+@pytest.mark.parametrize("action", ["pull", "dismiss"])
+def test_another_manager_s_item_is_a_404(deferred, client, action):
+    for someone in (ManagerFactory(), RepFactory(manager=deferred.coach)):
+        client.force_login(someone)
+        assert client.post(f"/coaching/budget/{deferred.pk}/{action}/").status_code == 404
+    deferred.refresh_from_db()
+    assert deferred.status == DeferredCoaching.Status.WAITING
+
+
+def test_pull_needs_the_csrf_token(deferred, manager):
+    strict = Client(enforce_csrf_checks=True)
+    strict.force_login(manager)
+    assert strict.post(f"/coaching/budget/{deferred.pk}/pull/").status_code == 403
+    page = strict.get("/coaching/dashboard/")
+    token = page.cookies["csrftoken"].value
+    response = strict.post(f"/coaching/budget/{deferred.pk}/pull/", {"csrfmiddlewaretoken": token})
+    assert response.status_code == 302
+
+
+def test_pull_and_dismiss_are_post_only(deferred, manager, client):
+    client.force_login(manager)
+    assert client.get(f"/coaching/budget/{deferred.pk}/pull/").status_code == 405
+
+
+# --- the dashboard -------------------------------------------------------------------------------
+
+
+def test_the_dashboard_shows_the_week_against_the_budget_and_what_did_not_fit(
+    deferred, manager, client
+):
+    client.force_login(manager)
+    body = client.get("/coaching/dashboard/").content.decode()
+    assert "Your week against your budget" in body
+    assert "2.5 h</strong> of 2 h" not in body  # the follow-up was not booked
+    assert "2 h</strong> of 2 h" in body
+    assert f'id="deferred-{deferred.pk}"' in body
+    assert "Refresher questions" in body and "Pull into the week" in body
+
+
+def test_the_dashboard_s_queries_do_not_grow_with_deferred_items(
+    clock, manager, client, django_assert_max_num_queries
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(manager)
+    fill_week(manager, days=(9,))
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get("/coaching/dashboard/").status_code == 200
+        return len(queries)
+
+    client.get("/coaching/dashboard/")  # warm the team cache
+    few = count()
+    for _ in range(4):
+        complete_module(RepFactory(manager=manager), build_module(questions=1))
+    client.get("/coaching/dashboard/")
+    assert DeferredCoaching.objects.count() == 4
+    assert count() == few
+    with django_assert_max_num_queries(30):
+        client.get("/coaching/dashboard/")
