@@ -245,8 +245,8 @@ class SessionFilterSerializer(serializers.Serializer):
 
 
 OUTSIDE_HOURS_HELP = (
-    "True to book outside the coach's working hours on purpose; without it such a time is "
-    "refused with a 400 that says so."
+    "True to book on purpose outside the working hours of coach or rep, or during their time "
+    "off; without it such a time is refused with a 400 that says which."
 )
 
 

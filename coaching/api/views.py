@@ -143,7 +143,8 @@ class SessionListCreateApi(generics.ListAPIView):
         description=(
             "A manager books a session with a direct report (an admin with anyone). The time "
             "must be in the future and free for both (an overlap is a 400 naming it), and inside "
-            "the coach's working hours unless outside_hours_confirmed is true; reminders are "
+            "both people's working hours and outside their time off unless "
+            "outside_hours_confirmed is true; reminders are "
             "written as for a follow-up, and the rep (not the coach) is told of the booking."
         ),
     )

@@ -11,6 +11,7 @@ booking confirms otherwise.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from accounts.availability import availability_of
 from accounts.models import User
@@ -19,14 +20,34 @@ from coaching.models import CoachingPlan, CoachingSession
 from coaching.models.agenda import Agenda
 from coaching.reminders.schedule import session_reminders_schedule
 from coaching.sessions.busy import BusyInterval, busy_intervals
-from coaching.sessions.slots import Slot, SlotRules, working_hours_problem
+from coaching.sessions.slots import Slot, SlotRules, away_at, working_hours_problem
 from config.errors import DomainError
 from lms.models import Module, ModuleCompletion
 
 
 class OutsideWorkingHours(DomainError):
-    """A time chosen by hand falls outside the working hours (or on the time off) of coach or
-    rep and was not confirmed."""
+    """A time chosen by hand falls outside the working hours, or in the time off, of coach or
+    rep and was not confirmed. ``confirm`` is the yes it needs, in words that say which."""
+
+    def __init__(self, message: str, *, confirm: str = "Yes, book it outside working hours"):
+        super().__init__(message)
+        self.confirm = confirm
+
+
+@dataclass(frozen=True)
+class HoursProblem:
+    """Why a time chosen by hand is not one the booking would take, in the words of the one
+    choosing it: outside someone's working hours, in someone's time off, or both."""
+
+    message: str
+    time_off: bool
+    hours: bool
+
+    @property
+    def overridden(self) -> str:
+        """What a yes books it despite: "outside working hours", "during time off" or both."""
+        parts = ["outside working hours"] * self.hours + ["during time off"] * self.time_off
+        return " and ".join(parts)
 
 
 def _at(value: dt.datetime, viewer: User) -> str:
@@ -70,16 +91,30 @@ def ensure_free(
         raise DomainError(_clash_message(clashes[0], actor=actor, people=people))
 
 
-def hours_problem(*, actor: User, people: list[User], start: dt.datetime, end: dt.datetime) -> str:
-    """Why [start, end) is outside the working days and hours of one of ``people``, each in
-    their own time zone, or on their time off (in ``actor``'s words), or "". One query."""
+def hours_problem(
+    *, actor: User, people: list[User], start: dt.datetime, end: dt.datetime
+) -> HoursProblem | None:
+    """Why [start, end) is in the time off of any of ``people``, or outside their working days
+    and hours, each in their own time zone (in ``actor``'s words); None when it is neither.
+    One query."""
     availability = availability_of(people, today=start.date())
+    reasons: list[str] = []
+    time_off = hours = False
     for person in people:
-        problem = working_hours_problem(start=start, end=end, availability=availability[person.pk])
+        theirs, whose = availability[person.pk], _whose(person, actor)
+        away = away_at(start=start, availability=theirs)
+        if away is not None:
+            reasons.append(f"during {whose} time off ({away.label})")
+            time_off = True
+            continue
+        problem = working_hours_problem(start=start, end=end, availability=theirs)
         if problem:
-            whose = _whose(person, actor)
-            return f"{_at(start, actor)} is outside {whose} working hours: {problem}"
-    return ""
+            reasons.append(f"outside {whose} working hours: {problem}")
+            hours = True
+    if not reasons:
+        return None
+    message = f"{_at(start, actor)} is {' and '.join(reasons)}"
+    return HoursProblem(message=message, time_off=time_off, hours=hours)
 
 
 def ensure_bookable_by_hand(
@@ -107,7 +142,9 @@ def ensure_bookable_by_hand(
     problem = hours_problem(actor=actor, people=people, start=start, end=end)
     if problem:
         raise OutsideWorkingHours(
-            f"{problem}. Confirm that you want it outside working hours, or choose another time."
+            f"{problem.message}. Confirm that you want it {problem.overridden}, "
+            "or choose another time.",
+            confirm=f"Yes, book it {problem.overridden}",
         )
 
 

@@ -44,7 +44,7 @@ def _ensure_proposable(rep: User, session: CoachingSession, when: dt.datetime) -
     ensure_free(actor=rep, people=people, start=when, end=end, exclude=session.pk)
     problem = hours_problem(actor=rep, people=people, start=when, end=end)
     if problem:
-        raise DomainError(f"{problem}; pick one of the free times.")
+        raise DomainError(f"{problem.message}; pick one of the free times.")
 
 
 @transaction.atomic

@@ -78,7 +78,8 @@ def session_book_manual(
     rep hears of the booking; the coach, who made it, does not). Raises DomainError when the
     coach may not coach the rep, the time has passed or is not aware, the length is outside
     10-240 minutes, or it overlaps a session of either person; OutsideWorkingHours when it is
-    outside the coach's working hours and ``outside_hours_confirmed`` is not set.
+    outside the working hours of either person, or in their time off, and
+    ``outside_hours_confirmed`` is not set.
     """
     if not can_book_session(coach, rep):
         raise DomainError("You can book sessions only with people who report to you.")

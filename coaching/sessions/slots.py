@@ -25,7 +25,7 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.utils import timezone
 
-from accounts.availability import Availability, availability_of
+from accounts.availability import Availability, Away, availability_of
 from accounts.models import User
 from coaching.models import CoachingSession
 from coaching.sessions.busy import busy_intervals, overlaps
@@ -185,6 +185,11 @@ def _inside_working_hours(availability: Availability, start: dt.datetime, end: d
     return span is not None and span[0] <= start and end <= span[1]
 
 
+def away_at(*, start: dt.datetime, availability: Availability) -> Away | None:
+    """The time off a session starting at ``start`` falls in: the person's own local day."""
+    return availability.away_on(start.astimezone(availability.tz).date())
+
+
 def working_hours_problem(
     *, start: dt.datetime, end: dt.datetime, availability: Availability
 ) -> str:
@@ -195,7 +200,7 @@ def working_hours_problem(
     """
     tz = availability.tz
     local_start = start.astimezone(tz)
-    away = availability.away_on(local_start.date())
+    away = away_at(start=start, availability=availability)
     if away is not None:
         return f"on time off ({away.label})"
     if local_start.weekday() not in availability.workdays:

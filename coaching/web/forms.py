@@ -80,8 +80,9 @@ class RecommendationActForm(forms.Form):
 
 
 class OutsideHoursMixin:
-    """A time chosen by hand outside the coach's working hours needs a second, explicit yes:
-    the box appears once the service has refused the time (``offer_outside_hours``)."""
+    """A time chosen by hand outside working hours, or in time off, of coach or rep needs a
+    second, explicit yes: the box appears once the service has refused the time
+    (``offer_outside_hours``), labelled with what it books despite."""
 
     def add_outside_hours_field(self) -> None:
         self.fields["outside_hours_confirmed"] = forms.BooleanField(
@@ -92,8 +93,12 @@ class OutsideHoursMixin:
         if self.is_bound and self.data.get("outside_hours_confirmed") in ("on", "true", "True"):
             self.offer_outside_hours()
 
-    def offer_outside_hours(self) -> None:
-        self.fields["outside_hours_confirmed"].widget = forms.CheckboxInput()
+    def offer_outside_hours(self, label: str = "") -> None:
+        field = self.fields["outside_hours_confirmed"]
+        field.widget = forms.CheckboxInput()
+        if label:
+            # The bound field read its label when the form was cleaned: tell both.
+            field.label = self["outside_hours_confirmed"].label = label
 
 
 class BookSessionForm(OutsideHoursMixin, forms.Form):

@@ -169,7 +169,7 @@ def week(request: HttpRequest) -> HttpResponse:
         except DomainError as refusal:
             form.add_error(None, refusal.message)
             if isinstance(refusal, OutsideWorkingHours):
-                form.offer_outside_hours()
+                form.offer_outside_hours(refusal.confirm)
         else:
             booked_day = timezone.localtime(booked.scheduled_for, tz).date()
             week_start = _week_start(None, booked_day)
@@ -326,7 +326,7 @@ def _session_change(
         except DomainError as refusal:
             form.add_error(None, refusal.message)
             if isinstance(refusal, OutsideWorkingHours) and hasattr(form, "offer_outside_hours"):
-                form.offer_outside_hours()
+                form.offer_outside_hours(refusal.confirm)
         else:
             return _after_change(request, session.pk, done)
     return _session_page(request, session, **{form_name: form})

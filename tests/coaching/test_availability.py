@@ -160,11 +160,26 @@ def test_booking_by_hand_on_the_rep_s_time_off_asks_for_a_yes(clock, manager, re
     when = at(LONDON, 2026, 3, 10, 14)
     with pytest.raises(DomainError) as refusal:
         session_book_manual(coach=manager, rep=rep, scheduled_for=when)
-    assert "outside John's working hours: on time off (10-13 Mar)" in refusal.value.message
+    assert refusal.value.message == (
+        "Tue 10 Mar 14:00 GMT is during John's time off (10-13 Mar). Confirm that you want it "
+        "during time off, or choose another time."
+    )
+    assert refusal.value.confirm == "Yes, book it during time off"
     booked = session_book_manual(
         coach=manager, rep=rep, scheduled_for=when, outside_hours_confirmed=True
     )
     assert booked.scheduled_for == when
+
+
+def test_one_yes_names_both_the_coach_s_hours_and_the_rep_s_time_off(clock, manager, rep):
+    time_off_add(user=rep, start=dt.date(2026, 3, 10), end=dt.date(2026, 3, 10))
+    with pytest.raises(DomainError) as refusal:
+        session_book_manual(coach=manager, rep=rep, scheduled_for=at(LONDON, 2026, 3, 10, 19))
+    assert refusal.value.message.startswith(
+        "Tue 10 Mar 19:00 GMT is outside your working hours: the working day is 09:00-17:00 "
+        "Europe/London and during John's time off (10 Mar)."
+    )
+    assert refusal.value.confirm == "Yes, book it outside working hours and during time off"
 
 
 def test_moving_checks_the_rep_s_hours_in_their_zone(clock, manager):
@@ -173,6 +188,7 @@ def test_moving_checks_the_rep_s_hours_in_their_zone(clock, manager):
     with pytest.raises(DomainError) as refusal:
         session_reschedule(actor=manager, session=session, scheduled_for=at(LONDON, 2026, 3, 11, 9))
     assert "the working day is 09:00-17:00 America/New_York" in refusal.value.message
+    assert refusal.value.confirm == "Yes, book it outside working hours"
     moved = session_reschedule(
         actor=manager, session=session, scheduled_for=at(NEW_YORK, 2026, 3, 11, 9)
     )

@@ -9,6 +9,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from accounts.availability import time_off_add
 from coaching.models import CoachingSession, Reminder, RescheduleRequest
 from coaching.sessions.reschedule_requests import reschedule_request_create
 from tests.coaching.factories import UTC, freeze, session_with
@@ -175,6 +176,18 @@ def test_booking_outside_working_hours_asks_for_a_second_yes(client, org, sessio
     assert CoachingSession.objects.count() == 1
     client.post("/coaching/week/", {**data, "outside_hours_confirmed": "on"}, **HTMX)
     assert CoachingSession.objects.filter(scheduled_for__hour=19).count() == 1
+
+
+def test_booking_in_the_rep_s_time_off_asks_a_yes_that_says_so(client, org, session):
+    time_off_add(user=org.rep, start=dt.date(2026, 3, 13), end=dt.date(2026, 3, 13))
+    client.force_login(org.manager)
+    data = {"rep": org.rep.pk, "scheduled_for": "2026-03-13T10:00"}
+    first = client.post("/coaching/week/", data, **HTMX).content.decode()
+    assert f"is during {org.rep}&#x27;s time off (13 Mar)" in first
+    assert "Yes, book it during time off" in first
+    assert "outside working hours" not in first
+    client.post("/coaching/week/", {**data, "outside_hours_confirmed": "on"}, **HTMX)
+    assert CoachingSession.objects.filter(scheduled_for__day=13).count() == 1
 
 
 def test_the_outside_hours_box_is_not_offered_before_it_is_needed(client, org, session):
