@@ -135,6 +135,10 @@ MATRIX: dict[str, list[Ask] | str] = {
     # coaching pages
     "coaching:dashboard": [Ask("GET", row(LOGIN, 404, 200, 200, 200))],
     "coaching:dashboard_act": [Ask("POST", row(LOGIN, 404, 302, 404, 302))],
+    # Deciding on a peer mentoring proposal: the mentee's manager or an admin (the world's pair
+    # is the rep with themselves, refused with a message); a rep they do not coach is a 404.
+    "coaching:pairing_approve": [Ask("POST", row(LOGIN, 404, 302, 404, 302))],
+    "coaching:pairing_decline": [Ask("POST", row(LOGIN, 404, 302, 404, 302))],
     "coaching:org": [Ask("GET", row(LOGIN, 404, 404, 404, 200))],
     "coaching:org_csv": [Ask("GET", row(LOGIN, 404, 404, 404, 200))],
     # Sales outcomes against skills: an admin's organisation, a manager's own team; a rep has
@@ -418,6 +422,10 @@ def build_world(org):
         "rep_id": rep.pk,
         "person_id": rep.pk,
         "skill_id": skill.pk,
+        # A peer mentoring proposal about the rep (the mentor: the rep again, which no rule
+        # lets pass, so that no caller's ask books anything).
+        "mentee_id": rep.pk,
+        "mentor_id": rep.pk,
         "pk": notification.pk,
         "reinforcement_id": reinforcement.pk,
         "token": feed.token,

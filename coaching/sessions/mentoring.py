@@ -35,7 +35,7 @@ from coaching.sessions.booking import session_create
 from coaching.sessions.plans import plan_for_rep
 from coaching.sessions.slots import NoSlotFound, SlotRules, calendar_lock, pair_load, slot_find
 from coaching.skills.refreshers import teaching_modules
-from coaching.skills.rules import Diagnosis, Stage
+from coaching.skills.rules import DIAGNOSIS_LABELS, Diagnosis, Stage
 from coaching.skills.standing import Standing, skill_standings
 from config.errors import Conflict, DomainError
 from lms.models import Module, ModuleCompletion, Skill
@@ -125,11 +125,22 @@ class Proposal:
     mentor_stage: Stage
     mentee_diagnosis: Diagnosis
 
+    @property
+    def mentee_diagnosis_label(self) -> str:
+        return DIAGNOSIS_LABELS[self.mentee_diagnosis].lower()
 
-def mentor_proposals(*, manager: User, now: dt.datetime | None = None) -> list[Proposal]:
+
+def mentor_proposals(
+    *,
+    manager: User,
+    now: dt.datetime | None = None,
+    decided: set[tuple[int, int]] | None = None,
+) -> list[Proposal]:
     """The pairs proposed for ``manager``'s team (the mentees are theirs; the mentors are
     teammates, or anyone when ``PEER_MENTORING_ACROSS_TEAMS`` is on), one per mentee and skill,
-    none where a pairing stands. By mentee, then skill name. A fixed number of queries.
+    none where a pairing stands (``decided``: the (mentee, skill) pairs with an active or
+    declined pairing, when the caller has read them). By mentee, then skill name. A fixed
+    number of queries: seven, six given ``decided``.
     """
     now = now or timezone.now()
     if manager.is_org_admin:
@@ -143,12 +154,13 @@ def mentor_proposals(*, manager: User, now: dt.datetime | None = None) -> list[P
     else:
         reps = mentees
     standings = skill_standings(rep_ids=[rep.pk for rep in reps], now=now)
-    decided = set(
-        MentorPairing.objects.filter(
-            mentee__in=mentees,
-            status__in=[MentorPairing.Status.ACTIVE, MentorPairing.Status.DECLINED],
-        ).values_list("mentee_id", "skill_id")
-    )
+    if decided is None:
+        decided = set(
+            MentorPairing.objects.filter(
+                mentee__in=mentees,
+                status__in=[MentorPairing.Status.ACTIVE, MentorPairing.Status.DECLINED],
+            ).values_list("mentee_id", "skill_id")
+        )
     wanted = [
         standing
         for standing in standings.values()
@@ -366,3 +378,55 @@ def pairing_decline(*, actor: User, mentee_id: int, mentor_id: int, skill_id: in
         raise Conflict(f"{mentee} already has a decision on {skill.name}.") from None
     team_version_bump(rep_ids=[mentee.pk])
     return pairing
+
+
+# --- what the manager's dashboard shows -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ActivePairing:
+    pairing: MentorPairing
+    next_session: CoachingSession | None  # the pair's next peer practice still to come
+
+
+@dataclass(frozen=True)
+class MentoringOverview:
+    proposals: list[Proposal]
+    active: list[ActivePairing]
+
+
+def mentoring_overview(*, manager: User, now: dt.datetime | None = None) -> MentoringOverview:
+    """The proposals for ``manager``'s team (``mentor_proposals``) and the active pairings of
+    its mentees with their next peer session. A fixed number of queries."""
+    now = now or timezone.now()
+    standing = MentorPairing.objects.filter(
+        status__in=[MentorPairing.Status.ACTIVE, MentorPairing.Status.DECLINED],
+        mentee__is_active=True,
+    ).select_related("mentor", "mentee", "skill")
+    if not manager.is_org_admin:
+        standing = standing.filter(mentee__manager=manager)
+    standing = list(standing.order_by("mentee__username", "pk"))
+    pairings = [p for p in standing if p.status == MentorPairing.Status.ACTIVE]
+    upcoming: dict[tuple[int, int, int | None], CoachingSession] = {}
+    if pairings:
+        for session in (
+            CoachingSession.objects.scheduled()
+            .filter(
+                source=CoachingSession.Source.PEER,
+                rep_id__in={p.mentee_id for p in pairings},
+                scheduled_for__gte=now - dt.timedelta(hours=1),
+            )
+            .order_by("-scheduled_for")
+        ):
+            upcoming[(session.rep_id, session.coach_id, session.focus_skill_id)] = session
+    return MentoringOverview(
+        proposals=mentor_proposals(
+            manager=manager, now=now, decided={(p.mentee_id, p.skill_id) for p in standing}
+        ),
+        active=[
+            ActivePairing(
+                pairing=p, next_session=upcoming.get((p.mentee_id, p.mentor_id, p.skill_id))
+            )
+            for p in pairings
+        ],
+    )

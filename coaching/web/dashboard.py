@@ -26,6 +26,7 @@ from coaching.insights.kpis import LIST_LIMIT
 from coaching.insights.matrix import SkillRow, recommendation_for
 from coaching.insights.org import org_overview, org_skill_matrix
 from coaching.insights.recommendations import recommendation_act, suggested_due_date
+from coaching.sessions.mentoring import mentoring_overview
 from coaching.web.charts import retention_chart_svg
 from coaching.web.forms import RecommendationActForm
 from coaching.web.heat_map import heat_map_rows_html
@@ -78,6 +79,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "list_limit": LIST_LIMIT,
         # The due date an "assign" action offers; the coach may change it before acting.
         "suggested_due": suggested_due_date(person=request.user),
+        # Peer mentoring: the pairs proposed for the team and those at work (live, not cached).
+        "mentoring": mentoring_overview(manager=owner),
+        "mentoring_can_act": not viewing_other,
     }
     return render_for_viewer(request, DASHBOARD, context)
 

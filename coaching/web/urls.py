@@ -4,6 +4,7 @@ from coaching.web import (
     calendars,
     commitments,
     dashboard,
+    mentoring,
     outcomes,
     plans,
     refreshers,
@@ -22,6 +23,17 @@ urlpatterns: list = [
         "dashboard/act/<int:rep_id>/<int:skill_id>/",
         dashboard.recommendation_act_view,
         name="dashboard_act",
+    ),
+    # Peer mentoring decided with one click (coaching/web/mentoring.py).
+    path(
+        "mentoring/<int:mentee_id>/<int:skill_id>/<int:mentor_id>/approve/",
+        mentoring.pairing_approve_view,
+        name="pairing_approve",
+    ),
+    path(
+        "mentoring/<int:mentee_id>/<int:skill_id>/<int:mentor_id>/decline/",
+        mentoring.pairing_decline_view,
+        name="pairing_decline",
     ),
     path("org/", dashboard.org, name="org"),
     path("org.csv", dashboard.org_csv, name="org_csv"),

@@ -616,7 +616,8 @@ def _compare_counts(client, small, large):
         _count(client, admin, CSV_URL),
     )
     assert small_counts == large_counts
-    assert max(large_counts) <= 30, large_counts
+    # 30 before peer mentoring, whose proposals and pairings read six more (live, not cached).
+    assert max(large_counts) <= 36, large_counts
 
 
 def test_an_action_costs_a_bounded_number_of_queries(

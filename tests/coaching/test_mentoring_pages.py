@@ -1,0 +1,102 @@
+"""Peer mentoring on the pages: the dashboard proposes pairs, the manager approves or declines
+with one click (htmx or a plain post), another manager's reps are a 404; query budgets."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from coaching.models import CoachingSession, MentorPairing
+from tests.coaching.factories import freeze
+from tests.coaching.test_mentoring_sessions import MONDAY
+from tests.coaching.test_mentoring_sessions import closing as closing
+from tests.coaching.test_mentoring_sessions import team as team
+from tests.factories import ManagerFactory, RepFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _monday(monkeypatch):
+    freeze(monkeypatch, MONDAY)
+
+
+def _url(name, john, closing, sheila):
+    return reverse(f"coaching:{name}", args=[john.pk, closing.pk, sheila.pk])
+
+
+def test_the_dashboard_proposes_sheila_for_john(client, team, closing):
+    maria, john, sheila = team
+    client.force_login(maria)
+    page = client.get(reverse("coaching:dashboard")).content.decode()
+    assert 'id="mentoring"' in page
+    assert f'data-mentor="sheila" data-mentee="john" data-skill="{closing.slug}"' in page
+    assert _url("pairing_approve", john, closing, sheila) in page
+    assert "Approve and book practice" in page
+
+
+def test_approving_with_one_click_books_the_practice(client, team, closing):
+    maria, john, sheila = team
+    client.force_login(maria)
+    response = client.post(_url("pairing_approve", john, closing, sheila), HTTP_HX_REQUEST="true")
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "Approved: " in body and "Peer practice booked for Mon 9 Mar 10:00" in body
+    session = CoachingSession.objects.get(source="peer")
+    assert f"/coaching/sessions/{session.pk}/" in body
+    assert MentorPairing.objects.get().status == "active"
+    # Proposed no more; listed as mentoring now with the next practice.
+    page = client.get(reverse("coaching:dashboard")).content.decode()
+    assert 'data-mentor="sheila"' not in page
+    assert 'id="mentor-pairings"' in page and "next practice Mon 9 Mar" in page
+
+
+def test_declining_with_a_plain_post_goes_back_with_a_message(client, team, closing):
+    maria, john, sheila = team
+    client.force_login(maria)
+    response = client.post(_url("pairing_decline", john, closing, sheila), follow=True)
+    assert response.redirect_chain[-1][0].endswith("#mentoring")
+    assert "Declined: " in response.content.decode()
+    assert MentorPairing.objects.get().status == "declined"
+    assert not CoachingSession.objects.filter(source="peer").exists()
+    # A second decision is refused with the reason, not a crash.
+    again = client.post(_url("pairing_approve", john, closing, sheila), HTTP_HX_REQUEST="true")
+    assert again.status_code == 200 and "already has a decision" in again.content.decode()
+
+
+def test_another_managers_reps_are_a_404(client, team, closing):
+    _maria, john, sheila = team
+    for outsider in (ManagerFactory(), john, sheila, RepFactory()):
+        client.force_login(outsider)
+        for name in ("pairing_approve", "pairing_decline"):
+            assert client.post(_url(name, john, closing, sheila)).status_code == 404
+    assert not MentorPairing.objects.exists()
+
+
+def test_only_posts(client, team, closing):
+    maria, john, sheila = team
+    client.force_login(maria)
+    assert client.get(_url("pairing_approve", john, closing, sheila)).status_code == 405
+
+
+def _dashboard_queries(client) -> tuple[int, str]:
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get(reverse("coaching:dashboard")).content.decode()
+    return len(queries), page
+
+
+def test_the_dashboard_section_costs_the_same_for_a_bigger_team(client, team, closing):
+    from tests.coaching.test_mentoring import stands
+
+    maria, john, sheila = team
+    client.force_login(maria)
+    small, _page = _dashboard_queries(client)
+    module = closing.modules.first()
+    for index in range(4):
+        stands(RepFactory(username=f"extra{index}", manager=maria), module, closing, 2, 2, 2)
+    client.post(_url("pairing_approve", john, closing, sheila))
+    large, page = _dashboard_queries(client)
+    assert page.count('data-mentor="sheila"') == 4
+    assert 'id="mentor-pairings"' in page
+    # Proposals and pairings read a fixed handful of queries however many there are.
+    assert large <= small + 1, (small, large)
