@@ -3,6 +3,7 @@ from django.db import transaction
 
 from accounts.demo import DEMO_PASSWORD, DEMO_PEOPLE, demo_people_seed
 from coaching.demo.history import demo_history_seed
+from coaching.demo.outcomes import demo_outcomes_seed
 from coaching.demo.today import demo_today_seed
 from lms.demo import demo_courses_seed
 
@@ -16,6 +17,7 @@ class Command(BaseCommand):
             courses = demo_courses_seed()
             history = demo_history_seed(people)
             demo_today_seed(people, fresh={name for name, steps in history.items() if steps})
+            demo_outcomes_seed(people)
         self.stdout.write(self.style.SUCCESS("Demo organisation ready."))
         for item in courses:
             self.stdout.write(f"  course  {item.course.slug} ({item.outcome})")
