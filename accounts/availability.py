@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -180,6 +181,22 @@ def _time_off_rows(user: User, ranges: Sequence[Away]) -> list[TimeOff]:
     return rows
 
 
+BUDGET_MIN_HOURS, BUDGET_MAX_HOURS = Decimal("0.5"), Decimal("40")
+
+
+def _budget_hours(user: User, hours: Decimal | None) -> Decimal | None:
+    if not user.is_manager:
+        raise DomainError("Only managers have a weekly coaching budget.")
+    if hours is None:
+        return None
+    hours = Decimal(hours)
+    if not BUDGET_MIN_HOURS <= hours <= BUDGET_MAX_HOURS:
+        raise DomainError("A weekly coaching budget is 0.5 to 40 hours.")
+    if hours != hours.quantize(Decimal("0.1")):
+        raise DomainError("Give the coaching budget in tenths of an hour at most, such as 2.5.")
+    return hours
+
+
 @transaction.atomic
 def availability_set(
     *,
@@ -189,8 +206,13 @@ def availability_set(
     day_start: dt.time | None = _UNSET,
     day_end: dt.time | None = _UNSET,
     time_off: Sequence[Away] = _UNSET,
+    coaching_budget_hours: Decimal | None = _UNSET,
 ) -> Availability:
     """Change what is given of ``user``'s availability; what is left out stays as it is.
+
+    ``coaching_budget_hours`` is a manager's weekly coaching budget (DESIGN §13): None goes
+    back to the organisation's default; it raises DomainError for anyone who is not a manager,
+    or for hours outside 0.5-40 or with more than one decimal.
 
     ``day_start``/``day_end`` None go back to the organisation's default. ``time_off``
     replaces every current period of time off (past ones are kept as history). Raises
@@ -216,6 +238,9 @@ def availability_set(
     if day_end is not _UNSET:
         user.day_end = day_end
         fields.append("day_end")
+    if coaching_budget_hours is not _UNSET:
+        user.coaching_budget_hours = _budget_hours(user, coaching_budget_hours)
+        fields.append("coaching_budget_hours")
     current = Availability.of(user)
     _check_day(current.day_start, current.day_end)
     if fields:

@@ -32,6 +32,7 @@ from accounts.availability import (
 from accounts.models import User
 from coaching.api.calendars import CalendarStateSerializer
 from coaching.api.serializers import ErrorSerializer
+from coaching.sessions.budget import budget_hours_of
 from coaching.sessions.calendars.selectors import calendar_state
 from coaching.sessions.calendars.services import calendar_clear, calendar_set
 from coaching.sessions.permissions import can_see_free_slots
@@ -73,6 +74,22 @@ class AvailabilitySerializer(serializers.Serializer):
     )
     time_off = TimeOffSerializer(many=True, help_text="Current and coming time off.")
     calendar = CalendarStateSerializer()
+    coaching_budget_hours = serializers.DecimalField(
+        max_digits=4,
+        decimal_places=1,
+        allow_null=True,
+        coerce_to_string=False,
+        help_text="A manager's own weekly coaching budget in hours; null: the organisation's "
+        "default (always null for anyone who is not a manager).",
+    )
+    coaching_budget_effective_hours = serializers.DecimalField(
+        max_digits=4,
+        decimal_places=1,
+        allow_null=True,
+        coerce_to_string=False,
+        help_text="The weekly coaching budget that applies: the manager's own, else the "
+        "default; null for anyone who is not a manager.",
+    )
 
 
 class AvailabilityInputSerializer(StrictInputSerializer):
@@ -103,6 +120,14 @@ class AvailabilityInputSerializer(StrictInputSerializer):
         max_length=MAX_TIME_OFF,
         help_text="Replaces every current period of time off.",
     )
+    coaching_budget_hours = serializers.DecimalField(
+        max_digits=4,
+        decimal_places=1,
+        required=False,
+        allow_null=True,
+        help_text="Managers only: weekly coaching hours, 0.5 to 40; null goes back to the "
+        "organisation's default. Sent by anyone else, 400.",
+    )
 
 
 def _availability_data(user: User, availability: Availability) -> dict:
@@ -117,6 +142,8 @@ def _availability_data(user: User, availability: Availability) -> dict:
             for away in availability.time_off
         ],
         "calendar": calendar_state(user),
+        "coaching_budget_hours": user.coaching_budget_hours if user.is_manager else None,
+        "coaching_budget_effective_hours": budget_hours_of(user) if user.is_manager else None,
     }
 
 
@@ -151,8 +178,9 @@ class MyAvailabilityApi(APIView):
             "current time off; calendar_url sets the calendar to read busy times from (read "
             'within seconds) and "" forgets it. 400 with a message for no working day, a day '
             "that ends before it starts or is shorter than a session, an unknown time zone, time "
-            "off that ends before it starts, is over or is more than two years ahead, or a "
-            "calendar address that is refused."
+            "off that ends before it starts, is over or is more than two years ahead, a "
+            "calendar address that is refused, or a coaching budget sent by someone who is not "
+            "a manager or outside 0.5-40 hours."
         ),
     )
     def patch(self, request: Request) -> Response:
@@ -162,7 +190,7 @@ class MyAvailabilityApi(APIView):
         changes = {}
         if "timezone" in data:
             changes["tz_name"] = data["timezone"]
-        for name in ("working_days", "day_start", "day_end"):
+        for name in ("working_days", "day_start", "day_end", "coaching_budget_hours"):
             if name in data:
                 changes[name] = data[name]
         if "time_off" in data:

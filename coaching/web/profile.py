@@ -11,6 +11,7 @@ with a message.
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 from django import forms
 from django.conf import settings
@@ -45,6 +46,32 @@ from config.errors import DomainError
 PAGE = "accounts/profile.html"
 DETAILS, EMAIL = "details", "email"
 AVAILABILITY, TIME_OFF, TIME_OFF_REMOVE = "availability", "time_off", "time_off_remove"
+BUDGET = "coaching_budget"
+
+
+class CoachingBudgetForm(forms.Form):
+    """A manager's weekly coaching budget (DESIGN §13); empty: the organisation's default."""
+
+    coaching_budget_hours = forms.DecimalField(
+        label="Weekly coaching budget (hours)",
+        required=False,
+        max_digits=4,
+        decimal_places=1,
+        min_value=Decimal("0.5"),
+        max_value=Decimal("40"),
+        widget=forms.NumberInput(attrs={"step": "0.5", "min": "0.5", "max": "40"}),
+        error_messages={
+            "min_value": "A weekly coaching budget is 0.5 to 40 hours.",
+            "max_value": "A weekly coaching budget is 0.5 to 40 hours.",
+        },
+    )
+
+
+def _budget_form(request: HttpRequest, data=None) -> CoachingBudgetForm | None:
+    if not request.user.is_manager:
+        return None
+    initial = {"coaching_budget_hours": request.user.coaching_budget_hours}
+    return CoachingBudgetForm(data, initial=initial, prefix=BUDGET)
 
 
 class EmailPreferencesForm(forms.Form):
@@ -95,6 +122,22 @@ def _availability_post(request: HttpRequest, section: str, forms_: dict) -> bool
     """Carry out one of the availability forms (its errors stay on it in ``forms_``); True
     when it is done and the page redirects."""
     user = request.user
+    if section == BUDGET:
+        form = forms_[BUDGET] = _budget_form(request, request.POST)
+        if form is None:  # not a manager: there is no budget to set
+            messages.error(request, "Only managers have a weekly coaching budget.")
+            return True
+        if not form.is_valid():
+            return False
+        try:
+            availability_set(
+                user=user, coaching_budget_hours=form.cleaned_data["coaching_budget_hours"]
+            )
+        except DomainError as error:
+            form.add_error(None, error.message)
+            return False
+        messages.success(request, "Your weekly coaching budget is saved.")
+        return True
     if section == TIME_OFF_REMOVE:
         try:
             time_off_remove(user=user, time_off_id=int(request.POST.get("time_off", "")))
@@ -139,10 +182,11 @@ def profile(request: HttpRequest) -> HttpResponse:
         "current": availability,
         AVAILABILITY: _availability_form(availability),
         TIME_OFF: TimeOffForm(prefix=TIME_OFF),
+        BUDGET: _budget_form(request),
     }
     if request.method == "POST":
         section = request.POST.get("section")
-        if section in (AVAILABILITY, TIME_OFF, TIME_OFF_REMOVE):
+        if section in (AVAILABILITY, TIME_OFF, TIME_OFF_REMOVE, BUDGET):
             if _availability_post(request, section, availability_forms):
                 return redirect(reverse("profile") + "#availability")
         elif section == DETAILS:
@@ -172,6 +216,8 @@ def profile(request: HttpRequest) -> HttpResponse:
             "time_off": [away for away in availability.time_off if away.end >= today],
             "availability_form": availability_forms[AVAILABILITY],
             "time_off_form": availability_forms[TIME_OFF],
+            "budget_form": availability_forms[BUDGET],
+            "budget_default_hours": settings.COACHING_BUDGET_HOURS,
             "tokens": tokens_of(user=request.user),
             **calendar_context(request),
             "token_days": settings.API_TOKEN_DAYS,

@@ -214,6 +214,9 @@ def test_get_shows_the_defaults_and_no_calendar(clock, rep):
             "last_ok_at": None,
             "last_error": "",
         },
+        # A rep has no coaching budget (managers only).
+        "coaching_budget_hours": None,
+        "coaching_budget_effective_hours": None,
     }
 
 

@@ -456,3 +456,82 @@ def test_the_dashboard_s_queries_do_not_grow_with_deferred_items(
     assert count() == few
     with django_assert_max_num_queries(30):
         client.get("/coaching/dashboard/")
+
+
+# --- the budget on the availability settings -----------------------------------------------------
+
+API = "/api/v1/me/availability/"
+
+
+def test_the_api_reads_and_sets_a_manager_s_budget(manager, client, settings):
+    settings.COACHING_BUDGET_HOURS = 2.0
+    client.force_login(manager)
+    data = client.get(API).json()
+    assert data["coaching_budget_hours"] is None
+    assert data["coaching_budget_effective_hours"] == 2.0
+    response = client.patch(API, {"coaching_budget_hours": "3.5"}, content_type="application/json")
+    assert response.status_code == 200, response.json()
+    assert response.json()["coaching_budget_hours"] == 3.5
+    manager.refresh_from_db()
+    assert manager.coaching_budget_hours == Decimal("3.5")
+    response = client.patch(API, {"coaching_budget_hours": None}, content_type="application/json")
+    assert response.json()["coaching_budget_hours"] is None
+    manager.refresh_from_db()
+    assert manager.coaching_budget_hours is None
+
+
+@pytest.mark.parametrize("hours", ["0.4", "40.5", "0", "-1"])
+def test_the_api_refuses_a_budget_outside_half_an_hour_to_forty(manager, client, hours):
+    client.force_login(manager)
+    response = client.patch(API, {"coaching_budget_hours": hours}, content_type="application/json")
+    assert response.status_code == 400
+    assert "0.5 to 40 hours" in str(response.json())
+    manager.refresh_from_db()
+    assert manager.coaching_budget_hours is None
+
+
+def test_a_rep_sending_a_budget_gets_a_400_and_changes_nothing(rep, client):
+    client.force_login(rep)
+    assert client.get(API).json()["coaching_budget_hours"] is None
+    response = client.patch(
+        API,
+        {"coaching_budget_hours": "3", "day_start": "08:00"},
+        content_type="application/json",
+    )
+    assert response.status_code == 400
+    assert "Only managers" in str(response.json())
+    rep.refresh_from_db()
+    assert rep.coaching_budget_hours is None and rep.day_start is None
+
+
+def test_the_profile_sets_a_manager_s_budget(manager, client):
+    client.force_login(manager)
+    page = client.get("/accounts/profile/").content.decode()
+    assert "Weekly coaching budget" in page
+    response = client.post(
+        "/accounts/profile/",
+        {"section": "coaching_budget", "coaching_budget-coaching_budget_hours": "4.5"},
+    )
+    assert response.status_code == 302 and response["Location"].endswith("#availability")
+    manager.refresh_from_db()
+    assert manager.coaching_budget_hours == Decimal("4.5")
+    response = client.post(
+        "/accounts/profile/",
+        {"section": "coaching_budget", "coaching_budget-coaching_budget_hours": "41"},
+    )
+    assert response.status_code == 200
+    assert "0.5 to 40 hours" in response.content.decode()
+    client.post("/accounts/profile/", {"section": "coaching_budget"})
+    manager.refresh_from_db()
+    assert manager.coaching_budget_hours is None
+
+
+def test_a_rep_s_profile_has_no_budget(rep, client):
+    client.force_login(rep)
+    assert "Weekly coaching budget" not in client.get("/accounts/profile/").content.decode()
+    client.post(
+        "/accounts/profile/",
+        {"section": "coaching_budget", "coaching_budget-coaching_budget_hours": "4"},
+    )
+    rep.refresh_from_db()
+    assert rep.coaching_budget_hours is None
