@@ -29,12 +29,20 @@ def person_url(person, name="people:person") -> str:
 
 @pytest.fixture
 def people():
-    admin = AdminFactory(username="ada", timezone="UTC")
-    maria = ManagerFactory(username="maria", first_name="Maria", timezone="UTC")
-    omar = ManagerFactory(username="omar", first_name="Omar", timezone="UTC")
-    john = RepFactory(username="john", first_name="John", manager=maria, timezone="UTC")
-    sam = RepFactory(username="sam", first_name="Sam", manager=omar, timezone="UTC")
-    gone = RepFactory(username="gone", first_name="Gone", manager=None, is_active=False)
+    # Names are fixed: a random one (Johnson, say) would match a search.
+    factory_names = {"last_name": "Quist"}
+    admin = AdminFactory(username="ada", first_name="Ada", timezone="UTC", **factory_names)
+    maria = ManagerFactory(username="maria", first_name="Maria", timezone="UTC", **factory_names)
+    omar = ManagerFactory(username="omar", first_name="Omar", timezone="UTC", **factory_names)
+    john = RepFactory(
+        username="john", first_name="John", manager=maria, timezone="UTC", **factory_names
+    )
+    sam = RepFactory(
+        username="sam", first_name="Sam", manager=omar, timezone="UTC", **factory_names
+    )
+    gone = RepFactory(
+        username="gone", first_name="Gone", manager=None, is_active=False, **factory_names
+    )
     return {"admin": admin, "maria": maria, "omar": omar, "john": john, "sam": sam, "gone": gone}
 
 
@@ -247,6 +255,12 @@ def test_a_file_with_an_error_offers_no_apply(people):
     html = signed_in(people["admin"]).post(IMPORT, {"text": bad}).content.decode()
     assert 'data-outcome="error"' in html and "not an email address" in html
     assert 'name="signed"' not in html
+
+
+def test_two_errors_on_one_row_are_counted_as_such(people):
+    bad = f"{HEADER}\nana,Ana,Silva,ana@,rep,,Mars/Olympus\nbo,Bo,Berg,bo@example.com,rep,,\n"
+    html = signed_in(people["admin"]).post(IMPORT, {"text": bad}).content.decode()
+    assert '<strong class="import-refused">2 errors</strong> in 1 row:' in html
 
 
 def test_a_changed_file_is_never_applied(people):
