@@ -31,7 +31,12 @@ from coaching.sessions.calendars.selectors import (
     calendar_source_of,
     calendar_state_of,
 )
-from coaching.sessions.calendars.services import calendar_clear, calendar_read_now, calendar_set
+from coaching.sessions.calendars.services import (
+    READ_AGAIN_AFTER,
+    calendar_clear,
+    calendar_read_now,
+    calendar_set,
+)
 from coaching.sessions.permissions import can_change_session
 from coaching.sessions.selectors import session_for
 from config.errors import DomainError
@@ -161,11 +166,19 @@ def calendar_clear_view(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def calendar_read_view(request: HttpRequest) -> HttpResponse:
-    if calendar_read_now(user=request.user):
-        messages.success(request, "Reading your calendar now; reload in a few seconds.")
-    else:
+    answer = calendar_read_now(user=request.user)
+    if answer == "none":
         messages.error(request, "You have no calendar to read; add one first.")
         return _back(failed=True)
+    if answer == "just read":
+        seconds = int(READ_AGAIN_AFTER.total_seconds())
+        messages.info(
+            request,
+            f"Your calendar was read less than {seconds} seconds ago: what it said is below. "
+            "Press “Read now” again in a moment to read a change made since.",
+        )
+    else:
+        messages.success(request, "Reading your calendar now; reload in a few seconds.")
     return _back()
 
 

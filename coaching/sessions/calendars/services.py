@@ -42,6 +42,8 @@ logger = logging.getLogger(__name__)
 # The task that reads one calendar, sent by name: this part never imports ``coaching.tasks``.
 REFRESH_TASK = "coaching.tasks.refresh_calendar"
 URL_MAX_CHARS = 2000
+# "Read now" within this long of the last read is a double click: not read again.
+READ_AGAIN_AFTER = dt.timedelta(seconds=30)
 
 
 def calendar_horizon(now: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
@@ -112,16 +114,17 @@ def calendar_clear(*, user: User) -> None:
     CalendarSource.objects.filter(user=user).delete()
 
 
-def calendar_read_now(*, user: User) -> bool:
-    """Ask for a read of ``user``'s calendar once the transaction commits; False when they have
-    none. A calendar read in the last half minute is not read again (a double click)."""
+def calendar_read_now(*, user: User) -> str:
+    """Ask for a read of ``user``'s calendar once the transaction commits: "reading". A
+    calendar read in the last half minute is not read again (a double click): "just read";
+    "none" when they have no calendar."""
     source = CalendarSource.objects.filter(user=user).only("last_read_at").first()
     if source is None:
-        return False
-    recent = source.last_read_at and timezone.now() - source.last_read_at < dt.timedelta(seconds=30)
-    if not recent:
-        transaction.on_commit(partial(_read_soon, user.pk))
-    return True
+        return "none"
+    if source.last_read_at and timezone.now() - source.last_read_at < READ_AGAIN_AFTER:
+        return "just read"
+    transaction.on_commit(partial(_read_soon, user.pk))
+    return "reading"
 
 
 def _read(source: CalendarSource, *, start: dt.datetime, end: dt.datetime):

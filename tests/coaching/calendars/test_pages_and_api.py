@@ -179,3 +179,54 @@ def test_a_caldav_password_is_never_sent_back(org, public_dns):
     )
     assert "s3cret-pw" not in html
     assert "s3cret-pw" not in api_as(org.rep).get(reverse("api-me-busy")).content.decode()
+
+
+def test_read_now_reads_or_says_it_was_just_read(
+    org, client, public_dns, django_capture_on_commit_callbacks
+):
+    calendar_set(user=org.rep, url=SECRET_URL)
+    client.force_login(org.rep)
+    with django_capture_on_commit_callbacks() as queued:
+        page = client.post(reverse("profile_calendar_read"), follow=True).content.decode()
+    assert len(queued) == 1 and "Reading your calendar now" in page
+    CalendarSource.objects.filter(user=org.rep).update(last_read_at=timezone.now())
+    with django_capture_on_commit_callbacks() as queued:
+        page = client.post(reverse("profile_calendar_read"), follow=True).content.decode()
+    assert queued == [] and "Reading your calendar now" not in page
+    assert "Your calendar was read less than 30 seconds ago" in page
+
+
+@pytest.mark.parametrize(
+    "state, shown, not_shown",
+    [
+        ({}, "being read now", "Nothing busy in your calendar"),
+        (
+            {"last_error": "404 Not Found"},
+            "No busy times read from it yet",
+            "Nothing busy in your calendar",
+        ),
+        ({"last_ok": True}, "Nothing busy in your calendar", "No busy times read from it yet"),
+        (
+            {"last_ok": True, "last_error": "404 Not Found"},
+            "Nothing busy in your calendar",
+            "No busy times read from it yet",
+        ),
+    ],
+)
+def test_a_calendar_never_read_does_not_claim_an_empty_week(
+    org, public_dns, state, shown, not_shown
+):
+    calendar_set(user=org.rep, url=SECRET_URL)
+    now = timezone.now()
+    if state:
+        CalendarSource.objects.filter(user=org.rep).update(
+            last_read_at=now,
+            last_ok_at=now if state.get("last_ok") else None,
+            last_error=state.get("last_error", ""),
+        )
+    html = render_to_string(
+        "components/calendar_source.html",
+        calendar_context(_request(org.rep)),
+        request=_request(org.rep),
+    )
+    assert shown in html and not_shown not in html
