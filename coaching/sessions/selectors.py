@@ -35,6 +35,8 @@ from coaching.sessions.permissions import can_see_private_notes as can_see_priva
 from coaching.sessions.permissions import coaching_scope, observation_scope, session_scope
 
 HISTORY_LENGTH = 10
+# A mentor's own page lists the peer practice they led this long ago, besides what is to come.
+MENTORING_DAYS_SHOWN = 30
 
 
 def _sessions() -> CoachingSessionQuerySet:
@@ -236,6 +238,8 @@ class RepCoachingOverview:
     history: list[CoachingSession]
     # Marked kept within the day in which that can still be undone.
     recently_kept: list[Commitment] = field(default_factory=list)
+    # Peer practice the rep leads as a mentor: still to come, and of the last weeks.
+    mentoring: list[CoachingSession] = field(default_factory=list)
 
 
 def missed_since_last_held(*, rep: User) -> Q:
@@ -252,8 +256,8 @@ def missed_since_last_held(*, rep: User) -> Q:
 
 def rep_coaching_overview(*, rep: User) -> RepCoachingOverview:
     """Everything on the rep's "My coaching" page (and a manager's view of one rep): the plan,
-    the next session and its agenda, commitments to keep or discuss, recent history. Eight
-    queries, however much history there is. The caller checks the viewer may see ``rep``
+    the next session and its agenda, commitments to keep or discuss, recent history, and the
+    peer practice they lead as a mentor. Nine queries, however much history there is. The caller checks the viewer may see ``rep``
     (``accounts.selectors.person_for``); history carries private notes, which only
     ``can_see_private_notes`` may reveal.
     """
@@ -292,6 +296,15 @@ def rep_coaching_overview(*, rep: User) -> RepCoachingOverview:
     )
     for commitment in [*commitments, *missed]:
         commitment.rep = rep  # who may review each asks about the rep: no query per row
+    mentoring = list(
+        _sessions()
+        .filter(coach=rep, source=CoachingSession.Source.PEER)
+        .filter(
+            Q(status=CoachingSession.Status.SCHEDULED)
+            | Q(scheduled_for__gte=now - dt.timedelta(days=MENTORING_DAYS_SHOWN))
+        )
+        .order_by("scheduled_for")[:HISTORY_LENGTH]
+    )
     return RepCoachingOverview(
         rep=rep,
         plan=plan,
@@ -301,4 +314,5 @@ def rep_coaching_overview(*, rep: User) -> RepCoachingOverview:
         missed_commitments=missed,
         history=history,
         recently_kept=[c for c in commitments if c.kept_undoable],
+        mentoring=mentoring,
     )

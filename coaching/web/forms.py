@@ -233,7 +233,8 @@ class HoldForm(forms.Form):
     """What the coach records: a 1-5 rubric rating with evidence per skill on the agenda (each
     optional: rate what you observed), one more skill of their choice, a few commitments, and
     notes. ``observations()`` and ``commitments()`` give them in the shape ``session_hold``
-    takes; the service judges them (due dates, skills).
+    takes; the service judges them (due dates, skills). A ``peer`` session's mentor rates its
+    one skill and writes shared notes: no other skill, no commitments, no private notes.
     """
 
     notes = forms.CharField(
@@ -257,10 +258,12 @@ class HoldForm(forms.Form):
         skills: Iterable[Skill],
         all_skills: Iterable[Skill],
         commitment_rows: int = COMMITMENT_ROWS,
+        peer: bool = False,
         **kwargs,
     ) -> None:
         super().__init__(*args, **kwargs)
         self.skills = list(skills)
+        self.peer = peer
         choices = [("", "—"), *((skill.pk, skill.name) for skill in all_skills)]
         for skill in self.skills:
             self.fields[f"rating_{skill.pk}"] = self._rating_field()
@@ -275,6 +278,11 @@ class HoldForm(forms.Form):
         self.fields["extra_rating"] = self._rating_field()
         self.fields["extra_evidence"] = self._evidence_field()
         self.commitment_count = commitment_rows
+        if peer:
+            for name in ("private_notes", "extra_skill", "extra_rating", "extra_evidence"):
+                del self.fields[name]
+            self.fields["notes"].help_text = "The rep you practised with sees these."
+            self.commitment_count = 0
         for n in range(commitment_rows):
             self.fields[f"commitment_{n}_text"] = forms.CharField(
                 label="Commitment", required=False, max_length=TEXT_MAX

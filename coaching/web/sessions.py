@@ -205,9 +205,13 @@ def _hold_skills(session: CoachingSession) -> list[Skill]:
 
 def _hold_form(session: CoachingSession, data=None) -> HoldForm:
     """The form to hold the session or, once held, to amend its record (filled in with it)."""
+    peer = session.source == CoachingSession.Source.PEER
     if session.status != CoachingSession.Status.HELD:
         return HoldForm(
-            data, skills=_hold_skills(session), all_skills=list(Skill.objects.order_by("name"))
+            data,
+            skills=_hold_skills(session),
+            all_skills=list(Skill.objects.order_by("name")),
+            peer=peer,
         )
     made = len(session.commitments.all())
     return HoldForm(
@@ -216,6 +220,7 @@ def _hold_form(session: CoachingSession, data=None) -> HoldForm:
         skills=_hold_skills(session),
         all_skills=list(Skill.objects.order_by("name")),
         commitment_rows=max(COMMITMENT_ROWS, made + 1),
+        peer=peer,
     )
 
 
@@ -352,7 +357,7 @@ def _record_two_steps(
         "actor": request.user,
         "session": session,
         "notes": form.cleaned_data["notes"],
-        "private_notes": form.cleaned_data["private_notes"],
+        "private_notes": form.cleaned_data.get("private_notes", ""),
         "observations": form.observations(),
         "commitments": form.commitments(),
     }

@@ -100,3 +100,71 @@ def test_the_dashboard_section_costs_the_same_for_a_bigger_team(client, team, cl
     assert 'id="mentor-pairings"' in page
     # Proposals and pairings read a fixed handful of queries however many there are.
     assert large <= small + 1, (small, large)
+
+
+# --- the peer session's page, and the reps' own pages --------------------------------------------
+
+
+@pytest.fixture
+def peer(team, closing):
+    maria, john, sheila = team
+    from coaching.sessions.mentoring import pairing_approve
+
+    return pairing_approve(
+        actor=maria, mentee_id=john.pk, mentor_id=sheila.pk, skill_id=closing.pk, now=MONDAY
+    ).session
+
+
+def test_the_mentor_sees_a_record_form_for_the_role_play_only(client, peer, team):
+    _maria, _john, sheila = team
+    client.force_login(sheila)
+    page = client.get(reverse("coaching:session", args=[peer.pk])).content.decode()
+    assert "Role-play a close" in page
+    assert 'name="rating_' in page and "half a coach" in page
+    assert "Private notes" not in page and "Commitment 1" not in page
+    assert "Another skill" not in page
+    assert "Coaching plan of" not in page  # the mentee's plan is not the mentor's to open
+
+
+def test_the_mentor_records_the_session_in_two_steps(client, peer, team, closing, monkeypatch):
+    _maria, john, sheila = team
+    freeze(monkeypatch, peer.scheduled_for)
+    client.force_login(sheila)
+    url = reverse("coaching:session_hold", args=[peer.pk])
+    form = {f"rating_{closing.pk}": "3", f"evidence_{closing.pk}": "Asked for the order once."}
+    form["notes"] = "Good opening; practise the discount objection."
+    preview = client.post(url, form).content.decode()
+    assert "Confirm and save" in preview and "Private notes" not in preview
+    response = client.post(url, {**form, "confirm": "1"})
+    assert response.status_code == 302
+    peer.refresh_from_db()
+    assert peer.status == "held"
+    [rating] = peer.observations.all()
+    assert (rating.source, rating.rating, rating.rep, rating.observer) == ("peer", 3, john, sheila)
+
+
+def test_others_may_not_record_it(client, peer, team):
+    maria, john, _sheila = team
+    url = reverse("coaching:session_hold", args=[peer.pk])
+    client.force_login(maria)
+    assert client.post(url, {"notes": "x" * 40}).status_code == 403
+    client.force_login(john)
+    assert client.post(url, {"notes": "x" * 40}).status_code == 403
+    client.force_login(RepFactory(manager=maria))
+    assert client.post(url, {"notes": "x" * 40}).status_code == 404
+
+
+def test_the_reps_pages_list_the_peer_practice(client, peer, team):
+    maria, john, sheila = team
+    client.force_login(sheila)
+    for name in ("coaching:my_coaching", "coaching:rep_home"):
+        page = client.get(reverse(name)).content.decode()
+        assert 'id="peer-practice-led"' in page and f"with {john}" in page
+        assert f"/coaching/sessions/{peer.pk}/" in page
+    client.force_login(john)
+    for name in ("coaching:my_coaching", "coaching:rep_home"):
+        page = client.get(reverse(name)).content.decode()
+        assert "Peer practice" in page and 'id="peer-practice-led"' not in page
+    client.force_login(maria)
+    page = client.get(reverse("coaching:rep", args=[sheila.pk])).content.decode()
+    assert 'id="peer-practice-led"' in page
