@@ -14,7 +14,7 @@ from coaching.insights.outcomes import STAGES, TOO_FEW, Figure, OutcomesReport
 from coaching.web.charts import PALETTE
 
 WIDTH = 720
-LABEL = 210  # the skill names' column
+LABEL = 260  # the skill names' column
 RIGHT = 24
 TOP = 30  # the legend
 ROW = 24
@@ -159,7 +159,12 @@ def before_after_svg(report: OutcomesReport) -> SafeString:
                 _dot(pair.after, colour=colour, what=f"{name}, {group}, after"),
             ]
             stated = [dot for dot in dots if dot is not None]
-            note = TOO_FEW if pair.before.reps or pair.after.reps else "no periods on both sides"
+            if not item.reached_reps:
+                note = "nobody has reached it"
+            elif pair.before.reps or pair.after.reps:
+                note = TOO_FEW
+            else:
+                note = "no periods on both sides"
             rows.append(
                 ChartRow(
                     label=f"{name} · {group}",
