@@ -124,3 +124,12 @@ def test_the_page_costs_the_same_with_much_time_off(signed_in, rep, django_asser
         time_off_add(user=rep, start=dt.date(2026, 4, day), end=dt.date(2026, 4, day))
     with django_assert_max_num_queries(len(few.captured_queries)):
         assert signed_in.get(URL).content.decode().count("Remove</button>") == 29
+
+
+def test_the_availability_forms_come_back_at_their_section(signed_in, rep):
+    """A refusal renders the whole page again: the forms post to the section's anchor, so
+    a phone shows the error rather than the top of the page."""
+    time_off_add(user=rep, start=dt.date(2026, 12, 24), end=dt.date(2026, 12, 28))
+    page = signed_in.post(URL, week(start="17:00", end="09:00")).content.decode()
+    # The working week, the time off's Remove, and Add time off.
+    assert page.count(f'action="{URL}#availability"') == 3
