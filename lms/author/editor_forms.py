@@ -326,13 +326,15 @@ class QuizEditor:
         self.rows = []
         for i, question in enumerate(state):
             prefix = f"q{i}"
+            # A new row left empty is dropped on saving, so it is never "required" either.
+            row_data = None if _is_blank_question(question) else data
             self.rows.append(
                 QuestionRow(
                     form=QuestionForm(
-                        data, prefix=prefix, initial=question, skill_choices=skill_choices
+                        row_data, prefix=prefix, initial=question, skill_choices=skill_choices
                     ),
                     choices=[
-                        ChoiceForm(data, prefix=f"{prefix}-c{j}", initial=choice)
+                        ChoiceForm(row_data, prefix=f"{prefix}-c{j}", initial=choice)
                         for j, choice in enumerate(question["choices"])
                     ],
                     answered=question["id"].isdigit() and int(question["id"]) in answered_ids,

@@ -201,6 +201,23 @@ def test_a_question_without_choices_is_refused_on_the_page(admin_client):
     assert not Quiz.objects.exists()
 
 
+def test_an_empty_new_question_is_not_called_wrong_when_another_is(admin_client):
+    module = ModuleFactory()
+    skill = SkillFactory()
+    data = quiz_form(
+        [
+            {"prompt": "Two right?", "skill": skill.pk, "choices": [("A", True), ("B", True)]},
+            {"prompt": "", "skill": skill.pk, "choices": [("", False), ("", False)]},
+        ]
+    )
+    response = admin_client.post(reverse("author:quiz_edit", args=[module.pk]), data)
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert "exactly one correct choice" in html
+    assert "This field is required." not in html
+    assert not Quiz.objects.exists()
+
+
 def test_checking_as_you_go_answers_with_the_problem_lists_only(admin_client):
     module = ModuleFactory()
     skill = SkillFactory()
