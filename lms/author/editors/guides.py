@@ -27,7 +27,14 @@ def guide_edit(request: HttpRequest, module_id: int) -> HttpResponse:
             behaviours=form.cleaned_data["coaching_behaviours"],
             practice_task=form.cleaned_data["practice_task"],
         )
-        messages.success(request, f"Saved the coaching guide for “{module.title}”.")
+        if any(form.cleaned_data.values()):
+            messages.success(request, f"Saved the coaching guide for “{module.title}”.")
+        else:
+            messages.warning(
+                request,
+                f"The coaching guide for “{module.title}” is empty now: the course cannot be"
+                " published without one, and the follow-up session's agenda starts from it.",
+            )
         return redirect("author:guide_edit", module_id=module.pk)
     context = {"module": module, "course": module.course, "form": form}
     return render(request, "author/guide.html", context, status=400 if form.is_bound else 200)

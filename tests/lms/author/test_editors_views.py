@@ -169,6 +169,17 @@ def test_an_admin_writes_the_coaching_guide(admin_client):
     assert module.coaching_behaviours == ["Listens first"]
 
 
+def test_saving_an_empty_guide_says_it_is_empty(admin_client):
+    module = ModuleFactory(title="Openers")
+    url = reverse("author:guide_edit", args=[module.pk])
+    empty = {"coaching_questions": "", "coaching_behaviours": "", "practice_task": ""}
+    response = admin_client.post(url, empty, follow=True)
+    (said,) = [str(message) for message in response.context["messages"]]
+    assert said.startswith("The coaching guide for “Openers” is empty now")
+    module.refresh_from_db()
+    assert module.coaching_questions == [] and module.practice_task == ""
+
+
 # --- quizzes --------------------------------------------------------------------------------
 
 
