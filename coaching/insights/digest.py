@@ -118,6 +118,8 @@ def digest_for_manager(*, manager: User, now: dt.datetime) -> ManagerDigest:
     responsible = (Q(coach=manager) | Q(rep__in=team_of(manager=manager))) & in_line
     sessions = list(
         CoachingSession.objects.filter(responsible)
+        # Peer practice takes none of the manager's time; its mentor is reminded of it.
+        .exclude(source=CoachingSession.Source.PEER)
         .filter(
             # Scheduled ones in the past are still unrecorded: they stay until someone acts.
             Q(status=CoachingSession.Status.SCHEDULED, scheduled_for__lt=now + DIGEST_AHEAD)

@@ -125,6 +125,8 @@ def coaching_kpis(
     for rep_id, start, held_at in (
         CoachingSession.objects.held()
         .filter(rep_id__in=rep_ids)
+        # Coaching is a coach's: peer practice (DESIGN §13) is neither counted nor a follow-up.
+        .exclude(source=CoachingSession.Source.PEER)
         .filter(
             Q(scheduled_for__gte=since, scheduled_for__lte=now)
             | Q(held_at__gte=month_ago, held_at__lte=now)
@@ -193,8 +195,11 @@ class FollowUps:
 
 
 def _sessions_of(rep_ids: list[int]) -> CoachingSessionQuerySet:
-    return CoachingSession.objects.filter(rep_id__in=rep_ids).select_related(
-        "rep", "coach", "module", "focus_skill"
+    """The team's coaching sessions; peer practice is its mentor's to record, not the coach's."""
+    return (
+        CoachingSession.objects.filter(rep_id__in=rep_ids)
+        .exclude(source=CoachingSession.Source.PEER)
+        .select_related("rep", "coach", "module", "focus_skill")
     )
 
 

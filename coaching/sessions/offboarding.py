@@ -13,9 +13,10 @@ from dataclasses import dataclass
 
 from django.db import transaction
 from django.db.models import Q
+from django.utils import timezone
 
 from accounts.models import User
-from coaching.models import CoachingPlan, CoachingSession, Reminder
+from coaching.models import CoachingPlan, CoachingSession, MentorPairing, Reminder
 from coaching.reminders.schedule import reminders_cancel
 from coaching.sessions.plans import plan_archive
 from coaching.sessions.services import session_cancel
@@ -50,6 +51,10 @@ def coaching_offboard(*, person: User, actor: User) -> Offboarded:
     for session in sessions:
         session_cancel(actor=actor, session=session, reason=reason)
         done.sessions_cancelled += 1
+    # Peer mentoring ends with either rep: no further practice is proposed or booked for it.
+    MentorPairing.objects.filter(
+        Q(mentor=person) | Q(mentee=person), status=MentorPairing.Status.ACTIVE
+    ).update(status=MentorPairing.Status.ENDED, ended_at=timezone.now())
     for plan in CoachingPlan.objects.active().filter(rep=person).select_related("rep"):
         plan_archive(actor=actor, plan=plan)
         done.plans_archived += 1

@@ -180,6 +180,8 @@ def coaching_hand_over(*, rep: User, previous: User | None, actor: User | None =
     sessions = (
         CoachingSession.objects.scheduled()
         .filter(rep=rep)
+        # Peer practice is led by the mentor, not the manager: it stays as it is.
+        .exclude(source=CoachingSession.Source.PEER)
         .select_for_update(of=("self",))
         .select_related("rep", "coach", "completion", "module")
         .order_by("scheduled_for", "pk")

@@ -184,7 +184,11 @@ def manager_week(*, manager: User, week_start: dt.date) -> ManagerWeek:
     # What they lead or their reports have, as far as they may see it today.
     responsible = (Q(coach=manager) | Q(rep__manager=manager)) & session_scope(manager)
     week_sessions = _with_open_request(
-        _sessions().occupying().filter(responsible, scheduled_for__gte=start, scheduled_for__lt=end)
+        _sessions()
+        .occupying()
+        .filter(responsible, scheduled_for__gte=start, scheduled_for__lt=end)
+        # Peer practice between two reps takes none of the manager's week (DESIGN §13).
+        .exclude(source=CoachingSession.Source.PEER)
     )
     days = [WeekDay(date=week_start + dt.timedelta(days=n)) for n in range(7)]
     for session in week_sessions:
@@ -257,9 +261,9 @@ def missed_since_last_held(*, rep: User) -> Q:
 def rep_coaching_overview(*, rep: User) -> RepCoachingOverview:
     """Everything on the rep's "My coaching" page (and a manager's view of one rep): the plan,
     the next session and its agenda, commitments to keep or discuss, recent history, and the
-    peer practice they lead as a mentor. Nine queries, however much history there is. The caller checks the viewer may see ``rep``
-    (``accounts.selectors.person_for``); history carries private notes, which only
-    ``can_see_private_notes`` may reveal.
+    peer practice they lead as a mentor. Nine queries, however much history there is. The
+    caller checks the viewer may see ``rep`` (``accounts.selectors.person_for``); history
+    carries private notes, which only ``can_see_private_notes`` may reveal.
     """
     now = timezone.now()
     plan = (

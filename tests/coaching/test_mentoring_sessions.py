@@ -270,3 +270,41 @@ def test_a_coach_cannot_pass_a_rating_off_as_a_peers(team, closing):
             notes="",
             observations=[{"skill": closing.pk, "rating": 3, "source": "peer"}],
         )
+
+
+# --- where a session's coach was taken for a manager ---------------------------------------------
+
+
+def test_a_mentee_moving_team_keeps_the_peer_session_with_the_mentor(peer, team):
+    from accounts.services import user_set_manager
+
+    _maria, john, sheila = team
+    omar = ManagerFactory(username="omar")
+    user_set_manager(user=john, manager=omar, actor=AdminFactory())
+    peer.refresh_from_db()
+    assert peer.coach == sheila and peer.status == "scheduled"
+
+
+def test_peer_sessions_take_none_of_the_managers_week_or_kpis(peer, team, monkeypatch):
+    from coaching.insights.kpis import coaching_kpis, team_follow_ups
+    from coaching.sessions.selectors import manager_week
+
+    maria, john, sheila = team
+    week = manager_week(manager=maria, week_start=dt.date(2026, 3, 9))
+    assert peer not in week.sessions
+    # Held by the mentor: not the coaching the KPIs count; unrecorded: not the manager's to do.
+    freeze(monkeypatch, peer.ends_at + dt.timedelta(hours=2))
+    assert peer not in team_follow_ups(rep_ids=[john.pk, sheila.pk]).not_recorded
+    CoachingSession.objects.filter(pk=peer.pk).update(status="held", held_at=peer.ends_at)
+    _groups, total = coaching_kpis(groups={john.pk: "team", sheila.pk: "team"})
+    assert total.sessions_held == 0
+
+
+def test_a_mentor_leaving_ends_the_pairing_and_cancels_the_practice(peer, team):
+    from coaching.sessions.offboarding import coaching_offboard
+
+    _maria, _john, sheila = team
+    coaching_offboard(person=sheila, actor=AdminFactory())
+    peer.refresh_from_db()
+    assert peer.status == "cancelled"
+    assert MentorPairing.objects.get().status == MentorPairing.Status.ENDED
