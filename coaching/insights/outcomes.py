@@ -89,9 +89,8 @@ class BeforeAfter:
     @property
     def change(self) -> float | None:
         """After less before, stated only when both sides rest on enough reps."""
-        if self.before.enough and self.after.enough:
-            return self.after.mean - self.before.mean
-        return None
+        before, after = self.before.stated, self.after.stated
+        return None if before is None or after is None else after - before
 
 
 @dataclass(frozen=True)

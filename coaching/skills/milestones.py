@@ -5,7 +5,8 @@ The skill matrix says where a skill stands now; nothing stores when its stage ch
 moment is therefore derived, by the same rules (``rules.stage_for``) from the same evidence
 the matrix reads: after each piece of evidence, in time order, knowledge is the share right of
 each quiz's latest submitted attempt so far plus the refresher answers so far, application the
-recency-weighted observations so far as of that moment (``rules.application_summary``). The
+recency-weighted observations so far as of that moment (``rules.application_summary``; a
+peer's rating at ``PEER_OBSERVATION_WEIGHT``, as ``standing.py`` weighs it for the matrix). The
 first moment knowledge is at least ``KNOWLEDGE_LEARNED`` and application at least
 ``APPLICATION_APPLIED`` is when the skill reached applied. A later fall does not undo it: the
 report asks what happened after a rep first showed the skill in the field.
@@ -19,7 +20,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from coaching.models import Observation, ReinforcementAnswer
-from coaching.skills.rules import Stage, application_summary, stage_for
+from coaching.skills.rules import PEER_OBSERVATION_WEIGHT, Stage, application_summary, stage_for
 from lms.models import AttemptAnswer
 
 # The kinds of evidence, in the order they are applied when two share a moment.
@@ -34,13 +35,14 @@ class Evidence:
     total: int = 0  # answers given
     rating: int = 0  # an observation's rubric rating, 1-5
     quiz_id: int = 0  # a quiz attempt's quiz: a later attempt replaces the earlier one
+    weight: float = 1.0  # an observation's weight: a peer's counts less than a coach's
 
 
 def first_applied_at(evidence: Sequence[Evidence]) -> dt.datetime | None:
     """The first moment the evidence so far puts the skill at applied or beyond (pure)."""
     attempts: dict[int, tuple[int, int]] = {}  # quiz → (right, answered) of its latest attempt
     refreshed = [0, 0]
-    observed: list[tuple[dt.datetime, int]] = []
+    observed: list[tuple[dt.datetime, int, float]] = []
     for item in sorted(evidence, key=lambda item: (item.at, item.kind)):
         if item.kind == QUIZ:
             attempts[item.quiz_id] = (item.correct, item.total)
@@ -48,7 +50,7 @@ def first_applied_at(evidence: Sequence[Evidence]) -> dt.datetime | None:
             refreshed[0] += item.correct
             refreshed[1] += item.total
         else:
-            observed.append((item.at, item.rating))
+            observed.append((item.at, item.rating, item.weight))
         right = sum(r for r, _ in attempts.values()) + refreshed[0]
         total = sum(t for _, t in attempts.values()) + refreshed[1]
         knowledge = round(100 * right / total) if total else None
@@ -67,8 +69,8 @@ def applied_since(*, rep_ids: Iterable[int]) -> dict[tuple[int, int], dt.datetim
     if not rep_ids:
         return {}
     evidence: dict[tuple[int, int], list[Evidence]] = defaultdict(list)
-    per_attempt: dict[tuple[int, int, int], list[int]] = {}
-    attempt_meta: dict[tuple[int, int, int], tuple[dt.datetime, int]] = {}
+    # Each submitted attempt's answers on each skill: (right, answered), when and of which quiz.
+    attempts: dict[tuple[int, int, int], tuple[dt.datetime, int, list[int]]] = {}
     for (
         user_id,
         attempt_id,
@@ -88,13 +90,14 @@ def applied_since(*, rep_ids: Iterable[int]) -> dict[tuple[int, int], dt.datetim
         "question__skill_id",
         "is_correct",
     ):
-        key = (user_id, skill_id, attempt_id)
-        per_attempt.setdefault(key, [0, 0])
-        per_attempt[key][0] += int(is_correct)
-        per_attempt[key][1] += 1
-        attempt_meta[key] = (submitted_at, quiz_id)
-    for (user_id, skill_id, _attempt), (right, total) in per_attempt.items():
-        submitted_at, quiz_id = attempt_meta[(user_id, skill_id, _attempt)]
+        if submitted_at is None or skill_id is None:
+            continue  # filtered out above; the types do not know it
+        tally = attempts.setdefault(
+            (user_id, skill_id, attempt_id), (submitted_at, quiz_id, [0, 0])
+        )
+        tally[2][0] += int(is_correct)
+        tally[2][1] += 1
+    for (user_id, skill_id, _attempt), (submitted_at, quiz_id, (right, total)) in attempts.items():
         evidence[(user_id, skill_id)].append(
             Evidence(at=submitted_at, kind=QUIZ, correct=right, total=total, quiz_id=quiz_id)
         )
@@ -106,14 +109,16 @@ def applied_since(*, rep_ids: Iterable[int]) -> dict[tuple[int, int], dt.datetim
         "reinforcement__answered_at",
         "is_correct",
     ):
-        evidence[(rep_id, skill_id)].append(
-            Evidence(at=answered_at, kind=REFRESHER, correct=int(is_correct), total=1)
-        )
-    for rep_id, skill_id, observed_at, rating in Observation.objects.filter(
+        if answered_at is not None:
+            evidence[(rep_id, skill_id)].append(
+                Evidence(at=answered_at, kind=REFRESHER, correct=int(is_correct), total=1)
+            )
+    for rep_id, skill_id, observed_at, rating, source in Observation.objects.filter(
         rep_id__in=rep_ids
-    ).values_list("rep_id", "skill_id", "observed_at", "rating"):
+    ).values_list("rep_id", "skill_id", "observed_at", "rating", "source"):
+        weight = PEER_OBSERVATION_WEIGHT if source == Observation.Source.PEER else 1.0
         evidence[(rep_id, skill_id)].append(
-            Evidence(at=observed_at, kind=OBSERVATION, rating=rating)
+            Evidence(at=observed_at, kind=OBSERVATION, rating=rating, weight=weight)
         )
     found = {}
     for key, items in evidence.items():

@@ -86,6 +86,16 @@ def test_a_skill_first_reaches_applied_when_knowledge_and_application_both_meet_
     assert first_applied_at([Evidence(at=start, kind=QUIZ, correct=3, total=3, quiz_id=1)]) is None
 
 
+def test_a_peer_s_rating_weighs_less_on_the_way_to_applied():
+    start = timezone.now() - 10 * DAY
+    quiz = Evidence(at=start, kind=QUIZ, correct=3, total=3, quiz_id=1)
+    coach = Evidence(at=start + DAY, kind=OBSERVATION, rating=3)
+    # With a coach's 3, a coach's 5 makes 75 (applied); a peer's 5 at half weight does not.
+    assert first_applied_at([quiz, coach, Evidence(at=start + DAY, kind=OBSERVATION, rating=5)])
+    peer = Evidence(at=start + DAY, kind=OBSERVATION, rating=5, weight=0.5)
+    assert first_applied_at([quiz, coach, peer]) is None
+
+
 def test_applied_since_reads_the_evidence_of_each_rep(org):
     found = applied_since(rep_ids=[org[name].pk for name in ("ann", "ben", "cat", "dan")])
     closing = org["closing"].pk
