@@ -31,7 +31,13 @@ from django.utils import timezone
 from accounts.models import ApiToken, User
 from accounts.services import user_set_manager
 from accounts.tokens import token_issue
-from coaching.models import CalendarFeed, CoachingSession, Notification, Reinforcement
+from coaching.models import (
+    CalendarFeed,
+    CoachingSession,
+    DeferredCoaching,
+    Notification,
+    Reinforcement,
+)
 from lms.services import attempt_start
 from tests.coaching.factories import CommitmentFactory, ObservationFactory, session_with
 from tests.factories import ManagerFactory, SkillFactory, build_module
@@ -139,6 +145,9 @@ MATRIX: dict[str, list[Ask] | str] = {
     # is the rep with themselves, refused with a message); a rep they do not coach is a 404.
     "coaching:pairing_approve": [Ask("POST", row(LOGIN, 404, 302, 404, 302))],
     "coaching:pairing_decline": [Ask("POST", row(LOGIN, 404, 302, 404, 302))],
+    # What the coaching budget deferred: only the coach it was deferred for acts on it.
+    "coaching:deferred_pull": [Ask("POST", row(LOGIN, 404, 302, 404, 404))],
+    "coaching:deferred_dismiss": [Ask("POST", row(LOGIN, 404, 302, 404, 404))],
     "coaching:org": [Ask("GET", row(LOGIN, 404, 404, 404, 200))],
     "coaching:org_csv": [Ask("GET", row(LOGIN, 404, 404, 404, 200))],
     # Sales outcomes against skills: an admin's organisation, a manager's own team; a rep has
@@ -407,6 +416,15 @@ def build_world(org):
     feed = CalendarFeed.objects.create(user=rep)
     user_set_manager(user=rep, manager=org.manager, actor=org.admin)
     rep.refresh_from_db()
+    deferred = DeferredCoaching.objects.create(
+        coach=org.manager,
+        rep=rep,
+        kind=DeferredCoaching.Kind.DECAY,
+        skill=skill,
+        week_start=timezone.localdate(),
+        reason="The week was full.",
+        alternative=DeferredCoaching.Alternative.REFRESHER,
+    )
     org = SimpleNamespace(**vars(org), former_manager=former)
     tokens = {
         actor: token_issue(user=getattr(org, actor)).key for actor in ACTORS if actor != "anonymous"
@@ -419,6 +437,7 @@ def build_world(org):
         "attempt_id": attempt.pk,
         "session_id": session.pk,
         "commitment_id": commitment.pk,
+        "deferred_id": deferred.pk,
         "rep_id": rep.pk,
         "person_id": rep.pk,
         "skill_id": skill.pk,

@@ -34,26 +34,26 @@ def _answer(request: HttpRequest, item_id: int, *, done: str, error: str) -> Htt
 
 @login_required
 @require_POST
-def deferred_pull_view(request: HttpRequest, item_id: int) -> HttpResponse:
+def deferred_pull_view(request: HttpRequest, deferred_id: int) -> HttpResponse:
     error = done = ""
     try:
-        item = deferred_pull(actor=request.user, item_id=item_id)
+        item = deferred_pull(actor=request.user, item_id=deferred_id)
     except DomainError as refusal:
         error = refusal.message
     else:
         when = item.session.scheduled_for.astimezone(request.user.tzinfo)
         done = f"Booked with {item.rep} on {when:%a} {when.day} {when:%b %H:%M}, over your budget."
-    return _answer(request, item_id, done=done, error=error)
+    return _answer(request, deferred_id, done=done, error=error)
 
 
 @login_required
 @require_POST
-def deferred_dismiss_view(request: HttpRequest, item_id: int) -> HttpResponse:
+def deferred_dismiss_view(request: HttpRequest, deferred_id: int) -> HttpResponse:
     error = ""
     try:
-        item = deferred_dismiss(actor=request.user, item_id=item_id)
+        item = deferred_dismiss(actor=request.user, item_id=deferred_id)
     except DomainError as refusal:
         error = refusal.message
         item = None
     done = f"Set aside: {item.rep}'s coaching was met another way." if item else ""
-    return _answer(request, item_id, done=done, error=error)
+    return _answer(request, deferred_id, done=done, error=error)

@@ -26,6 +26,7 @@ from coaching.insights.kpis import LIST_LIMIT
 from coaching.insights.matrix import SkillRow, recommendation_for
 from coaching.insights.org import org_overview, org_skill_matrix
 from coaching.insights.recommendations import recommendation_act, suggested_due_date
+from coaching.sessions.deferred import budget_overview
 from coaching.sessions.mentoring import mentoring_overview
 from coaching.web.charts import retention_chart_svg
 from coaching.web.forms import RecommendationActForm
@@ -79,6 +80,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "list_limit": LIST_LIMIT,
         # The due date an "assign" action offers; the coach may change it before acting.
         "suggested_due": suggested_due_date(person=request.user),
+        # The manager's week against their coaching budget: live, never the team cache's.
+        "budget": budget_overview(manager=owner) if owner.is_manager else None,
+        "budget_can_act": not viewing_other,
         # Peer mentoring: the pairs proposed for the team and those at work (live, not cached).
         "mentoring": mentoring_overview(manager=owner),
         "mentoring_can_act": not viewing_other,

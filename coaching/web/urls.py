@@ -1,6 +1,7 @@
 from django.urls import path
 
 from coaching.web import (
+    budget,
     calendars,
     commitments,
     dashboard,
@@ -24,6 +25,9 @@ urlpatterns: list = [
         dashboard.recommendation_act_view,
         name="dashboard_act",
     ),
+    # What the coaching budget deferred (coaching/web/budget.py).
+    path("budget/<int:deferred_id>/pull/", budget.deferred_pull_view, name="deferred_pull"),
+    path("budget/<int:deferred_id>/dismiss/", budget.deferred_dismiss_view, name="deferred_dismiss"),
     # Peer mentoring decided with one click (coaching/web/mentoring.py).
     path(
         "mentoring/<int:mentee_id>/<int:skill_id>/<int:mentor_id>/approve/",
