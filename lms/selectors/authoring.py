@@ -3,7 +3,7 @@ changed what in it lately. Admins only; anyone else gets a 404 (``accounts.permi
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -29,6 +29,11 @@ from lms.querysets import count_of
 
 HISTORY_LIMIT = 12
 _HISTORY_KIND = {"+": "added", "~": "changed", "-": "deleted"}
+_STATUS_VERB = {
+    Course.Status.PUBLISHED: "published",
+    Course.Status.DRAFT: "unpublished",
+    Course.Status.ARCHIVED: "archived",
+}
 
 
 def _authorise(user: User) -> None:
@@ -156,8 +161,14 @@ def course_history(*, course: Course, limit: int = HISTORY_LIMIT) -> list[Change
     fetch = limit * 4
     changes: list[Change] = []
     for what, rows, name in sources:
-        for row in rows.select_related("history_user").order_by("-history_date")[:fetch]:
-            changes.append(_change(row, what, name(row)))
+        fetched = list(rows.select_related("history_user").order_by("-history_date")[:fetch])
+        for i, row in enumerate(fetched):
+            older = fetched[i + 1] if i + 1 < len(fetched) else None
+            change = _change(row, what, name(row))
+            if what == "course" and older is not None and row.status != older.status:
+                # Publishing, unpublishing and archiving are said as such, not as "changed".
+                change = replace(change, verb=_STATUS_VERB.get(row.status, change.verb))
+            changes.append(change)
     choices = list(
         Choice.history.filter(question_id__in=question_ids)
         .select_related("history_user")
@@ -186,7 +197,14 @@ def _change(row: Any, what: str, name: str, history_type: str | None = None) -> 
     )
 
 
-_VERB_WEIGHT = {"deleted": 2, "added": 1, "changed": 0}
+_VERB_WEIGHT = {
+    "deleted": 2,
+    "added": 1,
+    "published": 1,
+    "unpublished": 1,
+    "archived": 1,
+    "changed": 0,
+}
 
 
 def _folded(changes: list[Change]) -> list[Change]:

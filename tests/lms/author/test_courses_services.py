@@ -13,9 +13,11 @@ from lms.selectors.authoring import course_history
 from lms.services import attempt_start, lesson_complete
 from lms.services.authoring import (
     CourseNotPublishable,
+    course_archive,
     course_problems,
     course_publish,
     course_readiness,
+    course_unpublish,
 )
 from lms.services.outline import (
     course_create,
@@ -295,3 +297,13 @@ def test_history_says_who_changed_what_across_the_course(org, django_assert_max_
     assert len(added) == 3 and {c.verb for c in added} == {"added"}
     assert len(course_history(course=course, limit=4)) == 4
     assert everything[-1].who == "An import or a command"
+
+
+def test_history_says_published_unpublished_and_archived_in_those_words():
+    course = _ready_course(title="Closing")
+    course_publish(course=course)
+    assert course_history(course=course)[0].verb == "published"
+    course_unpublish(course=course)
+    assert course_history(course=course)[0].verb == "unpublished"
+    course_archive(course=course)
+    assert course_history(course=course)[0].verb == "archived"
