@@ -288,6 +288,11 @@ MATRIX: dict[str, list[Ask] | str] = {
         Ask("PATCH", everyone(200, anonymous=401)),
     ],
     "api-team-skills": [Ask("GET", row(401, 403, 200, 200, 200))],
+    # Peer mentoring of the caller's team; an empty decision is told what to send.
+    "api-team-mentoring": [
+        Ask("GET", row(401, 403, 200, 200, 200)),
+        Ask("POST", row(401, 403, 400, 400, 400)),
+    ],
     "api-coaching-plans": [Ask("GET", everyone(200, anonymous=401))],
     "api-coaching-sessions": [
         Ask("GET", everyone(200, anonymous=401)),

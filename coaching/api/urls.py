@@ -2,6 +2,7 @@ from django.urls import path
 
 from coaching.api.availability import MyAvailabilityApi, SessionSlotsApi
 from coaching.api.calendars import BusyApi
+from coaching.api.mentoring import TeamMentoringApi
 from coaching.api.outcomes import OutcomesImportApi
 from coaching.api.reminders import ReminderListApi
 from coaching.api.reschedule import SessionRescheduleRequestApi, SessionRescheduleResolveApi
@@ -24,6 +25,8 @@ urlpatterns: list = [
     # The caller's busy times read from their calendar (coaching/api/calendars.py).
     path("me/busy/", BusyApi.as_view(), name="api-me-busy"),
     path("team/skills/", TeamSkillsApi.as_view(), name="api-team-skills"),
+    # Peer mentoring: proposals, pairings, approve or decline (coaching/api/mentoring.py).
+    path("team/mentoring/", TeamMentoringApi.as_view(), name="api-team-mentoring"),
     # Sales outcomes per rep and period, admins only (coaching/api/outcomes.py).
     path("outcomes/", OutcomesImportApi.as_view(), name="api-outcomes"),
     # Coaching (coaching/api/views.py).

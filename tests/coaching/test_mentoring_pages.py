@@ -168,3 +168,45 @@ def test_the_reps_pages_list_the_peer_practice(client, peer, team):
     client.force_login(maria)
     page = client.get(reverse("coaching:rep", args=[sheila.pk])).content.decode()
     assert 'id="peer-practice-led"' in page
+
+
+# --- the API --------------------------------------------------------------------------------------
+
+
+def test_the_api_lists_proposals_and_decides(client, team, closing):
+    maria, john, sheila = team
+    client.force_login(maria)
+    url = reverse("api-team-mentoring")
+    listed = client.get(url).json()
+    [proposal] = listed["proposals"]
+    assert (proposal["mentor"]["username"], proposal["mentee"]["username"]) == ("sheila", "john")
+    assert proposal["skill"]["slug"] == closing.slug
+    assert proposal["mentee_diagnosis"] == "coaching_gap" and listed["active"] == []
+    decision = {"mentee": john.pk, "mentor": sheila.pk, "skill": closing.pk, "decision": "approve"}
+    made = client.post(url, decision, content_type="application/json")
+    assert made.status_code == 201
+    session_id = made.json()["session"]
+    assert made.json()["pairing"]["status"] == "active"
+    again = client.post(url, decision, content_type="application/json")
+    assert again.status_code == 409 and "already has a decision" in again.json()["message"]
+    listed = client.get(url).json()
+    assert listed["proposals"] == [] and listed["active"][0]["next_session"] == session_id
+    # The peer session in the sessions API, with its source, for the mentor too.
+    client.force_login(sheila)
+    sessions = client.get(reverse("api-coaching-sessions")).json()["results"]
+    assert [(s["id"], s["source"]) for s in sessions] == [(session_id, "peer")]
+    detail = client.get(reverse("api-coaching-session", args=[session_id])).json()
+    assert "private_notes" not in detail
+
+
+def test_the_api_refuses_reps_and_hides_other_teams(client, team, closing):
+    _maria, john, sheila = team
+    url = reverse("api-team-mentoring")
+    decision = {"mentee": john.pk, "mentor": sheila.pk, "skill": closing.pk, "decision": "decline"}
+    client.force_login(sheila)
+    assert client.get(url).status_code == 403
+    assert client.post(url, decision, content_type="application/json").status_code == 403
+    client.force_login(ManagerFactory())
+    assert client.post(url, decision, content_type="application/json").status_code == 404
+    assert client.get(url).json() == {"proposals": [], "active": []}
+    assert not MentorPairing.objects.exists()
