@@ -20,7 +20,7 @@ from config.celery_app import app as celery_app
 from config.errors import Conflict, DomainError
 from tests.coaching.calendars.conftest import event, ics, next_monday
 from tests.coaching.factories import session_with
-from tests.factories import ManagerFactory, RepFactory
+from tests.factories import AdminFactory, ManagerFactory, RepFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -134,10 +134,17 @@ def test_the_session_page_shows_the_clash_and_the_coachs_one_click_move(booked, 
     client.force_login(rep)
     text = client.get(page).content.decode()
     assert "Calendar clash" in text and "Board meeting" not in text
+    assert "shows you or your coach busy" in text and "you are both free" in text
     assert reverse("coaching:session_conflict_accept", args=[session.pk]) not in text
+    accept = reverse("coaching:session_conflict_accept", args=[session.pk])
+    # An admin who is neither of them is told whose calendars, not "you".
+    client.force_login(AdminFactory())
+    text = client.get(page).content.decode()
+    assert f"shows {manager} or {rep} busy" in text and "both are free" in text
+    assert accept in text
     client.force_login(manager)
     text = client.get(page).content.decode()
-    accept = reverse("coaching:session_conflict_accept", args=[session.pk])
+    assert f"shows you or {rep} busy" in text
     assert accept in text and "Board meeting" not in text
     response = client.post(accept)
     assert response.status_code == 302
