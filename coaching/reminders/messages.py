@@ -84,6 +84,11 @@ def local_day(day: dt.date, user: User) -> str:
 
 
 def _counterpart(session: CoachingSession, recipient: User) -> str:
+    if session.source == CoachingSession.Source.PEER:
+        # Peer practice (DESIGN §13): led by a teammate, the mentor, stored as its coach.
+        if recipient.pk == session.rep_id:
+            return f"with {session.coach}, your peer mentor (peer practice)"
+        return f"with {session.rep}, whom you mentor (peer practice)"
     if recipient.pk == session.rep_id:
         return f"with your coach {session.coach}" if session.coach_id else "(no coach assigned yet)"
     return f"with {session.rep}"

@@ -308,3 +308,14 @@ def test_a_mentor_leaving_ends_the_pairing_and_cancels_the_practice(peer, team):
     peer.refresh_from_db()
     assert peer.status == "cancelled"
     assert MentorPairing.objects.get().status == MentorPairing.Status.ENDED
+
+
+def test_the_invites_name_the_peer_practice(peer, team):
+    from coaching.reminders.messages import reminder_message
+
+    _maria, john, sheila = team
+    booked = Reminder.objects.filter(session=peer, kind=Reminder.Kind.SESSION_BOOKED)
+    bodies = {r.recipient_id: reminder_message(r).body for r in booked}
+    assert f"with {sheila}, your peer mentor" in bodies[john.pk]
+    assert f"with {john}, whom you mentor" in bodies[sheila.pk]
+    assert "your coach" not in bodies[john.pk]
