@@ -85,6 +85,13 @@ def test_the_roster_searches_and_filters(people, query, expected):
     assert sorted(names_in(response)) == sorted(expected)
 
 
+def test_clear_shows_once_a_filter_is_on_and_leads_to_everyone(people):
+    client = signed_in(people["admin"])
+    clear = f'<a href="{ROSTER}">Clear</a>'
+    assert clear not in client.get(ROSTER).content.decode()
+    assert clear in client.get(f"{ROSTER}?role=rep").content.decode()
+
+
 def test_the_team_filter_lists_a_manager_s_reports_and_people_without_one(people):
     client = signed_in(people["admin"])
     assert names_in(client.get(f"{ROSTER}?team={people['maria'].pk}")) == ["john"]
