@@ -49,6 +49,7 @@ LISTED_DAYS = 7
 class CalendarForm(forms.Form):
     url = forms.CharField(
         label="Calendar address",
+        required=False,  # empty keeps the saved address (calendar_set says so when there is none)
         max_length=2000,
         widget=forms.URLInput(
             attrs={"placeholder": "https://… or webcal://…", "autocomplete": "off"}

@@ -66,11 +66,18 @@ def calendar_set(*, user: User, url: str, username: str = "", secret: str = "") 
 
     An address alone is an iCalendar subscription; with a user name it is a CalDAV calendar,
     whose password (``secret``) is stored encrypted. Leaving the password empty keeps the one
-    saved for the same address and user name. Raises DomainError when the address is not http(s)
-    or webcal, is on a private network (unless allowed), is too long, or a CalDAV calendar has
-    no password; SecretUnavailable when the server has no key to store one.
+    saved for the same address and user name; leaving the address empty keeps the saved address
+    (the owner never sees it again, so they can change only the user name or password). Raises
+    DomainError when there is no address, it is not http(s) or webcal, is on a private network
+    (unless allowed), is too long, or a CalDAV calendar has no password; SecretUnavailable when
+    the server has no key to store one.
     """
     username = username.strip()
+    source = CalendarSource.objects.select_for_update().filter(user=user).first()
+    if not url.strip():
+        if source is None:
+            raise DomainError("Paste your calendar's address.")
+        url = source.url
     try:
         url = url_check(url)
     except AddressRefused as error:
@@ -78,7 +85,6 @@ def calendar_set(*, user: User, url: str, username: str = "", secret: str = "") 
     if len(url) > URL_MAX_CHARS:
         raise DomainError(f"The address is longer than {URL_MAX_CHARS} characters.")
     kind = CalendarSource.Kind.CALDAV if username or secret else CalendarSource.Kind.ICS
-    source = CalendarSource.objects.select_for_update().filter(user=user).first()
     same_account = (
         source is not None
         and source.kind == kind

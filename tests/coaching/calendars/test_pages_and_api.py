@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from accounts.services import user_set_manager
 from coaching.models import CalendarBusy, CalendarSource
+from coaching.sessions.calendars.secrets import secret_decrypt
 from coaching.sessions.calendars.services import calendar_set
 from coaching.web.calendars import calendar_context
 from tests.conftest import api_as
@@ -230,3 +231,21 @@ def test_a_calendar_never_read_does_not_claim_an_empty_week(
         request=_request(org.rep),
     )
     assert shown in html and not_shown not in html
+
+
+def test_an_empty_address_keeps_the_saved_one_to_change_only_the_password(org, client, public_dns):
+    client.force_login(org.rep)
+    refused = client.post(reverse("profile_calendar_set"), {"url": ""}, follow=True)
+    assert "Paste your calendar&#x27;s address." in refused.content.decode()
+    assert not CalendarSource.objects.filter(user=org.rep).exists()
+    calendar_set(
+        user=org.rep, url="https://dav.example.com/cal/", username="rep", secret="wrong-pw"
+    )
+    page = client.get(reverse("profile")).content.decode()
+    assert "leave the address empty to keep this one" in page
+    client.post(
+        reverse("profile_calendar_set"), {"url": "", "username": "rep", "password": "right-pw"}
+    )
+    source = CalendarSource.objects.get(user=org.rep)
+    assert source.url == "https://dav.example.com/cal/" and source.username == "rep"
+    assert secret_decrypt(source.secret_encrypted) == "right-pw"
