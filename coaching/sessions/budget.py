@@ -209,35 +209,33 @@ class Decision:
 
 def _weeks_label(weeks: Sequence[dt.date]) -> str:
     labels = [f"{week.day} {week:%b}" for week in weeks]
+    if not labels:
+        return "no week with a free slot"
     if len(labels) == 1:
-        return f"the week of {labels[0]} is"
-    return f"the weeks of {', '.join(labels[:-1])} and {labels[-1]} are"
+        return f"the week of {labels[0]}"
+    return f"the weeks of {', '.join(labels[:-1])} and {labels[-1]}"
 
 
 def deferral_reason(
     *, item: Demand, rank: int, of: int, weeks: Sequence[dt.date], budget_minutes: int
 ) -> str:
     """The ranking rule's words for an item that found no room."""
-    budget = _hours(budget_minutes)
-    full = _weeks_label(weeks) if weeks else "no week is"
+    full = f"{_weeks_label(weeks)}, {_hours(budget_minutes)} budget"
     if item.kind == DeferredCoaching.Kind.FOLLOW_UP:
         if item.in_window:
             text = (
-                f"Follow-ups after training come first, but {full} full ({budget} budget) "
-                "in every week the follow-up window reaches."
+                "Follow-ups after training come first, but every week its follow-up window "
+                f"reaches is full ({full})."
             )
         else:
-            text = (
-                f"Past its follow-up window, it comes after fading skills; {full} full "
-                f"({budget} budget)."
-            )
+            text = f"Past its follow-up window, it comes after fading skills; no room ({full})."
     else:
         recall = f"{round(item.recall * 100)} %" if item.recall is not None else "unknown"
-        stage = item.stage.value if item.stage else "no evidence"
+        stage = item.stage.value if item.stage else "no evidence yet"
         text = (
             f"Ranked {rank} of {of}: follow-ups come first, then fading skills by stage "
-            f"(learned, applied, introduced, mastered) and risk. {item.skill_name} is at "
-            f"{stage}, recall {recall}; {full} full ({budget} budget)."
+            f"(learned, applied, introduced, mastered) and risk. {item.skill_name}: {stage}, "
+            f"recall {recall}; no room ({full})."
         )
     return text[:REASON_MAX]
 

@@ -535,3 +535,33 @@ def test_a_rep_s_profile_has_no_budget(rep, client):
     )
     rep.refresh_from_db()
     assert rep.coaching_budget_hours is None
+
+
+# --- the demo ------------------------------------------------------------------------------------
+
+
+def test_a_fresh_demo_shows_marias_week_over_budget_and_what_did_not_fit(client, settings):
+    import io
+
+    from django.core.management import call_command
+
+    from accounts.models import User
+
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    call_command("seed_demo", stdout=io.StringIO())
+    maria = User.objects.get(username="maria")
+    items = list(DeferredCoaching.objects.filter(coach=maria).select_related("rep"))
+    assert {item.rep.username for item in items} == {"liam", "priya"}
+    assert all(item.kind == FOLLOW_UP and item.status == "waiting" for item in items)
+    # Nothing silently dropped: each completion of the day has a session or a deferred item.
+    for completion in ModuleCompletion.objects.filter(user__manager=maria):
+        assert CoachingSession.objects.filter(completion=completion).exists() or any(
+            item.completion_id == completion.pk for item in items
+        )
+    client.force_login(maria)
+    body = client.get("/coaching/dashboard/").content.decode()
+    assert "Over budget" in body
+    assert "Instead: " in body and "Pull into the week" in body
+    # Seeding again adds nothing.
+    call_command("seed_demo", stdout=io.StringIO())
+    assert DeferredCoaching.objects.filter(coach=maria).count() == 2

@@ -2,6 +2,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from accounts.demo import DEMO_PASSWORD, DEMO_PEOPLE, demo_people_seed
+from coaching.demo.budget import demo_budget_seed
 from coaching.demo.history import demo_history_seed
 from coaching.demo.outcomes import demo_outcomes_seed
 from coaching.demo.today import demo_today_seed
@@ -18,6 +19,7 @@ class Command(BaseCommand):
             history = demo_history_seed(people)
             demo_today_seed(people, fresh={name for name, steps in history.items() if steps})
             demo_outcomes_seed(people)
+            demo_budget_seed(people)
         self.stdout.write(self.style.SUCCESS("Demo organisation ready."))
         for item in courses:
             self.stdout.write(f"  course  {item.course.slug} ({item.outcome})")
