@@ -46,6 +46,7 @@ class SimulatedRep:
     answers: random.Random
     refreshers: random.Random
     coaching: random.Random
+    peers: random.Random  # peer practice, which only one policy has
     next_module: int = 0
 
 
@@ -138,6 +139,7 @@ def people_create(
             answers=_stream(seed, "answers", profile),
             refreshers=_stream(seed, "refreshers", profile),
             coaching=_stream(seed, "coaching", profile),
+            peers=_stream(seed, "peers", profile),
         )
         # Their manager assigns every course, due by the end of the quarter.
         for index in profile.course_order:

@@ -11,6 +11,7 @@ found by looking for rows the services wrote, so the follow-up is booked by the 
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import heapq
 import random
@@ -18,20 +19,41 @@ import time
 from collections import defaultdict
 from collections.abc import Callable
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.db.models import Max
 from django.utils import timezone
 from time_machine import Traveller
 
-from coaching.models import CoachingSession, Commitment, Reinforcement
+from accounts.models import User
+from coaching.models import (
+    CoachingSession,
+    Commitment,
+    DeferredCoaching,
+    MentorPairing,
+    Reinforcement,
+)
 from coaching.reminders.outbox import reminders_claim_due, reminders_deliver
 from coaching.sessions.commitments import commitment_mark_kept, commitments_mark_missed
 from coaching.sessions.decay import skill_upkeep_run
+from coaching.sessions.deferred import deferred_dismiss
+from coaching.sessions.mentoring import (
+    mentor_proposals,
+    mentor_proposed,
+    pairing_approve,
+    peer_session_book,
+)
 from coaching.sessions.records import session_hold
 from coaching.sessions.services import sessions_mark_missed
+from coaching.sessions.slots import NoSlotFound
 from coaching.simulation.content import Content
 from coaching.simulation.people import SimulatedRep, people_create, world_prefix
-from coaching.simulation.profiles import COMMITMENT_DAYS, COMMITMENT_RATE, RepProfile
+from coaching.simulation.profiles import (
+    COMMITMENT_DAYS,
+    COMMITMENT_RATE,
+    PEER_RATING_NOISE,
+    RepProfile,
+)
 from coaching.simulation.results import LABELS, WorldResult, world_measure
 from coaching.skills.refreshers import reinforcement_answer
 from config.errors import DomainError
@@ -43,6 +65,8 @@ DISPATCH_MINUTES = 30
 SESSION_SWEEP_MINUTES = 60
 UPKEEP_MINUTES = 360
 ACT, UPKEEP, SWEEP, DISPATCH = 0, 1, 2, 3  # at one moment: people first, the outbox last
+# When a manager goes through their dashboard, each working day, in their own time zone.
+MANAGER_ROUND_HOUR = 8.5
 
 
 def _workday(day: dt.date, count: int) -> dt.date:
@@ -126,6 +150,11 @@ class World:
         self.at(self.start, SWEEP, self._sweep)
         if self.upkeep:
             self.at(self.start, UPKEEP, self._upkeep)
+        if self.peer_practice:
+            managers = {rep.coach.pk: (rep.coach, rep.tz) for rep in self.reps.values()}
+            for manager, tz in managers.values():
+                day = _workday(self.start.astimezone(tz).date(), 0)
+                self.at(self._round_time(day, tz), ACT, self._manager_round, manager, tz)
         self.at(self.start + dt.timedelta(days=7), SWEEP, self._report, started)
         while self.queue:
             when, _order, _sequence, action, args = heapq.heappop(self.queue)
@@ -231,9 +260,14 @@ class World:
         for session in CoachingSession.objects.filter(pk__gt=self.session_mark).order_by("pk"):
             self.session_mark = session.pk
             rep = self.reps.get(session.rep_id)
-            if rep is not None and session.coach_id == rep.coach.pk:
-                end = session.ends_at
-                self.at(end, ACT, self._hold, rep, session)
+            if rep is None:
+                continue
+            if session.source == CoachingSession.Source.PEER:
+                mentor = self.reps.get(session.coach_id)
+                if mentor is not None:
+                    self.at(session.ends_at, ACT, self._peer_hold, rep, mentor, session)
+            elif session.coach_id == rep.coach.pk:
+                self.at(session.ends_at, ACT, self._hold, rep, session)
         for reinforcement in Reinforcement.objects.filter(pk__gt=self.reinforcement_mark).order_by(
             "pk"
         ):
@@ -286,6 +320,88 @@ class World:
             commitment = Commitment.objects.get(session=session)
             day = commitment.due_date - dt.timedelta(days=rng.randint(1, 5))
             self.at(self._local(rep, day, rng), ACT, self._keep, rep, commitment, slugs[0])
+
+    # -- peer practice: what the managers and the mentors do under the budgeted policy --
+
+    def _round_time(self, day: dt.date, tz: ZoneInfo) -> dt.datetime:
+        wall = dt.datetime.combine(day, dt.time(), tzinfo=tz)
+        return (wall + dt.timedelta(hours=MANAGER_ROUND_HOUR)).astimezone(dt.UTC)
+
+    def _manager_round(self, manager: User, tz: ZoneInfo) -> None:
+        """The manager's look at their dashboard: every proposed mentor pair approved (which
+        books its first peer practice), then what the budget did not take handled by its
+        alternative: peer practice booked where a mentor exists, refreshers relied on
+        otherwise; both set aside as met another way. Nothing is pulled into the week."""
+        now = self.now
+        for proposal in mentor_proposals(manager=manager, now=now):
+            self._approve(manager, proposal.mentee.pk, proposal.mentor.pk, proposal.skill.pk)
+        waiting = DeferredCoaching.objects.filter(
+            coach=manager, status=DeferredCoaching.Status.WAITING
+        ).order_by("pk")
+        for item in waiting:
+            if item.alternative == DeferredCoaching.Alternative.PEER and item.skill_id:
+                self._peer_practice_book(manager, item.rep_id, item.skill_id)
+            deferred_dismiss(actor=manager, item_id=item.pk, now=now)
+        self._pick_up()
+        day = _workday(now.astimezone(tz).date(), 1)
+        self.at(self._round_time(day, tz), ACT, self._manager_round, manager, tz)
+
+    def _approve(self, manager: User, mentee_id: int, mentor_id: int, skill_id: int) -> None:
+        # No time free for both, or decided meanwhile: not this time.
+        with contextlib.suppress(DomainError):
+            pairing_approve(
+                actor=manager,
+                mentee_id=mentee_id,
+                mentor_id=mentor_id,
+                skill_id=skill_id,
+                now=self.now,
+            )
+
+    def _peer_practice_book(self, manager: User, rep_id: int, skill_id: int) -> None:
+        """Peer practice for a rep on a skill: with their mentor if a pairing stands (unless a
+        session is already booked), else by approving the mentor the pairing rule names."""
+        pairing = (
+            MentorPairing.objects.filter(
+                mentee_id=rep_id, skill_id=skill_id, status=MentorPairing.Status.ACTIVE
+            )
+            .select_related("mentor", "mentee", "skill")
+            .first()
+        )
+        if pairing is None:
+            mentor = mentor_proposed(rep_id=rep_id, skill_id=skill_id, now=self.now)
+            if mentor is not None:
+                self._approve(manager, rep_id, mentor.pk, skill_id)
+            return
+        booked = CoachingSession.objects.scheduled().filter(
+            rep_id=rep_id, focus_skill_id=skill_id, source=CoachingSession.Source.PEER
+        )
+        if booked.exists():
+            return
+        # No slot free for both in reach: the refreshers carry on.
+        with contextlib.suppress(NoSlotFound):
+            peer_session_book(pairing=pairing, now=self.now, booked_by=manager)
+
+    def _peer_hold(self, rep: SimulatedRep, mentor: SimulatedRep, session: CoachingSession) -> None:
+        """At the end of its slot the mentor records the peer practice as held, with the set
+        probability, rating the mentee's true skill less surely than a manager would."""
+        now, rng = self.now, rep.peers
+        if rng.random() >= self.hold_probability or not session.focus_skill_id:
+            return  # not held: the sweep marks it missed after the grace period
+        slug = self.content.skills[session.focus_skill_id].slug
+        session_hold(
+            actor=mentor.user,
+            session=session,
+            notes="Role-played the practice task together.",
+            observations=[
+                {
+                    "skill": session.focus_skill_id,
+                    "rating": rep.profile.skills[slug].rating(now, rng, PEER_RATING_NOISE),
+                    "evidence": "Peer role-play.",
+                }
+            ],
+        )
+        rep.profile.skills[slug].peer_practised(now)
+        mentor.profile.skills[slug].taught(now)
 
     def _keep(self, rep: SimulatedRep, commitment: Commitment, slug: str) -> None:
         commitment_mark_kept(rep=rep.user, commitment=commitment, note="Done.")

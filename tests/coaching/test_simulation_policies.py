@@ -7,6 +7,17 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
+from accounts.models import User
+from coaching.models import (
+    CoachingSession,
+    Commitment,
+    DeferredCoaching,
+    MentorPairing,
+    Observation,
+)
+from coaching.simulation.policies import policies_for
+from coaching.simulation.results import BUDGETED
+from coaching.simulation.run import DEFAULT_START, world_run
 from tests.coaching.test_simulation import row_counts
 
 pytestmark = pytest.mark.django_db
@@ -106,3 +117,60 @@ def test_bad_policy_arguments_stop_with_a_clear_message(args, message):
     with pytest.raises(CommandError, match=message):
         call_command("simulate_quarter", *args, stdout=StringIO(), stderr=StringIO())
     assert row_counts() == before
+
+
+def test_under_the_budget_managers_approve_pairs_and_mentors_hold_and_rate_peer_practice():
+    policy = next(p for p in policies_for(budget_hours=BUDGET_HOURS) if p.name == BUDGETED)
+    # Kept, so that its rows can be read here (the test's transaction still rolls them back).
+    world = world_run(
+        name=BUDGETED,
+        reps=6,
+        days=21,
+        seed=1,
+        start=DEFAULT_START,
+        keep=True,
+        team_size=8,
+        hold_probability=0.85,
+        progress=lambda message: None,
+        overrides=policy.overrides,
+        upkeep=True,
+        peer_practice=policy.peer_practice,
+    )
+    people = User.objects.filter(username__startswith="sim-1-budget-")
+    manager = people.get(role=User.Role.MANAGER)
+
+    # The manager approved the pairs the skill matrix proposed, within the team.
+    pairings = MentorPairing.objects.filter(mentee__in=people).select_related("mentor", "mentee")
+    assert world.pairings_approved == pairings.count() > 0
+    for pairing in pairings:
+        assert pairing.status == MentorPairing.Status.ACTIVE
+        assert pairing.decided_by == manager
+        assert pairing.mentor.role == User.Role.REP
+        assert pairing.mentor.manager_id == pairing.mentee.manager_id == manager.pk
+
+    # Peer practice is led by the mentor, on the pairing's skill; the mentor held and rated it.
+    peer = CoachingSession.objects.filter(rep__in=people, source=CoachingSession.Source.PEER)
+    pairs = {(p.mentor_id, p.mentee_id, p.skill_id) for p in pairings}
+    assert world.peer_sessions_booked == peer.count() > 0
+    assert {(s.coach_id, s.rep_id, s.focus_skill_id) for s in peer} <= pairs
+    held = peer.filter(status=CoachingSession.Status.HELD)
+    assert world.peer_sessions_held == held.count() > 0
+    for session in held:
+        ratings = Observation.objects.filter(session=session)
+        assert ratings.count() == 1
+        rating = ratings.get()
+        assert rating.observer_id == session.coach_id
+        assert rating.source == Observation.Source.PEER
+        assert rating.skill_id == session.focus_skill_id
+    assert not Commitment.objects.filter(session__in=peer).exists()
+
+    # Manager time is the manager's sessions only, never over the budget; what did not fit
+    # was handled by its alternative, none pulled into a week.
+    manager_held = CoachingSession.objects.filter(
+        coach=manager, status=CoachingSession.Status.HELD
+    ).exclude(source=CoachingSession.Source.PEER)
+    assert world.manager_hours == manager_held.count() * 0.5 > 0
+    assert 0 < world.busiest_week_hours <= BUDGET_HOURS
+    deferred = DeferredCoaching.objects.filter(coach=manager)
+    assert deferred.filter(status=DeferredCoaching.Status.RESOLVED).exists()
+    assert not deferred.filter(status=DeferredCoaching.Status.PULLED).exists()
