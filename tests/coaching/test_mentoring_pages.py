@@ -210,3 +210,14 @@ def test_the_api_refuses_reps_and_hides_other_teams(client, team, closing):
     assert client.post(url, decision, content_type="application/json").status_code == 404
     assert client.get(url).json() == {"proposals": [], "active": []}
     assert not MentorPairing.objects.exists()
+
+
+def test_the_peer_session_reads_as_peer_practice(client, peer, team):
+    _maria, john, sheila = team
+    client.force_login(john)
+    page = client.get(reverse("coaching:session", args=[peer.pk])).content.decode()
+    assert "<h1>Peer practice</h1>" in page and "What your peer mentor will look for" in page
+    assert "The role-play from" in page
+    client.force_login(sheila)
+    page = client.get(reverse("coaching:session", args=[peer.pk])).content.decode()
+    assert "<h3>The role-play</h3>" in page
