@@ -71,7 +71,9 @@ def _svg(
     legend: list[tuple[str, str, bool]],
 ) -> SafeString:
     values = [dot.value for row in rows for dot in row.dots]
-    ticks = _ticks(min(values), max(values)) if values else [0.0, 1.0]
+    if not values:
+        return SafeString("")  # nothing to draw: the page says why in words
+    ticks = _ticks(min(values), max(values))
     low, high = ticks[0], ticks[-1]
     height = TOP + ROW * len(rows) + AXIS
 

@@ -4,6 +4,7 @@ the rep page and their own home, each within a query budget (docs/outcomes.md)."
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import re
 import subprocess
@@ -16,6 +17,7 @@ from django.core.management.base import CommandError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from coaching.models import SalesOutcome
 from coaching.outcomes.importing import HEADER
@@ -205,11 +207,12 @@ def test_only_admins_may_send_outcomes(team):
 def _outcomes_for(reps, skill) -> None:
     for number, rep in enumerate(reps):
         ObservationFactory(rep=rep, skill=skill, rating=3)
+        today = timezone.localdate()  # a recent period: the by-stage figures read it
         SalesOutcome.objects.create(
             rep=rep,
             metric="win_rate",
-            period_start="2026-01-01",
-            period_end="2026-01-31",
+            period_start=today - dt.timedelta(days=30),
+            period_end=today - dt.timedelta(days=1),
             value=Decimal(number),
         )
 
@@ -248,6 +251,14 @@ def test_a_manager_s_report_names_their_team_only_and_a_rep_has_none(client, tea
     assert "Import sales outcomes" not in html
     client.force_login(team["john"])
     assert client.get(REPORT).status_code == 404
+
+
+def test_a_team_too_small_for_any_figure_gets_words_not_an_empty_chart(client, team):
+    _outcomes_for([team["john"], team["sheila"]], SkillFactory())
+    client.force_login(team["maria"])
+    html = client.get(REPORT).content.decode()
+    assert "outcome-chart" not in html
+    assert html.count("No chart: every figure here rests on fewer than 3 reps") == 2
 
 
 def test_with_no_figures_the_report_says_how_to_get_them(client, team):
