@@ -399,15 +399,15 @@ def mentoring_overview(*, manager: User, now: dt.datetime | None = None) -> Ment
     """The proposals for ``manager``'s team (``mentor_proposals``) and the active pairings of
     its mentees with their next peer session. A fixed number of queries."""
     now = now or timezone.now()
-    standing = MentorPairing.objects.filter(
+    decisions = MentorPairing.objects.filter(
         status__in=[MentorPairing.Status.ACTIVE, MentorPairing.Status.DECLINED],
         mentee__is_active=True,
     ).select_related("mentor", "mentee", "skill")
     if not manager.is_org_admin:
-        standing = standing.filter(mentee__manager=manager)
-    standing = list(standing.order_by("mentee__username", "pk"))
+        decisions = decisions.filter(mentee__manager=manager)
+    standing = list(decisions.order_by("mentee__username", "pk"))
     pairings = [p for p in standing if p.status == MentorPairing.Status.ACTIVE]
-    upcoming: dict[tuple[int, int, int | None], CoachingSession] = {}
+    upcoming: dict[tuple[int, int | None, int | None], CoachingSession] = {}
     if pairings:
         for session in (
             CoachingSession.objects.scheduled()

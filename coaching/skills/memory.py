@@ -274,9 +274,10 @@ def memory_from_observation(*, observation: Observation) -> SkillMemory:
         rating=rating_for_observation(observation.rating, source=observation.source),
         at=observation.observed_at,
     )
-    if observation.source == Observation.Source.PEER and observation.observer_id:
+    mentor = observation.observer if observation.source == Observation.Source.PEER else None
+    if mentor is not None:
         memory_review(
-            rep=observation.observer,
+            rep=mentor,
             skill=observation.skill,
             rating=TEACHING_RATING,
             at=observation.observed_at,
