@@ -85,7 +85,7 @@ def counted_sessions(manager: User) -> Q:
 def _hours(minutes: int) -> str:
     hours = Decimal(minutes) / 60
     text = f"{hours:.2f}".rstrip("0").rstrip(".")
-    return f"{text} h"
+    return f"{text}\N{NO-BREAK SPACE}h"
 
 
 @dataclass(frozen=True)
@@ -104,10 +104,15 @@ class BudgetWeek:
 
     @property
     def percent(self) -> int:
-        """Used as a share of the budget, for the bar: at most 100."""
+        """Used as a share of the budget, past 100 when over it."""
         if self.budget_minutes <= 0:
             return 100
-        return min(round(100 * self.used_minutes / self.budget_minutes), 100)
+        return round(100 * self.used_minutes / self.budget_minutes)
+
+    @property
+    def bar_width(self) -> int:
+        """The bar's width in steps of 5 %, full when over the budget."""
+        return min(5 * round(self.percent / 5), 100)
 
     @property
     def used_label(self) -> str:

@@ -215,7 +215,8 @@ def test_a_week_counts_its_sessions_except_cancelled_and_peer_ones(manager, rep,
     session_with(RepFactory(), scheduled_for=at(LONDON, 2026, 3, 10, 15))  # another coach
     week = budget_week(manager=manager, week_start=MONDAY)
     assert (week.used_minutes, week.budget_minutes) == (75, 120)
-    assert week.used_label == "1.25 h" and week.budget_label == "2 h" and not week.over
+    assert week.used_label == "1.25\xa0h" and week.budget_label == "2\xa0h" and not week.over
+    assert (week.percent, week.bar_width) == (62, 60)
 
 
 def test_the_manager_s_own_budget_replaces_the_default(manager, settings):
@@ -364,6 +365,8 @@ def test_pulling_books_the_follow_up_over_the_budget(deferred, manager, rep):
     assert session.scheduled_for == at(LONDON, 2026, 3, 10, 12)
     # A pulled item counts.
     assert budget_week(manager=manager, week_start=MONDAY).used_minutes == 150
+    over = budget_week(manager=manager, week_start=MONDAY)
+    assert over.over and (over.percent, over.bar_width) == (125, 100)
     with pytest.raises(DomainError, match="already pulled"):
         deferred_pull(actor=manager, item_id=deferred.pk)
 
@@ -427,8 +430,8 @@ def test_the_dashboard_shows_the_week_against_the_budget_and_what_did_not_fit(
     client.force_login(manager)
     body = client.get("/coaching/dashboard/").content.decode()
     assert "Your week against your budget" in body
-    assert "2.5 h</strong> of 2 h" not in body  # the follow-up was not booked
-    assert "2 h</strong> of 2 h" in body
+    # Monday's four sessions fill the budget; the follow-up was not booked.
+    assert "2\xa0h</strong> of 2\xa0h" in body and "100 %" in body
     assert f'id="deferred-{deferred.pk}"' in body
     assert "Refresher questions" in body and "Pull into the week" in body
 
@@ -561,6 +564,9 @@ def test_a_fresh_demo_shows_marias_week_over_budget_and_what_did_not_fit(client,
     client.force_login(maria)
     body = client.get("/coaching/dashboard/").content.decode()
     assert "Over budget" in body
+    from coaching.sessions.deferred import budget_overview
+
+    assert budget_overview(manager=maria).this_week.percent > 100
     assert "Instead: " in body and "Pull into the week" in body
     # Seeding again adds nothing.
     call_command("seed_demo", stdout=io.StringIO())
