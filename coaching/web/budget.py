@@ -2,7 +2,8 @@
 item into the week, or set it aside as met another way.
 
 Parse, authorise (``deferred_for``: someone else's item is a 404), call the service, answer:
-htmx gets the item's row redrawn, a plain post goes back to the dashboard with a message.
+htmx gets the whole section redrawn (the weeks' hours move with a pull), a plain post goes back
+to the dashboard with a message.
 """
 
 from __future__ import annotations
@@ -14,17 +15,28 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from coaching.sessions.deferred import deferred_dismiss, deferred_for, deferred_pull
+from coaching.sessions.deferred import (
+    budget_overview,
+    deferred_dismiss,
+    deferred_for,
+    deferred_pull,
+)
 from coaching.web.rendering import render_for_viewer
 from config.errors import DomainError
 
-ITEM = "coaching/_budget_week.html#deferred_item"
+SECTION = "coaching/_budget_week.html"
 
 
 def _answer(request: HttpRequest, item_id: int, *, done: str, error: str) -> HttpResponse:
     if request.htmx:
-        item = deferred_for(user=request.user, item_id=item_id)
-        return render_for_viewer(request, ITEM, {"item": item, "error": error, "can_act": True})
+        deferred_for(user=request.user, item_id=item_id)  # someone else's: 404, as the post
+        context = {
+            "budget": budget_overview(manager=request.user),
+            "can_act": True,
+            "error": error,
+            "error_item": item_id,
+        }
+        return render_for_viewer(request, SECTION, context)
     if error:
         messages.error(request, error)
     else:

@@ -71,7 +71,10 @@ def _budget_form(request: HttpRequest, data=None) -> CoachingBudgetForm | None:
     if not request.user.is_manager:
         return None
     initial = {"coaching_budget_hours": request.user.coaching_budget_hours}
-    return CoachingBudgetForm(data, initial=initial, prefix=BUDGET)
+    form = CoachingBudgetForm(data, initial=initial, prefix=BUDGET)
+    default = f"{settings.COACHING_BUDGET_HOURS:g}"
+    form.fields["coaching_budget_hours"].widget.attrs["placeholder"] = f"{default} (the default)"
+    return form
 
 
 class EmailPreferencesForm(forms.Form):

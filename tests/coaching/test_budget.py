@@ -388,13 +388,18 @@ def test_pull_over_http(deferred, manager, client):
     assert f"/coaching/sessions/{deferred.session_id}/" in page
 
 
-def test_pull_over_htmx_redraws_the_item_with_the_session(deferred, manager, client):
+def test_pull_over_htmx_redraws_the_section_with_the_session_and_the_hours(
+    deferred, manager, client
+):
     client.force_login(manager)
     response = client.post(f"/coaching/budget/{deferred.pk}/pull/", headers={"HX-Request": "true"})
     body = response.content.decode()
     assert response.status_code == 200 and "Pulled into the week" in body
     deferred.refresh_from_db()
     assert f"/coaching/sessions/{deferred.session_id}/" in body
+    assert "2.5\xa0h</strong> of 2\xa0h" in body and "Over budget" in body
+    again = client.post(f"/coaching/budget/{deferred.pk}/pull/", headers={"HX-Request": "true"})
+    assert "already pulled" in again.content.decode()
 
 
 @pytest.mark.parametrize("action", ["pull", "dismiss"])
