@@ -100,7 +100,8 @@ MATRIX: dict[str, list[Ask] | str] = {
     "people:roster": [Ask("GET", row(LOGIN, 404, 200, 200, 200))],
     "people:person": [
         Ask("GET", row(LOGIN, 404, 200, 404, 200)),
-        Ask("POST", row(LOGIN, 404, 404, 404, 200)),
+        # An admin's empty form is a form error.
+        Ask("POST", row(LOGIN, 404, 404, 404, 400)),
     ],
     "people:add": [
         Ask("GET", row(LOGIN, 404, 404, 404, 200)),
