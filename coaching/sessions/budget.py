@@ -360,9 +360,13 @@ def deferred_record(
     if completion is not None:
         existing = DeferredCoaching.objects.filter(completion=completion).first()
     else:
-        existing = DeferredCoaching.objects.filter(
-            rep=rep, skill_id=skill_id, kind=kind, status=DeferredCoaching.Status.WAITING
-        ).first()
+        waiting = DeferredCoaching.objects.filter(
+            rep=rep, kind=kind, status=DeferredCoaching.Status.WAITING
+        )
+        if skill_id is None:
+            existing = waiting.filter(skill__isnull=True).first()
+        else:
+            existing = waiting.filter(skill_id=skill_id).first()
     if existing is not None:
         return existing
     alternative, words = alternative_for(rep=rep, skill_id=skill_id, skill_name=skill_name)

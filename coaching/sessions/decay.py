@@ -23,7 +23,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
-from coaching.models import CoachingPlan, CoachingSession, DeferredCoaching
+from coaching.models import CoachingSession, DeferredCoaching
 from coaching.models.agenda import DecayFacts
 from coaching.sessions.agenda import agenda_build, refresher_misses
 from coaching.sessions.booking import session_create_in_slot
@@ -131,7 +131,7 @@ def decay_session_book(
                 budget_minutes=budget_minutes_of(coach),
             )
             if decision.week_start is None:
-                return _deferred(trigger=trigger, plan=plan, reason=decision.reason, week=found)
+                return _deferred(trigger=trigger, coach=coach, reason=decision.reason, week=found)
             slot = found.first[decision.week_start]
         module = _focus_module(rep=rep, skill=skill)
         agenda = agenda_build(
@@ -157,10 +157,10 @@ def decay_session_book(
 
 
 def _deferred(
-    *, trigger: DecayTrigger, plan: CoachingPlan, reason: str, week: WeekSlots
+    *, trigger: DecayTrigger, coach: User, reason: str, week: WeekSlots
 ) -> DeferredCoaching:
     return deferred_record(
-        coach=plan.coach,
+        coach=coach,
         rep=trigger.rep,
         kind=DeferredCoaching.Kind.DECAY,
         week_start=week.weeks[0],

@@ -24,6 +24,7 @@ from coaching.sessions.follow_up import follow_up_pull
 from coaching.skills.decay import DecayTrigger
 from coaching.skills.memory import retention_forecast
 from config.errors import DomainError
+from lms.models import Skill
 
 # A pulled item stays on the list this long, linking to its session.
 PULLED_SHOWN = dt.timedelta(days=7)
@@ -93,12 +94,12 @@ def _ensure_waiting(item: DeferredCoaching) -> None:
         raise DomainError(f"This is already {item.get_status_display().lower()}.")
 
 
-def _decay_pull(*, item: DeferredCoaching, now: dt.datetime) -> CoachingSession:
-    memory = SkillMemory.objects.filter(rep=item.rep, skill=item.skill).first()
+def _decay_pull(*, item: DeferredCoaching, skill: Skill, now: dt.datetime) -> CoachingSession:
+    memory = SkillMemory.objects.filter(rep=item.rep, skill=skill).first()
     recall = retention_forecast(memory=memory, at=now) if memory and memory.state else 0.0
     trigger = DecayTrigger(
         rep=item.rep,
-        skill=item.skill,
+        skill=skill,
         recall=recall,
         missed=0,
         reason=f"Pulled into the week by the coach: {item.reason}",
@@ -107,9 +108,7 @@ def _decay_pull(*, item: DeferredCoaching, now: dt.datetime) -> CoachingSession:
     if isinstance(session, CoachingSession):
         return session
     # A session on the skill is already booked (or no slot at all): the booked one serves.
-    booked = (
-        CoachingSession.objects.scheduled().filter(rep=item.rep, focus_skill=item.skill).first()
-    )
+    booked = CoachingSession.objects.scheduled().filter(rep=item.rep, focus_skill=skill).first()
     if booked is None:
         raise DomainError("No free time for both of you in the coming weeks; book one by hand.")
     return booked
@@ -127,7 +126,7 @@ def deferred_pull(*, actor: User, item_id: int, now: dt.datetime | None = None) 
     if item.kind == DeferredCoaching.Kind.FOLLOW_UP and item.completion is not None:
         session = follow_up_pull(completion=item.completion, now=now)
     elif item.skill is not None:
-        session = _decay_pull(item=item, now=now)
+        session = _decay_pull(item=item, skill=item.skill, now=now)
     else:
         raise DomainError("Nothing to book for this item; set it aside instead.")
     item.status = DeferredCoaching.Status.PULLED

@@ -576,3 +576,13 @@ def test_a_fresh_demo_shows_marias_week_over_budget_and_what_did_not_fit(client,
     # Seeding again adds nothing.
     call_command("seed_demo", stdout=io.StringIO())
     assert DeferredCoaching.objects.filter(coach=maria).count() == 2
+
+
+def test_an_admin_sees_a_manager_s_week_but_cannot_act_on_it(deferred, manager, client):
+    from tests.factories import AdminFactory
+
+    client.force_login(AdminFactory())
+    body = client.get(f"/coaching/dashboard/?manager={manager.pk}").content.decode()
+    assert "The week against the coaching budget" in body
+    assert f'id="deferred-{deferred.pk}"' in body and "Pull into the week" not in body
+    assert client.post(f"/coaching/budget/{deferred.pk}/pull/").status_code == 404
