@@ -248,6 +248,23 @@ def test_checking_as_you_go_answers_with_the_problem_lists_only(admin_client):
     assert not Quiz.objects.exists()
 
 
+def test_checking_says_nothing_of_an_empty_new_question(admin_client):
+    module = ModuleFactory()
+    skill = SkillFactory()
+    data = quiz_form(
+        [
+            {"prompt": "One right?", "skill": skill.pk, "choices": [("a", True), ("b", False)]},
+            {"prompt": "", "skill": skill.pk, "choices": [("", False), ("", False)]},
+        ]
+    )
+    url = reverse("author:quiz_edit", args=[module.pk])
+    html = admin_client.post(url, {**data, "action": "check"}, HTTP_HX_REQUEST="true")
+    html = html.content.decode()
+    first, second = html.split('id="q1-problems"')
+    assert "This question checks out." in first
+    assert "checks out" not in second.split('id="quiz-summary"')[0]
+
+
 def test_adding_and_removing_rows_keeps_what_was_typed_and_saves_nothing(admin_client):
     module = build_module(questions=1)
     skill = module.quiz.questions.get().skill
