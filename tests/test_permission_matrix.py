@@ -35,12 +35,13 @@ from coaching.models import (
     CalendarFeed,
     CoachingSession,
     DeferredCoaching,
+    MentorPairing,
     Notification,
     Reinforcement,
 )
 from lms.services import attempt_start
 from tests.coaching.factories import CommitmentFactory, ObservationFactory, session_with
-from tests.factories import ManagerFactory, SkillFactory, build_module
+from tests.factories import ManagerFactory, RepFactory, SkillFactory, build_module
 
 pytestmark = pytest.mark.django_db
 
@@ -149,6 +150,9 @@ MATRIX: dict[str, list[Ask] | str] = {
     # What the coaching budget deferred: only the coach it was deferred for acts on it.
     "coaching:deferred_pull": [Ask("POST", row(LOGIN, 404, 302, 404, 404))],
     "coaching:deferred_dismiss": [Ask("POST", row(LOGIN, 404, 302, 404, 404))],
+    # The pairing at work: its next practice booked, or the pairing ended, by the same people.
+    "coaching:pairing_book": [Ask("POST", row(LOGIN, 404, 302, 404, 302))],
+    "coaching:pairing_end": [Ask("POST", row(LOGIN, 404, 302, 404, 302))],
     "coaching:org": [Ask("GET", row(LOGIN, 404, 404, 404, 200))],
     "coaching:org_csv": [Ask("GET", row(LOGIN, 404, 404, 404, 200))],
     # Sales outcomes against skills: an admin's organisation, a manager's own team; a rep has
@@ -431,6 +435,10 @@ def build_world(org):
         reason="The week was full.",
         alternative=DeferredCoaching.Alternative.REFRESHER,
     )
+    # A teammate mentors the rep on the skill (peer mentoring, approved by their manager).
+    pairing = MentorPairing.objects.create(
+        mentor=RepFactory(manager=org.manager), mentee=rep, skill=skill, decided_by=org.manager
+    )
     org = SimpleNamespace(**vars(org), former_manager=former)
     tokens = {
         actor: token_issue(user=getattr(org, actor)).key for actor in ACTORS if actor != "anonymous"
@@ -451,6 +459,7 @@ def build_world(org):
         # lets pass, so that no caller's ask books anything).
         "mentee_id": rep.pk,
         "mentor_id": rep.pk,
+        "pairing_id": pairing.pk,
         "pk": notification.pk,
         "reinforcement_id": reinforcement.pk,
         "token": feed.token,

@@ -33,6 +33,7 @@ from coaching.models import CoachingSession, MentorPairing
 from coaching.sessions.agenda import agenda_build
 from coaching.sessions.booking import session_create
 from coaching.sessions.plans import plan_for_rep
+from coaching.sessions.services import session_cancel
 from coaching.sessions.slots import NoSlotFound, SlotRules, calendar_lock, pair_load, slot_find
 from coaching.skills.refreshers import teaching_modules
 from coaching.skills.rules import DIAGNOSIS_LABELS, Diagnosis, Stage
@@ -377,6 +378,67 @@ def pairing_decline(*, actor: User, mentee_id: int, mentor_id: int, skill_id: in
     except IntegrityError:
         raise Conflict(f"{mentee} already has a decision on {skill.name}.") from None
     team_version_bump(rep_ids=[mentee.pk])
+    return pairing
+
+
+def pairing_for(*, user: User, pairing_id: int) -> MentorPairing:
+    """An active pairing whose mentee ``user`` coaches (their manager, an admin); Http404 for
+    anyone else's, so ids leak nothing."""
+    pairing = (
+        MentorPairing.objects.select_related("mentor", "mentee__manager", "skill")
+        .filter(pk=pairing_id, status=MentorPairing.Status.ACTIVE)
+        .first()
+    )
+    if pairing is None or user.pk == pairing.mentee_id or not can_coach(user, pairing.mentee):
+        raise Http404("No such pairing in your team.")
+    return pairing
+
+
+def _scheduled_practice(pairing: MentorPairing):
+    return CoachingSession.objects.scheduled().filter(
+        source=CoachingSession.Source.PEER,
+        rep_id=pairing.mentee_id,
+        coach_id=pairing.mentor_id,
+        focus_skill_id=pairing.skill_id,
+    )
+
+
+def pairing_book_next(
+    *, actor: User, pairing_id: int, now: dt.datetime | None = None
+) -> CoachingSession:
+    """The mentee's manager books the pair's next peer practice, by the same rules as the
+    first. Http404 as ``pairing_for``; DomainError while one is still to come, or when no time
+    fits both reps."""
+    pairing = pairing_for(user=actor, pairing_id=pairing_id)
+    if _scheduled_practice(pairing).exists():
+        raise DomainError(
+            f"{pairing.mentor} and {pairing.mentee} have a practice booked already; "
+            "book the next one once it has taken place."
+        )
+    try:
+        return peer_session_book(pairing=pairing, now=now, booked_by=actor)
+    except NoSlotFound:
+        raise DomainError(
+            f"No time free for both {pairing.mentor} and {pairing.mentee} in the coming weeks."
+        ) from None
+
+
+@transaction.atomic
+def pairing_end(*, actor: User, pairing_id: int) -> MentorPairing:
+    """The mentee's manager ends a pairing: practice still to come is cancelled (both reps are
+    told), and the mentee may be proposed a mentor on the skill again. Http404 as
+    ``pairing_for``."""
+    pairing = pairing_for(user=actor, pairing_id=pairing_id)
+    for session in _scheduled_practice(pairing).select_related("rep", "coach"):
+        session_cancel(
+            actor=actor,
+            session=session,
+            reason=f"{actor} ended the peer mentoring on {pairing.skill.name}.",
+        )
+    pairing.status = MentorPairing.Status.ENDED
+    pairing.ended_at = timezone.now()
+    pairing.save(update_fields=["status", "ended_at"])
+    team_version_bump(rep_ids=[pairing.mentee_id, pairing.mentor_id])
     return pairing
 
 

@@ -15,7 +15,12 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from coaching.sessions.mentoring import pairing_approve, pairing_decline
+from coaching.sessions.mentoring import (
+    pairing_approve,
+    pairing_book_next,
+    pairing_decline,
+    pairing_end,
+)
 from coaching.web.rendering import back_url, render_for_viewer
 from config.errors import DomainError
 
@@ -68,4 +73,27 @@ def pairing_decline_view(
         f"Declined: {pairing.mentee} is not proposed a mentor on {pairing.skill.name} again "
         "while this decision stands."
     )
+    return _answer(request, done=done, error="")
+
+
+@login_required
+@require_POST
+def pairing_book_view(request: HttpRequest, pairing_id: int) -> HttpResponse:
+    try:
+        session = pairing_book_next(actor=request.user, pairing_id=pairing_id)
+    except DomainError as refusal:
+        return _answer(request, done="", error=refusal.message)
+    when = session.scheduled_for.astimezone(request.user.tzinfo)
+    done = (
+        f"Next peer practice of {session.coach} with {session.rep} booked for "
+        f"{when:%a} {when.day} {when:%b %H:%M %Z}."
+    )
+    return _answer(request, done=done, error="", session=session)
+
+
+@login_required
+@require_POST
+def pairing_end_view(request: HttpRequest, pairing_id: int) -> HttpResponse:
+    pairing = pairing_end(actor=request.user, pairing_id=pairing_id)
+    done = f"Ended: {pairing.mentor} no longer mentors {pairing.mentee} on {pairing.skill.name}."
     return _answer(request, done=done, error="")

@@ -27,7 +27,9 @@ urlpatterns: list = [
     ),
     # What the coaching budget deferred (coaching/web/budget.py).
     path("budget/<int:deferred_id>/pull/", budget.deferred_pull_view, name="deferred_pull"),
-    path("budget/<int:deferred_id>/dismiss/", budget.deferred_dismiss_view, name="deferred_dismiss"),
+    path(
+        "budget/<int:deferred_id>/dismiss/", budget.deferred_dismiss_view, name="deferred_dismiss"
+    ),
     # Peer mentoring decided with one click (coaching/web/mentoring.py).
     path(
         "mentoring/<int:mentee_id>/<int:skill_id>/<int:mentor_id>/approve/",
@@ -38,6 +40,16 @@ urlpatterns: list = [
         "mentoring/<int:mentee_id>/<int:skill_id>/<int:mentor_id>/decline/",
         mentoring.pairing_decline_view,
         name="pairing_decline",
+    ),
+    path(
+        "mentoring/pairings/<int:pairing_id>/book/",
+        mentoring.pairing_book_view,
+        name="pairing_book",
+    ),
+    path(
+        "mentoring/pairings/<int:pairing_id>/end/",
+        mentoring.pairing_end_view,
+        name="pairing_end",
     ),
     path("org/", dashboard.org, name="org"),
     path("org.csv", dashboard.org_csv, name="org_csv"),

@@ -221,3 +221,28 @@ def test_the_peer_session_reads_as_peer_practice(client, peer, team):
     client.force_login(sheila)
     page = client.get(reverse("coaching:session", args=[peer.pk])).content.decode()
     assert "<h3>The role-play</h3>" in page
+
+
+def test_the_manager_books_the_next_practice_or_ends_the_pairing(client, peer, team):
+    maria, john, sheila = team
+    pairing = MentorPairing.objects.get()
+    client.force_login(maria)
+    book = reverse("coaching:pairing_book", args=[pairing.pk])
+    refused = client.post(book, HTTP_HX_REQUEST="true").content.decode()
+    assert "have a practice booked already" in refused
+    CoachingSession.objects.filter(pk=peer.pk).update(status="held")
+    booked = client.post(book, HTTP_HX_REQUEST="true").content.decode()
+    assert "Next peer practice of" in booked
+    upcoming = CoachingSession.objects.get(source="peer", status="scheduled")
+    for outsider in (ManagerFactory(), john, sheila):
+        client.force_login(outsider)
+        assert client.post(reverse("coaching:pairing_end", args=[pairing.pk])).status_code == 404
+    client.force_login(maria)
+    response = client.post(reverse("coaching:pairing_end", args=[pairing.pk]), follow=True)
+    assert "Ended: " in response.content.decode()
+    pairing.refresh_from_db()
+    upcoming.refresh_from_db()
+    assert pairing.status == "ended" and upcoming.status == "cancelled"
+    # Ended: the pair may be proposed again.
+    page = client.get(reverse("coaching:dashboard")).content.decode()
+    assert 'data-mentor="sheila" data-mentee="john"' in page
