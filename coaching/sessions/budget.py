@@ -158,6 +158,21 @@ def budget_week(*, manager: User, week_start: dt.date) -> BudgetWeek:
     return budget_weeks(manager=manager, week_starts=[week_start])[0]
 
 
+def over_budget_note(*, session: CoachingSession) -> str:
+    """For a session just booked by hand: words saying its week is now over the coach's budget,
+    or "" (a booking by hand is never refused for the budget; the coach is told). One query."""
+    if session.coach is None or session.source == CoachingSession.Source.PEER:
+        return ""
+    coach = session.coach
+    week = budget_week(manager=coach, week_start=week_start_of(session.scheduled_for, coach.tzinfo))
+    if not week.over:
+        return ""
+    return (
+        f"This takes you over your coaching budget for the week of {week.week_start.day} "
+        f"{week.week_start:%b}: {week.used_label} of {week.budget_label}."
+    )
+
+
 # --- the ranking ------------------------------------------------------------------------------
 
 # "The middle of the team first" (see the module doc): smaller comes first.

@@ -31,6 +31,7 @@ from accounts.selectors import reps_without_manager, team_of
 from coaching.models import RUBRIC_ANCHORS, CoachingSession
 from coaching.models.agenda import Agenda
 from coaching.sessions.booking import OutsideWorkingHours
+from coaching.sessions.budget import over_budget_note
 from coaching.sessions.permissions import (
     can_amend_record,
     can_answer_reschedule_request,
@@ -154,6 +155,7 @@ def week(request: HttpRequest) -> HttpResponse:
     team = team_of(manager=user).order_by("first_name", "last_name", "username")
     form = BookSessionForm(request.POST if request.method == "POST" else None, team=team, tz=tz)
     booked = None
+    over_budget = ""
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -173,8 +175,11 @@ def week(request: HttpRequest) -> HttpResponse:
         else:
             booked_day = timezone.localtime(booked.scheduled_for, tz).date()
             week_start = _week_start(None, booked_day)
+            over_budget = over_budget_note(session=booked)
             if not request.htmx:
                 messages.success(request, f"Booked a session with {booked.rep}.")
+                if over_budget:
+                    messages.warning(request, over_budget)
                 return redirect(f"{reverse('coaching:week')}?week={week_start.isoformat()}")
             form = BookSessionForm(team=team, tz=tz)
     context = {
@@ -184,6 +189,7 @@ def week(request: HttpRequest) -> HttpResponse:
         "today": timezone.localdate(timezone=tz),
         "form": form,
         "booked": booked,
+        "over_budget": over_budget,
     }
     return render_for_viewer(request, f"{WEEK}#week" if request.htmx else WEEK, context)
 

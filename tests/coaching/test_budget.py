@@ -586,3 +586,22 @@ def test_an_admin_sees_a_manager_s_week_but_cannot_act_on_it(deferred, manager, 
     assert "The week against the coaching budget" in body
     assert f'id="deferred-{deferred.pk}"' in body and "Pull into the week" not in body
     assert client.post(f"/coaching/budget/{deferred.pk}/pull/").status_code == 404
+
+
+def test_booking_by_hand_over_the_budget_goes_ahead_and_says_so(clock, manager, rep, client):
+    fill_week(manager, days=(9,))  # the week of 9 March is full
+    client.force_login(manager)
+    response = client.post(
+        "/coaching/week/",
+        {"rep": rep.pk, "scheduled_for": "2026-03-11T10:00"},
+        headers={"HX-Request": "true"},
+    )
+    body = response.content.decode()
+    assert f"Booked a session with {rep}" in body
+    assert (
+        "This takes you over your coaching budget for the week of 9 Mar: 2.5\xa0h of 2\xa0h."
+        in body
+    )
+    response = client.post("/coaching/week/", {"rep": rep.pk, "scheduled_for": "2026-03-18T10:00"})
+    assert response.status_code == 302  # next week has room: no word of the budget
+    assert "budget" not in " ".join(str(m) for m in response.wsgi_request._messages)
