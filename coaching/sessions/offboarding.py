@@ -16,7 +16,13 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import User
-from coaching.models import CoachingPlan, CoachingSession, MentorPairing, Reminder
+from coaching.models import (
+    CoachingPlan,
+    CoachingSession,
+    DeferredCoaching,
+    MentorPairing,
+    Reminder,
+)
 from coaching.reminders.schedule import reminders_cancel
 from coaching.sessions.plans import plan_archive
 from coaching.sessions.services import session_cancel
@@ -55,6 +61,10 @@ def coaching_offboard(*, person: User, actor: User) -> Offboarded:
     MentorPairing.objects.filter(
         Q(mentor=person) | Q(mentee=person), status=MentorPairing.Status.ACTIVE
     ).update(status=MentorPairing.Status.ENDED, ended_at=timezone.now())
+    # What a coaching budget deferred for them is no longer needed.
+    DeferredCoaching.objects.filter(rep=person, status=DeferredCoaching.Status.WAITING).update(
+        status=DeferredCoaching.Status.EXPIRED, resolved_at=timezone.now()
+    )
     for plan in CoachingPlan.objects.active().filter(rep=person).select_related("rep"):
         plan_archive(actor=actor, plan=plan)
         done.plans_archived += 1

@@ -19,7 +19,7 @@ from django.utils import timezone
 from accounts.availability import availability_of
 from accounts.models import User
 from coaching.changes import team_version_bump
-from coaching.models import CoachingPlan, CoachingSession, Reminder
+from coaching.models import CoachingPlan, CoachingSession, DeferredCoaching, Reminder
 from coaching.reminders.schedule import (
     reminder_schedule,
     session_notice,
@@ -177,6 +177,13 @@ def coaching_hand_over(*, rep: User, previous: User | None, actor: User | None =
         calendar_lock(coach)
     plans = CoachingPlan.objects.active().filter(rep=rep)
     hand_over.plan_moved = plans.update(coach=coach) > 0
+    # What the former coach's budget deferred for the rep is the new coach's to weigh now; with
+    # no manager, no one's (DESIGN §13).
+    deferred = DeferredCoaching.objects.filter(rep=rep, status=DeferredCoaching.Status.WAITING)
+    if coach is not None:
+        deferred.update(coach=coach)
+    else:
+        deferred.update(status=DeferredCoaching.Status.EXPIRED, resolved_at=now)
     sessions = (
         CoachingSession.objects.scheduled()
         .filter(rep=rep)

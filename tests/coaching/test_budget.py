@@ -605,3 +605,31 @@ def test_booking_by_hand_over_the_budget_goes_ahead_and_says_so(clock, manager, 
     response = client.post("/coaching/week/", {"rep": rep.pk, "scheduled_for": "2026-03-18T10:00"})
     assert response.status_code == 302  # next week has room: no word of the budget
     assert "budget" not in " ".join(str(m) for m in response.wsgi_request._messages)
+
+
+# --- the reporting line moves ----------------------------------------------------------------
+
+
+def test_a_rep_moving_to_another_manager_takes_what_was_deferred_with_them(deferred, rep, client):
+    from accounts.services import user_set_manager
+    from tests.factories import AdminFactory
+
+    omar = ManagerFactory(username="omar")
+    maria = deferred.coach
+    user_set_manager(user=rep, manager=omar, actor=AdminFactory())
+    deferred.refresh_from_db()
+    assert deferred.coach == omar and deferred.status == DeferredCoaching.Status.WAITING
+    client.force_login(maria)
+    assert client.post(f"/coaching/budget/{deferred.pk}/pull/").status_code == 404
+    user_set_manager(user=rep, manager=None, actor=AdminFactory())
+    deferred.refresh_from_db()
+    assert deferred.status == DeferredCoaching.Status.EXPIRED
+
+
+def test_a_rep_who_leaves_is_no_longer_waiting_for_time(deferred, rep):
+    from accounts.offboarding import user_deactivate
+    from tests.factories import AdminFactory
+
+    user_deactivate(user=rep, actor=AdminFactory())
+    deferred.refresh_from_db()
+    assert deferred.status == DeferredCoaching.Status.EXPIRED
