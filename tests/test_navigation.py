@@ -33,3 +33,13 @@ def test_a_superuser_also_sees_the_back_office(client, org):
 @pytest.mark.parametrize("who", ["rep", "manager"])
 def test_reps_and_managers_see_none_of_the_admin_pages(client, org, who):
     assert _nav_links(client, getattr(org, who)) == set()
+
+
+def test_a_manager_finds_their_teams_details_from_the_team_page(client, org):
+    client.force_login(org.manager)
+    team = client.get(reverse("coaching:team")).content.decode()
+    assert f'href="{reverse("people:roster")}"' in team
+    roster = client.get(reverse("people:roster"))
+    assert roster.status_code == 200
+    assert org.rep.username in roster.content.decode()
+    assert org.other_rep.username not in roster.content.decode()
