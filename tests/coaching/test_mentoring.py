@@ -240,3 +240,17 @@ def test_the_demo_proposes_sheila_as_johns_mentor_on_closing(settings):
     assert all(p.mentor.manager_id == people["maria"].pk for p in proposals)
     closing = next(p.skill for p in proposals if p.mentee == john)
     assert mentor_proposed(rep_id=john.pk, skill_id=closing.pk) == sheila
+
+
+def test_proposals_reach_across_teams_only_when_the_setting_allows(team, module, closing, settings):
+    maria, _john, sheila = team
+    sheila.is_active = False
+    sheila.save()
+    nina = RepFactory(username="nina", manager=ManagerFactory(username="omar"))
+    stands(nina, module, closing, 4, 4, 4)
+    settings.PEER_MENTORING_ACROSS_TEAMS = False
+    assert mentor_proposals(manager=maria) == []
+    settings.PEER_MENTORING_ACROSS_TEAMS = True
+    assert [(p.mentee.username, p.mentor.username) for p in mentor_proposals(manager=maria)] == [
+        ("john", "nina")
+    ]
