@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from playwright.sync_api import expect
 
+from coaching.models import CalendarSource
 from coaching.sessions.calendars.services import calendar_refresh, calendar_set
 from tests.coaching.calendars.conftest import event, ics, ics_serving, next_monday
 from tests.coaching.factories import session_with
@@ -102,6 +103,13 @@ def test_a_person_pastes_a_calendar_address_and_sees_their_busy_times(
     ).to_be_visible()
     expect(section.get_by_text("Board meeting").first).to_be_visible()
     section.screenshot(path=str(shots / f"calendar-profile-failed-{size}.png"))
+
+    # Removing asks once more, saying the address will be needed again; then it is gone.
+    section.get_by_text("Remove calendar", exact=True).click()
+    section.screenshot(path=str(shots / f"calendar-remove-{size}.png"))
+    section.get_by_role("button", name=re.compile("paste its address once more")).click()
+    expect(page.get_by_label("Calendar address")).to_be_visible()
+    assert not CalendarSource.objects.filter(user=manager).exists()
 
 
 @pytest.mark.parametrize("size", SIZES)
