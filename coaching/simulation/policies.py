@@ -92,18 +92,20 @@ class PolicyComparison:
     worlds: dict[str, WorldResult] = field(default_factory=dict)  # by policy name
     seconds: float = 0.0
 
-    def recall_gained(self, name: str) -> float | None:
-        """Mean true recall at the end above training only's, over every rep and skill."""
-        this, base = self.worlds[name].mean_true_recall, self.worlds[TRAINING_ONLY].mean_true_recall
+    def recall_gained(self, name: str, measure: str = "mean_true_recall") -> float | None:
+        """Mean true recall (or another mean of ``WorldResult``) at the end above training
+        only's, over every rep and skill."""
+        this = getattr(self.worlds[name], measure)
+        base = getattr(self.worlds[TRAINING_ONLY], measure)
         if this is None or base is None:
             return None
         return this - base
 
-    def gained_per_manager_hour(self, name: str) -> float | None:
+    def gained_per_manager_hour(self, name: str, measure: str = "mean_true_recall") -> float | None:
         """Recall gained over training only, summed over every rep and skill, per manager hour:
         how many rep-skills' worth of recall (1.0 = one rep's skill from nothing to full) an
         hour of a manager's time bought. None without manager hours."""
-        world, gained = self.worlds[name], self.recall_gained(name)
+        world, gained = self.worlds[name], self.recall_gained(name, measure)
         if gained is None or world.manager_hours <= 0:
             return None
         return gained * world.rep_skills / world.manager_hours
@@ -127,6 +129,9 @@ class PolicyComparison:
                     **world.numbers(),
                     "recall_gained": _rounded(self.recall_gained(name)),
                     "gained_per_manager_hour": _rounded(self.gained_per_manager_hour(name)),
+                    "skill_gained_per_manager_hour": _rounded(
+                        self.gained_per_manager_hour(name, "mean_true_skill")
+                    ),
                 }
                 for name, world in self.worlds.items()
             },

@@ -7,8 +7,10 @@ from collections.abc import Callable
 
 from coaching.simulation.policies import UNBOUND_BUDGET_HOURS, PolicyComparison
 from coaching.simulation.profiles import (
+    COACHING_APTITUDE,
     COACHING_GAIN,
     COACHING_GAIN_PER_LOSS,
+    PEER_APTITUDE,
     PEER_GAIN,
     PEER_GAIN_PER_LOSS,
     TEACHING_GAIN,
@@ -90,11 +92,14 @@ def policy_assumptions(*, comparison: PolicyComparison) -> list[str]:
         f"session multiplies stability by {COACHING_GAIN:g} + {COACHING_GAIN_PER_LOSS:g} x what "
         f"was forgotten; peer practice by {PEER_GAIN:g} + {PEER_GAIN_PER_LOSS:g} x, and the "
         f"mentor's own by {TEACHING_GAIN:g} (teaching). These gains are assumed, not measured.",
+        "- True skill is aptitude x recall, what a rep applies and a coach rates: coaching also "
+        f"raises aptitude ({COACHING_APTITUDE:g} a session, peer practice {PEER_APTITUDE:g}), "
+        "which recall alone does not show.",
         "- Forecast retention is the product's FSRS forecast from the evidence it saw.",
         "- Manager hours: held sessions a manager led (30 min each); peer practice takes none.",
         "- Recall gained per manager hour: (mean true recall - training only's) x reps x skills "
         "/ manager hours: rep-skills of recall (1.00 = one rep's skill from none to full) an "
-        "hour bought.",
+        "hour bought; skill gained the same, of true skill.",
     ]
 
 
@@ -114,6 +119,7 @@ def policy_table(*, comparison: PolicyComparison) -> str:
 
     rows = [
         row("mean true recall at the end", lambda n, w: _number(w.mean_true_recall)),
+        row("mean true skill at the end", lambda n, w: _number(w.mean_true_skill)),
         row("mean forecast retention at the end", lambda n, w: _number(w.mean_forecast_retention)),
         row("manager hours", lambda n, w: f"{w.manager_hours:.1f}"),
         row(
@@ -124,6 +130,10 @@ def policy_table(*, comparison: PolicyComparison) -> str:
         row(
             "recall gained per manager hour",
             lambda n, w: _number(comparison.gained_per_manager_hour(n)),
+        ),
+        row(
+            "skill gained per manager hour",
+            lambda n, w: _number(comparison.gained_per_manager_hour(n, "mean_true_skill")),
         ),
         row("module completions", lambda n, w: str(w.completions)),
         row(

@@ -63,6 +63,8 @@ class WorldResult:
     busiest_week_hours: float = 0.0
     # Over every rep and every skill of the courses (a skill not yet studied at its prior).
     mean_true_recall: float | None = None
+    # The same, of aptitude x recall: the share of the skill a rep applies (what a coach rates).
+    mean_true_skill: float | None = None
     mean_forecast_retention: float | None = None  # over every skill memory
     rep_skills: int = 0
     forecast_retention: dict[str, float | None] = field(default_factory=dict)  # by skill slug
@@ -199,13 +201,16 @@ def world_measure(
         forecasts[memory.skill.slug].append(retention_forecast(memory=memory, at=end))
     truths: dict[str, list[float]] = defaultdict(list)
     everything: list[float] = []
+    applied: list[float] = []
     for profile in profiles:
         for slug, truth in profile.skills.items():
             everything.append(truth.recall(end))
+            applied.append(truth.aptitude * truth.recall(end))
             if truth.last is not None:
                 truths[slug].append(truth.recall(end))
     result.rep_skills = len(everything)
     result.mean_true_recall = _mean(everything, digits=4)
+    result.mean_true_skill = _mean(applied, digits=4)
     result.mean_forecast_retention = _mean(
         [value for values in forecasts.values() for value in values], digits=4
     )

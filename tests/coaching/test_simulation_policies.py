@@ -80,7 +80,7 @@ def test_the_three_policies_run_on_the_same_organisation_and_are_compared(tmp_pa
     # Every figure is finite, recall and retention are shares.
     assert all(math.isfinite(value) for value in numbers_in(numbers["policies"]))
     for world in (training, every, budgeted):
-        assert 0 <= world["mean_true_recall"] <= 1
+        assert 0 <= world["mean_true_skill"] <= world["mean_true_recall"] <= 1
         assert 0 <= world["mean_forecast_retention"] <= 1
         assert world["rep_skills"] == 6 * len(world["true_recall"])
 
@@ -92,6 +92,7 @@ def test_the_three_policies_run_on_the_same_organisation_and_are_compared(tmp_pa
         "mean forecast retention at the end",
         "manager hours",
         "recall gained per manager hour",
+        "skill gained per manager hour",
         "not taken by the budget",
         "peer practice held / booked",
     ):
