@@ -20,6 +20,7 @@ from collections import defaultdict
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import User
@@ -176,12 +177,18 @@ def decay_coaching_run(
 ) -> tuple[list[CoachingSession], list[DeferredCoaching]]:
     """Rank this run's fading skills per coach by the budget's rule and book them in that
     order: what finds no room in the coach's weeks is deferred, with the reason. A fading skill
-    already waiting as deferred is not ranked again. Each booking is its own transaction."""
+    already waiting as deferred, or set aside as met another way within
+    ``DECAY_COACHING_COOLDOWN_DAYS``, is not ranked again. Each booking is its own transaction."""
     now = now or timezone.now()
+    # Waiting already, or met another way lately (the cooldown a decay session has).
+    cooldown = now - dt.timedelta(days=settings.DECAY_COACHING_COOLDOWN_DAYS)
     waiting = set(
-        DeferredCoaching.objects.filter(
-            kind=DeferredCoaching.Kind.DECAY, status=DeferredCoaching.Status.WAITING
-        ).values_list("rep_id", "skill_id")
+        DeferredCoaching.objects.filter(kind=DeferredCoaching.Kind.DECAY)
+        .filter(
+            Q(status=DeferredCoaching.Status.WAITING)
+            | Q(status=DeferredCoaching.Status.RESOLVED, resolved_at__gte=cooldown)
+        )
+        .values_list("rep_id", "skill_id")
     )
     triggers = [t for t in decay_triggers(now=now) if (t.rep.pk, t.skill.pk) not in waiting]
     if not triggers:

@@ -321,7 +321,7 @@ def test_manual_bookings_count_but_are_never_refused(clock, manager, rep):
 # --- fading skills over the budget ---------------------------------------------------------------
 
 
-def test_a_decay_run_books_in_rank_order_and_defers_the_rest(clock, manager, monkeypatch):
+def test_a_decay_run_books_in_rank_order_and_defers_the_rest(clock, manager, monkeypatch, settings):
     from coaching.sessions import decay as decay_service
     from coaching.skills.decay import DecayTrigger
     from tests.factories import SkillFactory
@@ -344,6 +344,14 @@ def test_a_decay_run_books_in_rank_order_and_defers_the_rest(clock, manager, mon
     # Every trigger ends as a session or a deferred item; a second run adds nothing.
     assert decay_coaching_run(now=TUESDAY_10) == ([], [])
     assert DeferredCoaching.objects.count() == 2
+    # Met another way: not listed again within the cooldown, listed again after it.
+    deferred_dismiss(actor=manager, item_id=deferred[0].pk)
+    assert decay_coaching_run(now=TUESDAY_10 + dt.timedelta(days=1)) == ([], [])
+    later = TUESDAY_10 + dt.timedelta(days=settings.DECAY_COACHING_COOLDOWN_DAYS, hours=1)
+    freeze(monkeypatch, later)
+    booked, again = decay_coaching_run(now=later)
+    # A fresh week with room: booked this time. The one still waiting is not ranked again.
+    assert [s.rep for s in booked] == [reps[1]] and again == []
 
 
 # --- pulling into the week -----------------------------------------------------------------------
