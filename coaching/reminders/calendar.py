@@ -34,6 +34,9 @@ def session_uid(session: CoachingSession) -> str:
 
 
 def session_title(session: CoachingSession) -> str:
+    if session.source == CoachingSession.Source.PEER:
+        skill = session.focus_skill.name if session.focus_skill is not None else "a skill"
+        return f"Peer practice: {skill} ({session.coach} with {session.rep})"
     topic = session.module.title if session.module is not None else "Coaching session"
     return f"Coaching: {topic} ({session.rep})"
 
@@ -151,7 +154,7 @@ def calendar_feed_sessions(
     sessions = (
         CoachingSession.objects.involving([user])
         .filter(scheduled_for__gte=now - FEED_PAST, scheduled_for__lte=now + FEED_AHEAD)
-        .select_related("rep", "coach", "module")
+        .select_related("rep", "coach", "module", "focus_skill")
         .order_by("scheduled_for", "pk")
     )
     return user, sessions

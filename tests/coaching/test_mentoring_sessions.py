@@ -319,3 +319,10 @@ def test_the_invites_name_the_peer_practice(peer, team):
     assert f"with {sheila}, your peer mentor" in bodies[john.pk]
     assert f"with {john}, whom you mentor" in bodies[sheila.pk]
     assert "your coach" not in bodies[john.pk]
+
+
+def test_the_calendar_names_the_peer_practice(peer, team, closing):
+    from coaching.reminders.calendar import session_title
+
+    _maria, john, sheila = team
+    assert session_title(peer) == f"Peer practice: Closing ({sheila} with {john})"
