@@ -641,3 +641,38 @@ def test_a_rep_who_leaves_is_no_longer_waiting_for_time(deferred, rep):
     user_deactivate(user=rep, actor=AdminFactory())
     deferred.refresh_from_db()
     assert deferred.status == DeferredCoaching.Status.EXPIRED
+
+
+def test_a_decay_run_gives_the_time_to_the_middle_of_the_team(clock, manager, monkeypatch):
+    from types import SimpleNamespace
+
+    from coaching.sessions import decay as decay_service
+    from coaching.skills.decay import DecayTrigger
+    from tests.factories import SkillFactory
+
+    closing = SkillFactory(slug="closing", name="Closing")
+    strong = RepFactory(manager=manager, username="strong")
+    middle = RepFactory(manager=manager, username="middle")
+    triggers = [
+        DecayTrigger(rep=strong, skill=closing, recall=0.2, missed=0, reason="Fading."),
+        DecayTrigger(rep=middle, skill=closing, recall=0.6, missed=0, reason="Fading."),
+    ]
+    standings = {
+        (strong.pk, closing.pk): SimpleNamespace(
+            stage=Stage.MASTERED, summary=SimpleNamespace(score=90)
+        ),
+        (middle.pk, closing.pk): SimpleNamespace(
+            stage=Stage.LEARNED, summary=SimpleNamespace(score=60)
+        ),
+    }
+    monkeypatch.setattr(decay_service, "decay_triggers", lambda *, now: triggers)
+    monkeypatch.setattr(decay_service, "skill_standings", lambda **kwargs: standings)
+    fill_week(manager, days=(9,), hours=(9, 10, 11))  # room for one this week
+    fill_week(manager, days=(16,))  # next week full
+
+    sessions, deferred = decay_coaching_run(now=TUESDAY_10)
+    # The riskier rep is at mastered: the one at learned, one step from applied, goes first.
+    assert [s.rep for s in sessions] == [middle]
+    [item] = deferred
+    assert item.rep == strong and "Ranked 2 of 2" in item.reason
+    assert "Closing: mastered, recall 20 %" in item.reason
