@@ -58,6 +58,11 @@ class DeferredCoaching(models.Model):
         related_name="+",
         help_text="The session booked when the manager pulled this into the week.",
     )
+    note = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="What was done instead, as shown: the alternative the manager took.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
 
