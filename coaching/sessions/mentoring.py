@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -43,16 +44,6 @@ from lms.models import Module, ModuleCompletion, Skill
 
 MENTOR_STAGES = (Stage.APPLIED, Stage.MASTERED)
 MENTEE_DIAGNOSES = (Diagnosis.COACHING_GAP, Diagnosis.PRACTICE_GAP)
-
-
-def _candidates(*, mentee: User) -> list[User]:
-    """Active reps who may mentor ``mentee`` by team: teammates, or everyone when allowed."""
-    reps = User.objects.active().filter(role=User.Role.REP).exclude(pk=mentee.pk)
-    if not settings.PEER_MENTORING_ACROSS_TEAMS:
-        if mentee.manager_id is None:
-            return []
-        reps = reps.filter(manager_id=mentee.manager_id)
-    return list(reps.order_by("username"))
 
 
 def _rank(mentee: User, mentor: User, standing: Standing) -> tuple:
@@ -93,27 +84,68 @@ def mentor_proposed(*, rep_id: int, skill_id: int, now: dt.datetime | None = Non
 
     The rep's own need (a gap, a deferred session) is the caller's to judge. Seven queries.
     """
-    mentee = User.objects.active().filter(pk=rep_id, role=User.Role.REP).first()
-    if mentee is None:
-        return None
-    standing = (
-        MentorPairing.objects.filter(
-            mentee_id=rep_id,
-            skill_id=skill_id,
+    return mentors_proposed(needs=[(rep_id, skill_id)], now=now).get((rep_id, skill_id))
+
+
+def mentors_proposed(
+    *, needs: Iterable[tuple[int, int]], now: dt.datetime | None = None
+) -> dict[tuple[int, int], User]:
+    """``mentor_proposed`` for many ``(rep_id, skill_id)`` at once: each pair that has a mentor,
+    to that mentor. Seven queries however many pairs."""
+    needs = set(needs)
+    if not needs:
+        return {}
+    mentees = User.objects.active().filter(
+        pk__in={rep_id for rep_id, _ in needs}, role=User.Role.REP
+    )
+    by_id = {mentee.pk: mentee for mentee in mentees}
+    standing = {
+        (pairing.mentee_id, pairing.skill_id): pairing
+        for pairing in MentorPairing.objects.filter(
+            mentee_id__in=by_id,
+            skill_id__in={skill_id for _, skill_id in needs},
             status__in=[MentorPairing.Status.ACTIVE, MentorPairing.Status.DECLINED],
-        )
-        .select_related("mentor")
-        .first()
-    )
-    if standing is not None:
-        if standing.status == MentorPairing.Status.ACTIVE and standing.mentor.is_active:
-            return standing.mentor
-        return None
-    candidates = _candidates(mentee=mentee)
+        ).select_related("mentor")
+    }
+    found: dict[tuple[int, int], User] = {}
+    open_needs: list[tuple[User, int]] = []
+    for rep_id, skill_id in sorted(needs):
+        mentee = by_id.get(rep_id)
+        if mentee is None:
+            continue
+        pairing = standing.get((rep_id, skill_id))
+        if pairing is None:
+            open_needs.append((mentee, skill_id))
+        elif pairing.status == MentorPairing.Status.ACTIVE and pairing.mentor.is_active:
+            found[(rep_id, skill_id)] = pairing.mentor
+    across = settings.PEER_MENTORING_ACROSS_TEAMS
+    teams = {mentee.manager_id for mentee, _ in open_needs if mentee.manager_id is not None}
+    if not open_needs or not (across or teams):
+        return found
+    # Who may mentor by team: teammates, or everyone when allowed.
+    reps = User.objects.active().filter(role=User.Role.REP)
+    if not across:
+        reps = reps.filter(manager_id__in=teams)
+    candidates = list(reps.order_by("username"))
     standings = skill_standings(
-        rep_ids=[mentor.pk for mentor in candidates], skill_ids=[skill_id], now=now
+        rep_ids=[rep.pk for rep in candidates],
+        skill_ids={skill_id for _, skill_id in open_needs},
+        now=now,
     )
-    return best_mentor(mentee=mentee, candidates=candidates, standings=standings, skill_id=skill_id)
+    for mentee, skill_id in open_needs:
+        mentor = best_mentor(
+            mentee=mentee,
+            candidates=[
+                rep
+                for rep in candidates
+                if across or (mentee.manager_id is not None and rep.manager_id == mentee.manager_id)
+            ],
+            standings=standings,
+            skill_id=skill_id,
+        )
+        if mentor is not None:
+            found[(mentee.pk, skill_id)] = mentor
+    return found
 
 
 @dataclass(frozen=True)
