@@ -22,19 +22,30 @@ from django.db import transaction
 
 from accounts.models import User
 from accounts.services import user_invite, user_set_manager
-from config.errors import DomainError
+from config.imports import CREATE, ERROR, UNCHANGED, UPDATE, ImportPlan, ImportRefused
 from config.spreadsheet import CSV_MAX_BYTES, csv_read
 
 COLUMNS = ("username", "first_name", "last_name", "email", "role", "manager", "timezone")
 HEADER = ",".join(COLUMNS)
 MAX_BYTES = CSV_MAX_BYTES
 MAX_ROWS = 5_000
-CREATE, UPDATE, UNCHANGED, ERROR = "create", "update", "unchanged", "error"
 DETAILS = ("first_name", "last_name", "email", "role", "timezone")  # besides the manager
 ROLES = {value: value for value in User.Role.values} | {
     label.lower(): value for value, label in User.Role.choices
 }
 _username = UnicodeUsernameValidator()
+
+__all__ = [
+    "COLUMNS",
+    "CREATE",
+    "ERROR",
+    "HEADER",
+    "UNCHANGED",
+    "UPDATE",
+    "ImportPlan",
+    "ImportRefused",
+    "ImportRow",
+]
 
 
 @dataclass
@@ -61,44 +72,6 @@ class ImportRow:
         return {CREATE: "New person: gets an invitation", UNCHANGED: "Nothing to change"}.get(
             self.outcome, ""
         )
-
-
-@dataclass
-class ImportPlan:
-    rows: list[ImportRow] = field(default_factory=list)
-    # Problems of the file rather than of a row (no header, too big), with their line.
-    file_errors: list[tuple[int, str]] = field(default_factory=list)
-    applied: bool = False
-
-    @property
-    def errors(self) -> list[tuple[int, str]]:
-        """Every error as (line, message), in line order."""
-        found = list(self.file_errors)
-        found += [(row.line, error) for row in self.rows for error in row.errors]
-        return sorted(found, key=lambda item: item[0])
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
-
-    def count(self, outcome: str) -> int:
-        return sum(1 for row in self.rows if row.outcome == outcome)
-
-    @property
-    def counts(self) -> dict[str, int]:
-        return {outcome: self.count(outcome) for outcome in (CREATE, UPDATE, UNCHANGED, ERROR)}
-
-
-class ImportRefused(DomainError):
-    """The file has errors: nothing was applied. ``plan`` lists them row by row."""
-
-    def __init__(self, plan: ImportPlan) -> None:
-        count = len(plan.errors)
-        super().__init__(
-            f"The file has {count} error{'s' if count != 1 else ''}; nothing was imported. "
-            "Correct the rows listed and import it again."
-        )
-        self.plan = plan
 
 
 # --- reading the file --------------------------------------------------------------------------

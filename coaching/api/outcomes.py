@@ -16,15 +16,14 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.api.people import CsvTextParser, csv_from_request
-from accounts.importing import ImportPlan
-from accounts.permissions import IsOrgAdmin
-from coaching.outcomes.importing import (
-    HEADER,
-    ImportRefused,
-    outcomes_import_apply,
-    outcomes_import_preview,
+from accounts.api.imports import (
+    CsvTextParser,
+    csv_from_request,
+    import_response,
+    import_serializers,
 )
+from accounts.permissions import IsOrgAdmin
+from coaching.outcomes.importing import HEADER, outcomes_import_apply, outcomes_import_preview
 from config.api import ErrorSerializer
 from config.parsers import DepthLimitedJSONParser
 
@@ -49,40 +48,9 @@ class OutcomeRowResultSerializer(serializers.Serializer):
     errors = serializers.ListField(child=serializers.CharField())
 
 
-class OutcomesResultSerializer(serializers.Serializer):
-    dry_run = serializers.BooleanField()
-    applied = serializers.BooleanField()
-    counts = serializers.DictField(child=serializers.IntegerField())
-    rows = OutcomeRowResultSerializer(many=True)
-
-
-class OutcomesErrorSerializer(serializers.Serializer):
-    line = serializers.IntegerField()
-    message = serializers.CharField()
-
-
-class OutcomesRefusalSerializer(serializers.Serializer):
-    message = serializers.CharField()
-    errors = OutcomesErrorSerializer(many=True, required=False)
-    rows = OutcomeRowResultSerializer(many=True, required=False)
-
-
-def _answer(plan: ImportPlan, *, dry_run: bool) -> dict:
-    return {
-        "dry_run": dry_run,
-        "applied": plan.applied,
-        "counts": plan.counts,
-        "rows": OutcomeRowResultSerializer(plan.rows, many=True).data,
-    }
-
-
-def _refusal(message: str, plan: ImportPlan) -> Response:
-    body = {
-        "message": message,
-        "errors": [{"line": line, "message": text} for line, text in plan.errors],
-        "rows": OutcomeRowResultSerializer(plan.rows, many=True).data,
-    }
-    return Response(body, status=status.HTTP_400_BAD_REQUEST)
+OutcomesResultSerializer, OutcomesRefusalSerializer = import_serializers(
+    OutcomeRowResultSerializer, name="Outcomes"
+)
 
 
 class OutcomesImportApi(APIView):
@@ -147,14 +115,10 @@ class OutcomesImportApi(APIView):
             )
         else:
             source = {"text": csv_from_request(request)}
-        dry_run = request.query_params.get("dry_run", "").lower() in ("1", "true", "yes")
-        if dry_run:
-            plan = outcomes_import_preview(**source)
-            if not plan.ok:
-                return _refusal(ImportRefused(plan).message, plan)
-            return Response(_answer(plan, dry_run=True))
-        try:
-            plan = outcomes_import_apply(**source, actor=request.user)
-        except ImportRefused as refused:
-            return _refusal(refused.message, refused.plan)
-        return Response(_answer(plan, dry_run=False))
+        return import_response(
+            request,
+            source=source,
+            preview=outcomes_import_preview,
+            apply=outcomes_import_apply,
+            rows=OutcomeRowResultSerializer,
+        )

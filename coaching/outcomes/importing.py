@@ -10,8 +10,8 @@ period overlapping another of the same rep and metric (in the file or imported b
 that is not a number, the same rep, metric and period twice in the file. A figure is one per
 rep, metric and period, so importing a file again changes nothing. The page,
 ``import_outcomes`` and ``POST /api/v1/outcomes/`` all call this; the reading of the CSV and the
-plan's shape are the people import's (``config.spreadsheet.csv_read``,
-``accounts.importing.ImportPlan``).
+plan's shape are every import's (``config.spreadsheet.csv_read``,
+``config.imports.ImportPlan``).
 """
 
 from __future__ import annotations
@@ -26,10 +26,10 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from accounts.importing import CREATE, ERROR, UNCHANGED, UPDATE, ImportPlan, ImportRefused
 from accounts.models import User
 from coaching.models import SalesOutcome
 from config.dates import date_in_range
+from config.imports import CREATE, ERROR, UNCHANGED, UPDATE, ImportPlan, ImportRefused
 from config.spreadsheet import csv_read
 
 COLUMNS = ("rep", "period_start", "period_end", "metric", "value")

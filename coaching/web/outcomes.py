@@ -5,18 +5,14 @@ their own team). Rules in docs/outcomes.md."""
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.views.decorators.http import require_GET, require_http_methods
 
-from accounts.people.forms import ImportApplyForm, ImportUploadForm, import_sign
+from accounts.people.csv_import import import_page
+from accounts.people.forms import ImportApplyForm
 from accounts.permissions import is_admin
 from coaching.insights.outcomes import TOO_FEW, outcomes_report
-from coaching.outcomes.importing import (
-    HEADER,
-    ImportRefused,
-    outcomes_import_apply,
-    outcomes_import_preview,
-)
+from coaching.outcomes.importing import HEADER, outcomes_import_apply, outcomes_import_preview
 from coaching.outcomes.selectors import metric_label
 from coaching.web.outcome_charts import before_after_svg, by_stage_svg
 from coaching.web.rendering import render_for_viewer
@@ -33,39 +29,14 @@ class OutcomesApplyForm(ImportApplyForm):
 @login_required
 @require_http_methods(["GET", "POST"])
 def outcomes_import(request: HttpRequest) -> HttpResponse:
-    if not is_admin(request.user):
-        raise Http404("No such page.")
-    context = {"header": HEADER, "upload": ImportUploadForm(), "plan": None}
-    if request.method == "GET":
-        return render_for_viewer(request, IMPORT_PAGE, context)
-    if "signed" in request.POST:
-        return _apply(request, context)
-    upload = ImportUploadForm(request.POST, request.FILES)
-    context["upload"] = upload
-    if not upload.is_valid():
-        return render_for_viewer(request, IMPORT_PAGE, context)
-    content = upload.cleaned_data["content"]
-    plan = outcomes_import_preview(text=content)
-    context["plan"] = plan
-    if plan.ok:
-        context["apply"] = OutcomesApplyForm(initial={"signed": import_sign(content, salt=SALT)})
-    return render_for_viewer(request, IMPORT_PAGE, context)
-
-
-def _apply(request: HttpRequest, context: dict) -> HttpResponse:
-    form = OutcomesApplyForm(request.POST)
-    if not form.is_valid():
-        context["apply_errors"] = form.errors["signed"]
-        return render_for_viewer(request, IMPORT_PAGE, context)
-    try:
-        plan = outcomes_import_apply(text=form.cleaned_data["signed"], actor=request.user)
-    except ImportRefused as refused:
-        # Something here changed since the preview: the rows say what.
-        context["plan"] = refused.plan
-        context["refused"] = refused.message
-        return render_for_viewer(request, IMPORT_PAGE, context)
-    context["plan"] = plan
-    return render_for_viewer(request, IMPORT_PAGE, context)
+    return import_page(
+        request,
+        page=IMPORT_PAGE,
+        header=HEADER,
+        preview=outcomes_import_preview,
+        apply=outcomes_import_apply,
+        apply_form=OutcomesApplyForm,
+    )
 
 
 @login_required
