@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import zoneinfo
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.core.exceptions import ValidationError
@@ -22,7 +23,15 @@ from django.db import transaction
 
 from accounts.models import User
 from accounts.services import user_invite, user_set_manager
-from config.imports import CREATE, ERROR, UNCHANGED, UPDATE, ImportPlan, ImportRefused
+from config.imports import (
+    CREATE,
+    ERROR,
+    UNCHANGED,
+    UPDATE,
+    ImportPlan,
+    ImportRefused,
+    PlanRow,
+)
 from config.spreadsheet import CSV_MAX_BYTES, csv_read
 
 COLUMNS = ("username", "first_name", "last_name", "email", "role", "manager", "timezone")
@@ -48,9 +57,8 @@ __all__ = [
 ]
 
 
-@dataclass
-class ImportRow:
-    line: int
+@dataclass(kw_only=True)
+class ImportRow(PlanRow):
     username: str = ""
     first_name: str = ""
     last_name: str = ""
@@ -58,20 +66,15 @@ class ImportRow:
     role: str = ""
     manager: str = ""
     timezone: str = ""
-    outcome: str = ""
     changes: list[str] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)
 
-    @property
-    def message(self) -> str:
-        """What the row does or why it cannot, in words."""
-        if self.errors:
-            return "; ".join(self.errors)
-        if self.outcome == UPDATE:
-            return "Changes " + ", ".join(name.replace("_", " ") for name in self.changes)
-        return {CREATE: "New person: gets an invitation", UNCHANGED: "Nothing to change"}.get(
-            self.outcome, ""
-        )
+    said: ClassVar[dict[str, str]] = {
+        CREATE: "New person: gets an invitation",
+        UNCHANGED: "Nothing to change",
+    }
+
+    def update_said(self) -> str:
+        return "Changes " + ", ".join(name.replace("_", " ") for name in self.changes)
 
 
 # --- reading the file --------------------------------------------------------------------------

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -16,10 +16,35 @@ from config.errors import DomainError
 CREATE, UPDATE, UNCHANGED, ERROR = "create", "update", "unchanged", "error"
 
 
+@dataclass(kw_only=True)
+class PlanRow:
+    """A row of an import: its line, its outcome once checked, its errors. An import's row
+    adds its cells, says in ``said`` what a new or unchanged row does and in ``update_said``
+    what an update does."""
+
+    line: int
+    outcome: str = ""
+    errors: list[str] = field(default_factory=list)
+
+    said: ClassVar[dict[str, str]] = {}
+
+    def update_said(self) -> str:
+        return ""
+
+    @property
+    def message(self) -> str:
+        """What the row does or why it cannot, in words."""
+        if self.errors:
+            return "; ".join(self.errors)
+        if self.outcome == UPDATE:
+            return self.update_said()
+        return self.said.get(self.outcome, "")
+
+
 @dataclass
 class ImportPlan:
-    """Every row of a file (each with ``line``, ``outcome``, ``errors`` and ``message``) and
-    the problems of the file rather than of a row (no header, too big), with their line."""
+    """Every row of a file (``PlanRow``s) and the problems of the file rather than of a row
+    (no header, too big), with their line."""
 
     rows: list[Any] = field(default_factory=list)
     file_errors: list[tuple[int, str]] = field(default_factory=list)

@@ -19,9 +19,9 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
-from typing import Any
+from typing import Any, ClassVar
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -29,7 +29,15 @@ from django.db import transaction
 from accounts.models import User
 from coaching.models import SalesOutcome
 from config.dates import date_in_range
-from config.imports import CREATE, ERROR, UNCHANGED, UPDATE, ImportPlan, ImportRefused
+from config.imports import (
+    CREATE,
+    ERROR,
+    UNCHANGED,
+    UPDATE,
+    ImportPlan,
+    ImportRefused,
+    PlanRow,
+)
 from config.spreadsheet import csv_read
 
 COLUMNS = ("rep", "period_start", "period_end", "metric", "value")
@@ -42,22 +50,24 @@ LARGEST = Decimal("1e12")  # sixteen digits, four of them after the point
 __all__ = ["COLUMNS", "HEADER", "ImportRefused", "OutcomeRow"]
 
 
-@dataclass
-class OutcomeRow:
-    line: int
+@dataclass(kw_only=True)
+class OutcomeRow(PlanRow):
     rep: str = ""
     period_start: str = ""
     period_end: str = ""
     metric: str = ""
     value: str = ""
-    outcome: str = ""
-    errors: list[str] = field(default_factory=list)
     # Read from the cells once they are valid.
     start: dt.date | None = None
     end: dt.date | None = None
     number: Decimal | None = None
     rep_id: int | None = None
     previous: Decimal | None = None  # the value imported before, for an update
+
+    said: ClassVar[dict[str, str]] = {
+        CREATE: "New figure",
+        UNCHANGED: "Already imported: nothing to change",
+    }
 
     @property
     def username(self) -> str:  # the people import's rows name their person so too
@@ -67,16 +77,8 @@ class OutcomeRow:
     def changes(self) -> list[str]:
         return ["value"] if self.outcome == UPDATE else []
 
-    @property
-    def message(self) -> str:
-        """What the row does or why it cannot, in words."""
-        if self.errors:
-            return "; ".join(self.errors)
-        if self.outcome == UPDATE:
-            return f"Replaces {_plain(self.previous)} imported before"
-        return {CREATE: "New figure", UNCHANGED: "Already imported: nothing to change"}.get(
-            self.outcome, ""
-        )
+    def update_said(self) -> str:
+        return f"Replaces {_plain(self.previous)} imported before"
 
 
 def _plain(value: Decimal | None) -> str:
