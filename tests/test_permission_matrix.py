@@ -150,6 +150,8 @@ MATRIX: dict[str, list[Ask] | str] = {
     # What the coaching budget deferred: only the coach it was deferred for acts on it.
     "coaching:deferred_pull": [Ask("POST", row(LOGIN, 404, 302, 404, 404))],
     "coaching:deferred_dismiss": [Ask("POST", row(LOGIN, 404, 302, 404, 404))],
+    # Taking the alternative it offers (the world's: refreshers, one already open serves).
+    "coaching:deferred_take_alternative": [Ask("POST", row(LOGIN, 404, 302, 404, 404))],
     # The pairing at work: its next practice booked, or the pairing ended, by the same people.
     "coaching:pairing_book": [Ask("POST", row(LOGIN, 404, 302, 404, 302))],
     "coaching:pairing_end": [Ask("POST", row(LOGIN, 404, 302, 404, 302))],

@@ -1,5 +1,6 @@
 """What the weekly coaching budget could not take (DESIGN §13): the coach's list, pulling an item
-into the week, and setting one aside as met another way.
+into the week, taking the alternative it offers (peer practice or refresher questions), and
+setting one aside as met another way.
 
 Only the coach it was deferred for sees or acts on an item: anyone else gets a 404, so ids leak
 nothing. Pulling books the session by the same slot rules as the booking that deferred it
@@ -17,13 +18,15 @@ from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import User
-from coaching.models import CoachingSession, DeferredCoaching, SkillMemory
+from coaching.models import CoachingSession, DeferredCoaching, MentorPairing, SkillMemory
 from coaching.sessions.budget import WEEK, BudgetWeek, budget_weeks, week_start_of
 from coaching.sessions.decay import decay_session_book
 from coaching.sessions.follow_up import follow_up_pull
+from coaching.sessions.mentoring import mentors_proposed, pairing_approve, pairing_book_next
 from coaching.skills.decay import DecayTrigger
 from coaching.skills.memory import retention_forecast
-from config.errors import DomainError
+from coaching.skills.refreshers import reinforcement_send_now
+from config.errors import Conflict, DomainError
 from lms.models import Skill
 
 # A pulled item stays on the list this long, linking to its session.
@@ -31,15 +34,17 @@ PULLED_SHOWN = dt.timedelta(days=7)
 
 
 def deferred_listed_for(*, coach: User, now: dt.datetime) -> list[DeferredCoaching]:
-    """``coach``'s items still waiting, oldest week first, then those pulled in the last week
-    with their session. One query."""
+    """``coach``'s items still waiting, oldest week first, then those pulled or met by the
+    alternative taken in the last week, with their session. One query."""
+    recent = Q(resolved_at__gte=now - PULLED_SHOWN)
     rows = (
         DeferredCoaching.objects.filter(coach=coach)
         .filter(
             Q(status=DeferredCoaching.Status.WAITING)
-            | Q(status=DeferredCoaching.Status.PULLED, resolved_at__gte=now - PULLED_SHOWN)
+            | Q(recent, status=DeferredCoaching.Status.PULLED)
+            | (Q(recent, status=DeferredCoaching.Status.RESOLVED) & ~Q(note=""))
         )
-        .select_related("rep", "skill", "module", "session")
+        .select_related("rep", "skill", "module", "session__coach")
         .order_by("week_start", "created_at", "pk")
     )
     return sorted(rows, key=lambda item: item.status != DeferredCoaching.Status.WAITING)
@@ -53,6 +58,7 @@ class BudgetOverview:
     next_week: BudgetWeek
     uses_default: bool  # no hours of their own: the organisation's default
     deferred: list[DeferredCoaching]
+    mentors: dict[int, User]  # a waiting peer-practice item's id to who would mentor it now
 
     @property
     def weeks(self) -> list[BudgetWeek]:
@@ -63,18 +69,40 @@ class BudgetOverview:
         return sum(item.status == DeferredCoaching.Status.WAITING for item in self.deferred)
 
 
+def mentors_for(items: list[DeferredCoaching], now: dt.datetime | None = None) -> dict[int, User]:
+    """Who would mentor each waiting peer-practice item's rep now, by the pairing rule, on its
+    skill: ``mentors_proposed`` once for all of them (seven queries; none without such items).
+    An item nobody fits any more is left out."""
+    peer = [
+        item
+        for item in items
+        if item.status == DeferredCoaching.Status.WAITING
+        and item.alternative == DeferredCoaching.Alternative.PEER
+        and item.skill_id is not None
+    ]
+    found = mentors_proposed(needs=[(item.rep_id, item.skill_id) for item in peer], now=now)
+    return {
+        item.pk: found[(item.rep_id, item.skill_id)]
+        for item in peer
+        if (item.rep_id, item.skill_id) in found
+    }
+
+
 def budget_overview(*, manager: User, now: dt.datetime | None = None) -> BudgetOverview:
-    """For the manager's dashboard, live (not the team cache's). Two queries."""
+    """For the manager's dashboard, live (not the team cache's). Two queries, and seven more
+    when peer practice is offered (who would mentor it)."""
     now = now or timezone.now()
     this_monday = week_start_of(now, manager.tzinfo)
     this_week, next_week = budget_weeks(
         manager=manager, week_starts=[this_monday, this_monday + WEEK]
     )
+    deferred = deferred_listed_for(coach=manager, now=now)
     return BudgetOverview(
         this_week=this_week,
         next_week=next_week,
         uses_default=manager.coaching_budget_hours is None,
-        deferred=deferred_listed_for(coach=manager, now=now),
+        deferred=deferred,
+        mentors=mentors_for(deferred, now=now),
     )
 
 
@@ -147,4 +175,106 @@ def deferred_dismiss(
     item.status = DeferredCoaching.Status.RESOLVED
     item.resolved_at = now or timezone.now()
     item.save(update_fields=["status", "resolved_at"])
+    return item
+
+
+# --- taking the alternative offered ---------------------------------------------------------------
+
+PEER_TAKEN = "Peer practice booked"
+REFRESHER_TAKEN = "Refresher questions sent"
+
+
+def _skills_of(item: DeferredCoaching) -> list[Skill]:
+    """The item's skill; for a follow-up recorded without one, its module's skills."""
+    if item.skill is not None:
+        return [item.skill]
+    if item.module is not None:
+        return list(item.module.skills.order_by("name", "pk"))
+    return []
+
+
+def _peer_take(*, actor: User, item: DeferredCoaching, now: dt.datetime) -> CoachingSession:
+    """Book the peer practice: the mentor the pairing rule names now, the pairing approved and
+    its first practice booked by the mentoring service (an active pairing's practice still to
+    come serves, else its next is booked). DomainError when nobody fits or no slot does."""
+    skills = _skills_of(item)
+    if not skills:
+        raise DomainError("This item names no skill to practise; pull it into the week instead.")
+    found = mentors_proposed(needs=[(item.rep_id, skill.pk) for skill in skills], now=now)
+    skill = next((skill for skill in skills if (item.rep_id, skill.pk) in found), None)
+    if skill is None:
+        names = ", ".join(skill.name for skill in skills)
+        raise DomainError(
+            f"Nobody can mentor {item.rep} on {names} any more; nothing was booked. "
+            "Pull it into the week or send refresher questions instead."
+        )
+    mentor = found[(item.rep_id, skill.pk)]
+    pairing = MentorPairing.objects.filter(
+        mentee_id=item.rep_id,
+        mentor=mentor,
+        skill=skill,
+        status=MentorPairing.Status.ACTIVE,
+    ).first()
+    if pairing is None:
+        return pairing_approve(
+            actor=actor, mentee_id=item.rep_id, mentor_id=mentor.pk, skill_id=skill.pk, now=now
+        ).session
+    booked = (
+        CoachingSession.objects.scheduled()
+        .filter(
+            source=CoachingSession.Source.PEER,
+            rep_id=item.rep_id,
+            coach=mentor,
+            focus_skill=skill,
+            scheduled_for__gte=now,
+        )
+        .order_by("scheduled_for")
+        .first()
+    )
+    return booked or pairing_book_next(actor=actor, pairing_id=pairing.pk, now=now)
+
+
+def _refresher_take(*, item: DeferredCoaching, now: dt.datetime) -> Skill:
+    """Send refresher questions on the item's skill (the first of its module's skills with
+    questions, for a follow-up recorded without one). DomainError when none has questions."""
+    skills = _skills_of(item)
+    if not skills:
+        raise DomainError("This item names no skill to send refreshers on; pull it into the week.")
+    for skill in skills:
+        try:
+            reinforcement_send_now(rep=item.rep, skill=skill, now=now)
+        except Conflict:
+            raise
+        except DomainError:  # no questions on this skill: the next one may have some
+            continue
+        return skill
+    names = ", ".join(skill.name for skill in skills)
+    raise DomainError(
+        f"There are no quiz questions on {names} to send as refreshers; nothing was sent. "
+        "Pull it into the week instead."
+    )
+
+
+@transaction.atomic
+def deferred_take_alternative(
+    *, actor: User, item_id: int, now: dt.datetime | None = None
+) -> DeferredCoaching:
+    """Take the alternative one of ``actor``'s deferred items offers instead of their time:
+    peer practice (the pairing approved and the practice booked by the mentoring service, by
+    the same slot rules) or refresher questions (sent through the reinforcement service); the
+    item is then met, with a note saying how, and the peer session linked. All of it or
+    nothing. Http404 for someone else's item; DomainError when it is no longer waiting, nobody
+    can mentor any more, no slot fits, or there are no questions to send."""
+    now = now or timezone.now()
+    item = deferred_for(user=actor, item_id=item_id, lock=True)
+    _ensure_waiting(item)
+    if item.alternative == DeferredCoaching.Alternative.PEER:
+        item.session = _peer_take(actor=actor, item=item, now=now)
+        item.note = PEER_TAKEN
+    else:
+        _refresher_take(item=item, now=now)
+        item.note = REFRESHER_TAKEN
+    item.status = DeferredCoaching.Status.RESOLVED
+    item.resolved_at = now
+    item.save(update_fields=["status", "session", "note", "resolved_at"])
     return item

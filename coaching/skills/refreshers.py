@@ -152,13 +152,13 @@ def _reminder_keys(reinforcement: Reinforcement) -> list[str]:
 
 
 def _reinforcement_create(
-    *, memory: SkillMemory, questions: list[Question], due_at: dt.datetime
+    *, rep: User, skill: Skill, questions: list[Question], due_at: dt.datetime
 ) -> Reinforcement | None:
     try:
         with transaction.atomic():
             reinforcement = Reinforcement.objects.create(
-                rep=memory.rep,
-                skill=memory.skill,
+                rep=rep,
+                skill=skill,
                 question_ids=[question.pk for question in questions],
                 due_at=due_at,
                 expires_at=due_at + dt.timedelta(hours=settings.REINFORCEMENT_EXPIRE_HOURS),
@@ -169,10 +169,10 @@ def _reinforcement_create(
     count = len(questions)
     payload: dict[str, Any] = {
         "reinforcement": reinforcement.pk,
-        "skill": memory.skill_id,
-        "title": f"Two-minute refresher: {memory.skill.name}",
+        "skill": skill.pk,
+        "title": f"Two-minute refresher: {skill.name}",
         "body": (
-            f"{count} question{'s' if count != 1 else ''} on {memory.skill.name} to keep it "
+            f"{count} question{'s' if count != 1 else ''} on {skill.name} to keep it "
             "fresh. You see the answers and why straight away."
         ),
     }
@@ -180,7 +180,7 @@ def _reinforcement_create(
     if path:
         payload["url"] = path
     reminder_schedule(
-        recipient=memory.rep,
+        recipient=rep,
         kind=Reminder.Kind.REINFORCEMENT_DUE,
         due_at=due_at,
         key=f"reinforcement:{reinforcement.pk}",
@@ -239,11 +239,39 @@ def reinforcements_due(*, now: dt.datetime | None = None) -> list[Reinforcement]
             questions = reinforcement_questions_pick(rep=rep, skill=memory.skill)
             if not questions:
                 continue
-            reinforcement = _reinforcement_create(memory=memory, questions=questions, due_at=due_at)
+            reinforcement = _reinforcement_create(
+                rep=rep, skill=memory.skill, questions=questions, due_at=due_at
+            )
             if reinforcement is not None:
                 created.append(reinforcement)
                 room -= 1
     return created
+
+
+@transaction.atomic
+def reinforcement_send_now(
+    *, rep: User, skill: Skill, now: dt.datetime | None = None
+) -> Reinforcement:
+    """Open a reinforcement on ``skill`` for ``rep`` now, by a manager's choice (the coaching
+    budget's alternative to a session): the same questions and reminder as when it falls due,
+    sent now or at the start of the rep's working day. A manager's choice is not held to
+    REINFORCEMENT_MAX_PER_DAY. One already open on the skill serves. DomainError when the
+    skill has no questions to draw from."""
+    now = now or timezone.now()
+    pending = Reinforcement.objects.filter(
+        rep=rep, skill=skill, status=Reinforcement.Status.PENDING, expires_at__gt=now
+    ).first()
+    if pending is not None:
+        return pending
+    questions = reinforcement_questions_pick(rep=rep, skill=skill)
+    if not questions:
+        raise DomainError(f"{skill.name} has no quiz questions to send as refreshers yet.")
+    reinforcement = _reinforcement_create(
+        rep=rep, skill=skill, questions=questions, due_at=_delivery_time(rep, now)
+    )
+    if reinforcement is None:
+        raise Conflict(f"A refresher on {skill.name} is still open for {rep}; try again shortly.")
+    return reinforcement
 
 
 @dataclass

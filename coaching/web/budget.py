@@ -1,5 +1,6 @@
 """What the weekly coaching budget deferred, acted on from the dashboard (DESIGN §13): pull an
-item into the week, or set it aside as met another way.
+item into the week, take the alternative it offers (peer practice or refresher questions), or
+set it aside as met another way.
 
 Parse, authorise (``deferred_for``: someone else's item is a 404), call the service, answer:
 htmx gets the whole section redrawn (the weeks' hours move with a pull), a plain post goes back
@@ -15,11 +16,13 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from coaching.models import DeferredCoaching
 from coaching.sessions.deferred import (
     budget_overview,
     deferred_dismiss,
     deferred_for,
     deferred_pull,
+    deferred_take_alternative,
 )
 from coaching.web.rendering import render_for_viewer
 from config.errors import DomainError
@@ -68,4 +71,29 @@ def deferred_dismiss_view(request: HttpRequest, deferred_id: int) -> HttpRespons
         error = refusal.message
         item = None
     done = f"Set aside: {item.rep}'s coaching was met another way." if item else ""
+    return _answer(request, deferred_id, done=done, error=error)
+
+
+def _when(request: HttpRequest, moment) -> str:
+    local = moment.astimezone(request.user.tzinfo)
+    return f"{local:%a} {local.day} {local:%b %H:%M}"
+
+
+@login_required
+@require_POST
+def deferred_take_alternative_view(request: HttpRequest, deferred_id: int) -> HttpResponse:
+    error = done = ""
+    try:
+        item = deferred_take_alternative(actor=request.user, item_id=deferred_id)
+    except DomainError as refusal:
+        error = refusal.message
+    else:
+        if item.alternative == DeferredCoaching.Alternative.PEER and item.session is not None:
+            session = item.session
+            done = (
+                f"Peer practice booked: {session.coach} with {item.rep} on "
+                f"{_when(request, session.scheduled_for)}, without your time."
+            )
+        else:
+            done = f"Refresher questions sent to {item.rep}."
     return _answer(request, deferred_id, done=done, error=error)

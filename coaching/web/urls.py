@@ -30,6 +30,11 @@ urlpatterns: list = [
     path(
         "budget/<int:deferred_id>/dismiss/", budget.deferred_dismiss_view, name="deferred_dismiss"
     ),
+    path(
+        "budget/<int:deferred_id>/instead/",
+        budget.deferred_take_alternative_view,
+        name="deferred_take_alternative",
+    ),
     # Peer mentoring decided with one click (coaching/web/mentoring.py).
     path(
         "mentoring/<int:mentee_id>/<int:skill_id>/<int:mentor_id>/approve/",
