@@ -55,3 +55,28 @@ def test_maria_sees_her_week_over_budget_and_pulls_an_item_in_place(page, demo, 
         "document.documentElement.scrollWidth <= document.documentElement.clientWidth"
     )
     page.locator("#budget").screenshot(path=str(shots / "budget-phone.png"))
+
+
+def test_maria_takes_the_alternatives_in_place_without_her_time(page, demo, shots):
+    page.set_viewport_size(LAPTOP)
+    sign_in(page, "maria", DEMO_PASSWORD)
+    budget = page.locator("#budget")
+    hours_before = _hours_by_week(budget)
+    priya = DeferredCoaching.objects.get(rep__username="priya")
+    item = page.locator(f"#deferred-{priya.pk}")
+    item.get_by_role("button", name="Book peer practice with Sheila").click()
+    expect(page.locator(f"#deferred-{priya.pk}")).to_contain_text("Peer practice booked")
+    priya.refresh_from_db()
+    assert priya.status == DeferredCoaching.Status.RESOLVED
+    assert priya.session.coach.username == "sheila" and priya.session.rep.username == "priya"
+    link = page.locator(f"#deferred-{priya.pk}").get_by_role("link", name="Sheila")
+    expect(link).to_have_attribute("href", f"/coaching/sessions/{priya.session_id}/")
+
+    liam = DeferredCoaching.objects.get(rep__username="liam")
+    page.locator(f"#deferred-{liam.pk}").get_by_role(
+        "button", name="Send refresher questions now"
+    ).click()
+    expect(page.locator(f"#deferred-{liam.pk}")).to_contain_text("Refresher questions sent")
+    # Neither takes the manager's time.
+    assert _hours_by_week(page.locator("#budget")) == hours_before
+    page.locator("#budget").screenshot(path=str(shots / "budget-alternatives-laptop.png"))
