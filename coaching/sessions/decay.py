@@ -41,25 +41,21 @@ from coaching.sessions.budget import (
 from coaching.sessions.plans import plan_for_rep
 from coaching.sessions.slots import SlotRules, calendar_lock, pair_load, slots_find
 from coaching.skills.decay import DecayTrigger, decay_triggers
-from coaching.skills.refreshers import reinforcements_due, reinforcements_expire, teaching_modules
+from coaching.skills.refreshers import (
+    latest_completed,
+    reinforcements_due,
+    reinforcements_expire,
+    teaching_modules,
+)
 from coaching.skills.standing import skill_standings
-from lms.models import Module, ModuleCompletion, Skill
+from lms.models import Module, Skill
 
 logger = logging.getLogger(__name__)
 
 
 def _focus_module(*, rep: User, skill: Skill) -> Module | None:
     """The module behind the session: the rep's latest completed one on the skill, or the first."""
-    modules = teaching_modules(skill=skill)
-    if not modules:
-        return None
-    latest = (
-        ModuleCompletion.objects.filter(user=rep, module__in=modules)
-        .order_by("-completed_at")
-        .values_list("module_id", flat=True)
-        .first()
-    )
-    return next((m for m in modules if m.pk == latest), modules[0])
+    return latest_completed(rep=rep, modules=teaching_modules(skill=skill))
 
 
 def _decay_rules() -> SlotRules:

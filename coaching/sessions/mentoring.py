@@ -36,14 +36,16 @@ from coaching.sessions.booking import session_create
 from coaching.sessions.plans import plan_for_rep
 from coaching.sessions.services import session_cancel
 from coaching.sessions.slots import NoSlotFound, SlotRules, calendar_lock, pair_load, slot_find
-from coaching.skills.refreshers import teaching_modules
+from coaching.skills.refreshers import latest_completed, teaching_modules
 from coaching.skills.rules import DIAGNOSIS_LABELS, Diagnosis, Stage
 from coaching.skills.standing import Standing, skill_standings
 from config.errors import Conflict, DomainError
-from lms.models import Module, ModuleCompletion, Skill
+from lms.models import Module, Skill
 
 MENTOR_STAGES = (Stage.APPLIED, Stage.MASTERED)
 MENTEE_DIAGNOSES = (Diagnosis.COACHING_GAP, Diagnosis.PRACTICE_GAP)
+# A pairing decided either way stands: its mentee is not proposed a mentor on the skill again.
+DECIDED = (MentorPairing.Status.ACTIVE, MentorPairing.Status.DECLINED)
 
 
 def _rank(mentee: User, mentor: User, standing: Standing) -> tuple:
@@ -104,7 +106,7 @@ def mentors_proposed(
         for pairing in MentorPairing.objects.filter(
             mentee_id__in=by_id,
             skill_id__in={skill_id for _, skill_id in needs},
-            status__in=[MentorPairing.Status.ACTIVE, MentorPairing.Status.DECLINED],
+            status__in=DECIDED,
         ).select_related("mentor")
     }
     found: dict[tuple[int, int], User] = {}
@@ -191,7 +193,7 @@ def mentor_proposals(
         decided = set(
             MentorPairing.objects.filter(
                 mentee__in=mentees,
-                status__in=[MentorPairing.Status.ACTIVE, MentorPairing.Status.DECLINED],
+                status__in=DECIDED,
             ).values_list("mentee_id", "skill_id")
         )
     wanted = [
@@ -268,7 +270,7 @@ def _ensure_undecided(*, mentee: User, skill: Skill) -> None:
         MentorPairing.objects.filter(
             mentee=mentee,
             skill=skill,
-            status__in=[MentorPairing.Status.ACTIVE, MentorPairing.Status.DECLINED],
+            status__in=DECIDED,
         )
         .select_related("mentor")
         .first()
@@ -284,15 +286,7 @@ def _practice_module(*, mentee: User, skill: Skill) -> Module | None:
     """The module whose practice task the pair role-play: of the modules teaching the skill
     with a practice task, the one the mentee completed last, else the first."""
     modules = [module for module in teaching_modules(skill=skill) if module.practice_task.strip()]
-    if not modules:
-        return None
-    latest = (
-        ModuleCompletion.objects.filter(user=mentee, module__in=modules)
-        .order_by("-completed_at")
-        .values_list("module_id", flat=True)
-        .first()
-    )
-    return next((module for module in modules if module.pk == latest), modules[0])
+    return latest_completed(rep=mentee, modules=modules)
 
 
 def peer_rules() -> SlotRules:
@@ -494,7 +488,7 @@ def mentoring_overview(*, manager: User, now: dt.datetime | None = None) -> Ment
     its mentees with their next peer session. A fixed number of queries."""
     now = now or timezone.now()
     decisions = MentorPairing.objects.filter(
-        status__in=[MentorPairing.Status.ACTIVE, MentorPairing.Status.DECLINED],
+        status__in=DECIDED,
         mentee__is_active=True,
     ).select_related("mentor", "mentee", "skill")
     if not manager.is_org_admin:

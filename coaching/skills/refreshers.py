@@ -73,6 +73,20 @@ def teaching_modules(*, skill: Skill) -> list[Module]:
     )
 
 
+def latest_completed(*, rep: User, modules: list[Module]) -> Module | None:
+    """Of ``modules``, the one ``rep`` completed last, else the first (None for none): the
+    module a session on the skill works from."""
+    if not modules:
+        return None
+    latest = (
+        ModuleCompletion.objects.filter(user=rep, module__in=modules)
+        .order_by("-completed_at")
+        .values_list("module_id", flat=True)
+        .first()
+    )
+    return next((module for module in modules if module.pk == latest), modules[0])
+
+
 def reinforcement_questions_pick(
     *, rep: User, skill: Skill, count: int | None = None
 ) -> list[Question]:
