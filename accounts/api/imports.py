@@ -7,6 +7,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter
 from rest_framework import serializers, status
 from rest_framework.parsers import BaseParser
 from rest_framework.request import Request
@@ -15,6 +17,21 @@ from rest_framework.response import Response
 from config.errors import DomainError
 from config.imports import ImportPlan, ImportRefused
 from config.spreadsheet import CSV_MAX_BYTES as MAX_BYTES
+
+# The schema of what every import call takes: ``?dry_run=1``, and the CSV as the body or a file.
+DRY_RUN = OpenApiParameter(
+    "dry_run",
+    OpenApiTypes.BOOL,
+    description="1 or true: preview every row's outcome, change nothing.",
+)
+CSV_REQUEST: dict[str, Any] = {
+    "text/csv": OpenApiTypes.STR,
+    "multipart/form-data": {
+        "type": "object",
+        "properties": {"file": {"type": "string", "format": "binary"}},
+        "required": ["file"],
+    },
+}
 
 
 class CsvTextParser(BaseParser):

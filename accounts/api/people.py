@@ -7,8 +7,7 @@ upload; ``?dry_run=1`` previews. The answer lists every row's outcome; a file wi
 
 from __future__ import annotations
 
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
@@ -16,6 +15,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.api.imports import (
+    CSV_REQUEST,
+    DRY_RUN,
     CsvTextParser,
     csv_from_request,
     import_response,
@@ -47,21 +48,8 @@ class PeopleImportApi(APIView):
 
     @extend_schema(
         operation_id="people_import",
-        parameters=[
-            OpenApiParameter(
-                "dry_run",
-                OpenApiTypes.BOOL,
-                description="1 or true: preview every row's outcome, change nothing.",
-            )
-        ],
-        request={
-            "text/csv": OpenApiTypes.STR,
-            "multipart/form-data": {
-                "type": "object",
-                "properties": {"file": {"type": "string", "format": "binary"}},
-                "required": ["file"],
-            },
-        },
+        parameters=[DRY_RUN],
+        request=CSV_REQUEST,
         responses={200: ImportResultSerializer, 400: ImportRefusalSerializer, 403: ErrorSerializer},
         description=f"Admins only. A CSV of people with the header `{HEADER}` (`manager` a "
         "username, empty for nobody; an empty `timezone` keeps a person's own). Each row comes "

@@ -8,8 +8,7 @@ listing them, and nothing is imported (docs/outcomes.md).
 
 from __future__ import annotations
 
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
@@ -17,6 +16,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.api.imports import (
+    CSV_REQUEST,
+    DRY_RUN,
     CsvTextParser,
     csv_from_request,
     import_response,
@@ -59,13 +60,7 @@ class OutcomesImportApi(APIView):
 
     @extend_schema(
         operation_id="outcomes_import",
-        parameters=[
-            OpenApiParameter(
-                "dry_run",
-                OpenApiTypes.BOOL,
-                description="1 or true: preview every row's outcome, change nothing.",
-            )
-        ],
+        parameters=[DRY_RUN],
         request={
             "application/json": {
                 "type": "array",
@@ -81,12 +76,7 @@ class OutcomesImportApi(APIView):
                     "required": ["rep", "period_start", "period_end", "metric", "value"],
                 },
             },
-            "text/csv": OpenApiTypes.STR,
-            "multipart/form-data": {
-                "type": "object",
-                "properties": {"file": {"type": "string", "format": "binary"}},
-                "required": ["file"],
-            },
+            **CSV_REQUEST,
         },
         responses={
             200: OutcomesResultSerializer,
