@@ -73,19 +73,15 @@ def mentors_for(items: list[DeferredCoaching], now: dt.datetime | None = None) -
     """Who would mentor each waiting peer-practice item's rep now, by the pairing rule, on its
     skill: ``mentors_proposed`` once for all of them (seven queries; none without such items).
     An item nobody fits any more is left out."""
-    peer = [
-        item
+    peer = {
+        item.pk: (item.rep_id, item.skill_id)
         for item in items
         if item.status == DeferredCoaching.Status.WAITING
         and item.alternative == DeferredCoaching.Alternative.PEER
         and item.skill_id is not None
-    ]
-    found = mentors_proposed(needs=[(item.rep_id, item.skill_id) for item in peer], now=now)
-    return {
-        item.pk: found[(item.rep_id, item.skill_id)]
-        for item in peer
-        if (item.rep_id, item.skill_id) in found
     }
+    found = mentors_proposed(needs=peer.values(), now=now)
+    return {pk: found[need] for pk, need in peer.items() if need in found}
 
 
 def budget_overview(*, manager: User, now: dt.datetime | None = None) -> BudgetOverview:
