@@ -63,6 +63,9 @@ def test_the_admin_previews_then_applies_exactly_the_file_previewed(client, team
     html = preview.content.decode()
     assert preview.status_code == 200 and "Preview: nothing is changed yet" in html
     assert html.count('data-outcome="create"') == 3
+    # Each row shows its own cells, and the form posts back to this page.
+    assert '<th scope="row" data-label="Rep">sheila</th>' in html
+    assert f'<form method="post" action="{IMPORT}">' in html
     assert not SalesOutcome.objects.exists()
     signed = re.search(r'name="signed" value="([^"]+)"', html).group(1)
     applied = client.post(IMPORT, {"signed": signed})

@@ -250,6 +250,9 @@ def test_an_upload_is_previewed_then_applied_from_the_signed_preview(people):
     preview = client.post(IMPORT, {"text": TEAM})
     html = preview.content.decode()
     assert 'data-outcome="create"' in html and "Apply" in html
+    # Each row shows its own cells, and the form posts back to this page.
+    assert '<td data-label="Manager">lea</td>' in html
+    assert f'<form method="post" action="{IMPORT}">' in html
     assert not User.objects.filter(username="ana").exists()
     signed = re.search(r'name="signed" value="([^"]+)"', html).group(1)
     result = client.post(IMPORT, {"signed": signed})
