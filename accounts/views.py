@@ -9,13 +9,14 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.messages.views import SuccessMessageMixin
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.urls import reverse_lazy
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from accounts.audit import Action, audit_record
 from accounts.forms import AuditFilterForm, SignInForm
+from accounts.rendering import render_for_viewer
 from accounts.selectors import audit_events_for
 from config.spreadsheet import Echo, csv_cell
 
@@ -92,8 +93,7 @@ def audit(request: HttpRequest) -> HttpResponse:
         "filtered": bool(query),
         "retention_days": settings.AUDIT_RETENTION_DAYS,
     }
-    with timezone.override(request.user.tzinfo):  # times in the admin's own zone
-        return render(request, "accounts/audit.html", context)
+    return render_for_viewer(request, "accounts/audit.html", context)
 
 
 @login_required

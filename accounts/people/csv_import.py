@@ -17,7 +17,8 @@ from django.views.decorators.http import require_http_methods
 
 from accounts.importing import HEADER, people_import_apply, people_import_preview
 from accounts.people.forms import ImportApplyForm, ImportUploadForm, import_sign
-from accounts.people.views import admin_only, render_in_zone
+from accounts.people.views import admin_only
+from accounts.rendering import render_for_viewer
 from config.imports import ImportPlan, ImportRefused
 
 PAGE = "people/import.html"
@@ -53,7 +54,7 @@ def import_page(
         form = apply_form(request.POST)
         if not form.is_valid():
             context["apply_errors"] = form.errors["signed"]
-            return render_in_zone(request, page, context)
+            return render_for_viewer(request, page, context)
         try:
             context["plan"] = apply(text=form.cleaned_data["signed"], actor=request.user)
         except ImportRefused as refused:
@@ -69,4 +70,4 @@ def import_page(
             if plan.ok:
                 signed = import_sign(content, salt=apply_form.salt)
                 context["apply"] = apply_form(initial={"signed": signed})
-    return render_in_zone(request, page, context)
+    return render_for_viewer(request, page, context)

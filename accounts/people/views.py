@@ -5,15 +5,13 @@ reports, a rep gets a 404. Each page: parse, authorise through ``selectors``, ca
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
-from django.utils import timezone
+from django.shortcuts import redirect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.invitations import invitation_send
@@ -22,19 +20,12 @@ from accounts.offboarding import user_deactivate, user_reactivate
 from accounts.people.forms import ConfirmForm, PersonAddForm, PersonForm, RosterFilterForm
 from accounts.people.selectors import people_roster_for, person_for_people, reports_of
 from accounts.permissions import is_admin
+from accounts.rendering import render_for_viewer
 from accounts.services import user_invite, user_update
 from config.errors import DomainError
 
 log = logging.getLogger(__name__)
 ROSTER_PAGE = 50
-
-
-def render_in_zone(
-    request: HttpRequest, template: str, context: dict[str, Any], *, status: int = 200
-) -> HttpResponse:
-    """Render with the viewer's time zone current, so every time on the page is theirs."""
-    with timezone.override(request.user.tzinfo):
-        return render(request, template, context, status=status)
 
 
 def admin_only(request: HttpRequest) -> None:
@@ -65,7 +56,7 @@ def roster(request: HttpRequest) -> HttpResponse:
         "filtered": any(filters.get(name) for name in ("q", "role", "team", "active")),
         "editable": is_admin(request.user),
     }
-    return render_in_zone(request, "people/roster.html", context)
+    return render_for_viewer(request, "people/roster.html", context)
 
 
 def _person_form(person: User, data=None) -> PersonForm:
@@ -96,7 +87,7 @@ def _person_page(
         "is_self": person.pk == request.user.pk,
         "invitation_days": settings.INVITATION_DAYS,
     }
-    return render_in_zone(request, "people/person.html", context, status=status)
+    return render_for_viewer(request, "people/person.html", context, status=status)
 
 
 @login_required
@@ -155,7 +146,9 @@ def person_add(request: HttpRequest) -> HttpResponse:
             )
             return redirect("people:person", person_id=person.pk)
     context = {"form": form, "invitation_days": settings.INVITATION_DAYS}
-    return render_in_zone(request, "people/add.html", context, status=400 if form.errors else 200)
+    return render_for_viewer(
+        request, "people/add.html", context, status=400 if form.errors else 200
+    )
 
 
 @login_required

@@ -16,6 +16,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from accounts.rendering import render_for_viewer
 from coaching.models import DeferredCoaching
 from coaching.sessions.deferred import (
     budget_overview,
@@ -24,7 +25,6 @@ from coaching.sessions.deferred import (
     deferred_pull,
     deferred_take_alternative,
 )
-from coaching.web.rendering import render_for_viewer
 from config.errors import DomainError
 
 SECTION = "coaching/_budget_week.html"

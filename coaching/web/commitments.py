@@ -20,6 +20,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from accounts.rendering import render_for_viewer
 from coaching.models import Commitment
 from coaching.sessions.commitments import (
     commitment_mark_kept,
@@ -34,7 +35,7 @@ from coaching.sessions.permissions import (
 )
 from coaching.sessions.selectors import commitment_for
 from coaching.web.forms import CommitmentKeptForm, CommitmentReviewForm
-from coaching.web.rendering import back_url, render_for_viewer
+from coaching.web.rendering import back_url
 from config.errors import DomainError
 
 COMMITMENT_ROW = "components/commitment_row.html"

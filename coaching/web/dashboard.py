@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.audit import Action, audit_record
+from accounts.rendering import render_for_viewer
 from coaching.insights.dashboard import dashboard_owner_for, team_dashboard_cached
 from coaching.insights.kpis import LIST_LIMIT
 from coaching.insights.matrix import SkillRow, recommendation_for
@@ -31,7 +32,7 @@ from coaching.sessions.mentoring import mentoring_overview
 from coaching.web.charts import retention_chart_svg
 from coaching.web.forms import RecommendationActForm
 from coaching.web.heat_map import heat_map_rows_html
-from coaching.web.rendering import back_url, render_for_viewer
+from coaching.web.rendering import back_url
 from config.errors import DomainError
 from config.spreadsheet import Echo as _Echo
 from config.spreadsheet import csv_cell as _cell

@@ -15,13 +15,14 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from accounts.rendering import render_for_viewer
 from coaching.sessions.mentoring import (
     pairing_approve,
     pairing_book_next,
     pairing_decline,
     pairing_end,
 )
-from coaching.web.rendering import back_url, render_for_viewer
+from coaching.web.rendering import back_url
 from config.errors import DomainError
 
 DECISION = "coaching/_mentoring.html#decision"

@@ -11,11 +11,11 @@ from django.views.decorators.http import require_GET, require_http_methods
 from accounts.people.csv_import import import_page
 from accounts.people.forms import ImportApplyForm
 from accounts.permissions import is_admin
+from accounts.rendering import render_for_viewer
 from coaching.insights.outcomes import TOO_FEW, outcomes_report
 from coaching.outcomes.importing import HEADER, outcomes_import_apply, outcomes_import_preview
 from coaching.outcomes.selectors import metric_label
 from coaching.web.outcome_charts import before_after_svg, by_stage_svg
-from coaching.web.rendering import render_for_viewer
 
 IMPORT_PAGE = "coaching/outcomes_import.html"
 REPORT_PAGE = "coaching/outcomes.html"

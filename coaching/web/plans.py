@@ -19,13 +19,13 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
+from accounts.rendering import render_for_viewer
 from accounts.selectors import person_for
 from coaching.models import CoachingPlan
 from coaching.sessions.permissions import can_steer_plan, can_write_goals, commitments_reviewable_by
 from coaching.sessions.plans import plan_update
 from coaching.sessions.selectors import active_plan_for, rep_coaching_overview
 from coaching.web.forms import FocusSkillsForm, GoalsForm
-from coaching.web.rendering import render_for_viewer
 from config.errors import DomainError
 
 PLAN = "coaching/plan.html"

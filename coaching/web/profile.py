@@ -31,6 +31,7 @@ from accounts.availability import (
     time_off_remove,
 )
 from accounts.forms import AvailabilityForm, ProfileForm, TimeOffForm
+from accounts.rendering import render_for_viewer
 from accounts.services import user_profile_update
 from accounts.tokens import token_revoke, tokens_of
 from coaching.reminders.calendar import calendar_feed_for
@@ -40,7 +41,6 @@ from coaching.reminders.preferences import (
     email_preferences_set,
 )
 from coaching.web.calendars import calendar_context
-from coaching.web.rendering import render_for_viewer
 from config.errors import DomainError
 
 PAGE = "accounts/profile.html"

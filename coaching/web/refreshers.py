@@ -12,6 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
+from accounts.rendering import render_for_viewer
 from coaching.insights.progress import rep_progress, stages_in_words
 from coaching.models import Reinforcement, SkillMemory
 from coaching.outcomes.selectors import rep_outcomes
@@ -27,7 +28,6 @@ from coaching.skills.selectors import (
     reinforcement_questions,
     reinforcements_pending_for,
 )
-from coaching.web.rendering import render_for_viewer
 from config.errors import DomainError
 from lms.forms import AttemptForm
 from lms.models import Question

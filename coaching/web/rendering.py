@@ -1,22 +1,10 @@
-"""What every coaching page does the same way: render in the viewer's time zone, and send a
-plain form post back where it came from."""
+"""What every coaching page does the same way: send a plain form post back where it came from.
+(Rendering in the viewer's time zone is ``accounts.rendering.render_for_viewer``.)"""
 
 from __future__ import annotations
 
-from typing import Any
-
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
-from django.utils import timezone
+from django.http import HttpRequest
 from django.utils.http import url_has_allowed_host_and_scheme
-
-
-def render_for_viewer(
-    request: HttpRequest, template: str, context: dict[str, Any], *, status: int = 200
-) -> HttpResponse:
-    """Render with the viewer's time zone current, so every date on the page is theirs."""
-    with timezone.override(request.user.tzinfo):
-        return render(request, template, context, status=status)
 
 
 def back_url(request: HttpRequest, default: str) -> str:

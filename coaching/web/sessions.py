@@ -27,6 +27,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.permissions import can_view_person, is_admin
+from accounts.rendering import render_for_viewer
 from accounts.selectors import reps_without_manager, team_of
 from coaching.models import RUBRIC_ANCHORS, CoachingSession
 from coaching.models.agenda import Agenda
@@ -77,7 +78,7 @@ from coaching.web.forms import (
     RescheduleForm,
     RescheduleRequestPickForm,
 )
-from coaching.web.rendering import back_url, render_for_viewer
+from coaching.web.rendering import back_url
 from config.errors import Conflict, DomainError
 from lms.models import Skill
 

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from accounts.availability import availability_of
+from accounts.rendering import render_for_viewer
 from accounts.selectors import report_for
 from coaching.insights.dashboard import dashboard_owner_for
 from coaching.insights.progress import rep_progress
@@ -25,7 +26,6 @@ from coaching.sessions.permissions import commitments_reviewable_by
 from coaching.sessions.selectors import rep_coaching_overview
 from coaching.skills.selectors import reinforcements_pending_for
 from coaching.web.forms import TeamFilterForm
-from coaching.web.rendering import render_for_viewer
 from lms.selectors.learning import learning_for
 
 TEAM = "coaching/team.html"

@@ -14,8 +14,9 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.rendering import render_for_viewer
 from lms.author.forms import CourseFileForm, CourseForm, ModuleForm, MoveForm
-from lms.author.views import act_and_tell, author_render
+from lms.author.views import act_and_tell
 from lms.models import Course
 from lms.selectors.authoring import (
     course_for_author,
@@ -66,8 +67,8 @@ def _course_page(
         "upload_form": CourseFileForm(),
     }
     if request.htmx and request.method == "POST":
-        return author_render(request, f"{COURSE}#outline", context, status=status)
-    return author_render(request, COURSE, context, status=status)
+        return render_for_viewer(request, f"{COURSE}#outline", context, status=status)
+    return render_for_viewer(request, COURSE, context, status=status)
 
 
 @login_required
@@ -127,7 +128,7 @@ def module_new(request: HttpRequest, course_id: int) -> HttpResponse:
         messages.success(request, f"Added the module “{module.title}”. Now add its lessons.")
         return redirect(f"{_course_url(course)}#module-{module.pk}")
     context = {"course": course, "form": form, "module": None}
-    return author_render(request, MODULE_FORM, context, status=400 if form.errors else 200)
+    return render_for_viewer(request, MODULE_FORM, context, status=400 if form.errors else 200)
 
 
 @login_required
@@ -145,7 +146,7 @@ def module_edit(request: HttpRequest, module_id: int) -> HttpResponse:
         messages.success(request, f"Saved the module “{module.title}”.")
         return redirect(f"{_course_url(module.course)}#module-{module.pk}")
     context = {"course": module.course, "form": form, "module": module}
-    return author_render(request, MODULE_FORM, context, status=400 if form.errors else 200)
+    return render_for_viewer(request, MODULE_FORM, context, status=400 if form.errors else 200)
 
 
 def _course_url(course: Course) -> str:

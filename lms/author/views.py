@@ -8,15 +8,14 @@ JavaScript; a refusal comes back as a message on the page it came from.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
-from django.utils import timezone
+from django.shortcuts import redirect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.rendering import render_for_viewer
 from config.errors import DomainError
 from lms.author.forms import CourseFileForm, CourseFilterForm, CourseNewForm
 from lms.course_files import CourseFileError, course_export, course_file_import_text
@@ -29,14 +28,6 @@ COURSE_NEW = "author/course_new.html"
 COURSE_UPLOAD = "author/course_upload.html"
 # The list shows this many courses; a search finds the rest.
 LIST_LIMIT = 200
-
-
-def author_render(
-    request: HttpRequest, template: str, context: dict[str, Any], *, status: int = 200
-) -> HttpResponse:
-    """Render in the author's own time zone, so every "changed at" is theirs."""
-    with timezone.override(request.user.tzinfo):
-        return render(request, template, context, status=status)
 
 
 def act_and_tell(request: HttpRequest, act: Callable[[], object], *, done: str) -> None:
@@ -66,7 +57,7 @@ def courses(request: HttpRequest) -> HttpResponse:
         "filtered": bool(filters.get("q") or filters.get("status")),
         "upload_form": CourseFileForm(),
     }
-    return author_render(request, COURSES, context)
+    return render_for_viewer(request, COURSES, context)
 
 
 @login_required
@@ -83,7 +74,7 @@ def course_new(request: HttpRequest) -> HttpResponse:
             messages.success(request, f"Created “{course.title}” as a draft. Add its modules.")
             return redirect("author:course", course_id=course.pk)
     status = 400 if form.errors else 200
-    return author_render(request, COURSE_NEW, {"form": form}, status=status)
+    return render_for_viewer(request, COURSE_NEW, {"form": form}, status=status)
 
 
 @login_required
@@ -141,4 +132,6 @@ def course_upload(request: HttpRequest) -> HttpResponse:
             )
             return redirect("author:course", course_id=item.course.pk)
     status = 400 if errors or form.errors else 200
-    return author_render(request, COURSE_UPLOAD, {"form": form, "errors": errors}, status=status)
+    return render_for_viewer(
+        request, COURSE_UPLOAD, {"form": form, "errors": errors}, status=status
+    )
