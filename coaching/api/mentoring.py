@@ -19,7 +19,8 @@ from rest_framework.views import APIView
 from accounts.permissions import IsManagerOrAdmin
 from coaching.api.skills import TeamSkillRepSerializer, TeamSkillSkillSerializer
 from coaching.insights.dashboard import dashboard_owner_for
-from coaching.sessions.mentoring import mentoring_overview, pairing_approve, pairing_decline
+from coaching.sessions.mentoring import pairing_approve, pairing_decline
+from coaching.sessions.pairing import mentoring_overview
 from lms.api.serializers import ErrorSerializer
 
 

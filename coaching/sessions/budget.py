@@ -20,7 +20,7 @@ exceeds the budget (``demand_rank`` and ``budget_allocate``, both pure):
 Each item takes the first week its window reaches that has room left for it. What finds no
 room is written as a ``DeferredCoaching`` with the rule's reason in words and an alternative
 instead of the manager's time: peer practice when a teammate could mentor the rep on the skill
-(``coaching.sessions.mentoring.mentor_proposed``), else refresher questions. Nothing is dropped.
+(``coaching.sessions.pairing.mentor_proposed``), else refresher questions. Nothing is dropped.
 Sessions the manager books by hand are the manager's choice: they count, and are never refused.
 """
 
@@ -37,7 +37,7 @@ from django.db.models import Q, Sum
 
 from accounts.models import User
 from coaching.models import CoachingSession, DeferredCoaching
-from coaching.sessions.mentoring import mentor_proposed
+from coaching.sessions.pairing import mentor_proposed
 from coaching.sessions.slots import Slot
 from coaching.skills.rules import APPLICATION_APPLIED, Stage
 from lms.models import Module, ModuleCompletion

@@ -22,7 +22,8 @@ from coaching.models import CoachingSession, DeferredCoaching, MentorPairing, Sk
 from coaching.sessions.budget import WEEK, BudgetWeek, budget_weeks, week_start_of
 from coaching.sessions.decay import decay_session_book
 from coaching.sessions.follow_up import follow_up_pull
-from coaching.sessions.mentoring import mentors_proposed, pairing_approve, pairing_book_next
+from coaching.sessions.mentoring import pairing_approve, pairing_book_next
+from coaching.sessions.pairing import mentors_proposed
 from coaching.skills.decay import DecayTrigger
 from coaching.skills.memory import retention_forecast
 from coaching.skills.refreshers import reinforcement_send_now

@@ -37,12 +37,8 @@ from coaching.reminders.outbox import reminders_claim_due, reminders_deliver
 from coaching.sessions.commitments import commitment_mark_kept, commitments_mark_missed
 from coaching.sessions.decay import skill_upkeep_run
 from coaching.sessions.deferred import deferred_dismiss
-from coaching.sessions.mentoring import (
-    mentor_proposals,
-    mentor_proposed,
-    pairing_approve,
-    peer_session_book,
-)
+from coaching.sessions.mentoring import pairing_approve, peer_session_book
+from coaching.sessions.pairing import mentor_proposals, mentor_proposed
 from coaching.sessions.records import session_hold
 from coaching.sessions.services import sessions_mark_missed
 from coaching.sessions.slots import NoSlotFound

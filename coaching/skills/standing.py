@@ -2,7 +2,7 @@
 from the evidence (docs/skills.md), by the rules of ``coaching.skills.rules``.
 
 The one place the evidence becomes numbers: the skill matrix (``coaching.insights.matrix``) and
-peer mentoring's pairing (``coaching.sessions.mentoring``) both read it. A fixed handful of
+peer mentoring's pairing (``coaching.sessions.pairing``) both read it. A fixed handful of
 queries however many reps and skills.
 """
 

@@ -28,7 +28,7 @@ from coaching.insights.matrix import SkillRow, recommendation_for
 from coaching.insights.org import org_overview, org_skill_matrix
 from coaching.insights.recommendations import recommendation_act, suggested_due_date
 from coaching.sessions.deferred import budget_overview
-from coaching.sessions.mentoring import mentoring_overview
+from coaching.sessions.pairing import mentoring_overview
 from coaching.web.charts import retention_chart_svg
 from coaching.web.forms import RecommendationActForm
 from coaching.web.heat_map import heat_map_rows_html

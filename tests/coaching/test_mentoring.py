@@ -5,7 +5,7 @@ import pytest
 from django.utils import timezone
 
 from coaching.models import MentorPairing, Observation
-from coaching.sessions.mentoring import best_mentor, mentor_proposals, mentor_proposed
+from coaching.sessions.pairing import best_mentor, mentor_proposals, mentor_proposed
 from coaching.skills.rules import Application, Diagnosis, Stage
 from coaching.skills.standing import Standing
 from lms.services import attempt_start, attempt_submit
