@@ -36,6 +36,7 @@ from coaching.simulation.results import (
     LABELS,
     TRAINING_ONLY,
     WorldResult,
+    seconds_json,
 )
 from coaching.simulation.run import arguments_check, world_run
 from config.errors import DomainError
@@ -135,17 +136,7 @@ class PolicyComparison:
                 }
                 for name, world in self.worlds.items()
             },
-            "seconds": {
-                "total": round(self.seconds, 1),
-                **{
-                    name: {
-                        "wall": round(world.seconds, 1),
-                        "cpu": round(world.cpu_seconds, 1),
-                        "by_event": world.seconds_by_event,
-                    }
-                    for name, world in self.worlds.items()
-                },
-            },
+            "seconds": seconds_json(total=self.seconds, worlds=self.worlds),
         }
 
 

@@ -102,18 +102,23 @@ class SimulationResult:
             "teams": self.teams,
             "kept": self.kept,
             "worlds": {name: world.numbers() for name, world in self.worlds.items()},
-            "seconds": {
-                "total": round(self.seconds, 1),
-                **{
-                    name: {
-                        "wall": round(world.seconds, 1),
-                        "cpu": round(world.cpu_seconds, 1),
-                        "by_event": world.seconds_by_event,
-                    }
-                    for name, world in self.worlds.items()
-                },
-            },
+            "seconds": seconds_json(total=self.seconds, worlds=self.worlds),
         }
+
+
+def seconds_json(*, total: float, worlds: dict[str, WorldResult]) -> dict[str, Any]:
+    """Where a run's time went, overall and per world and event, for its JSON."""
+    return {
+        "total": round(total, 1),
+        **{
+            name: {
+                "wall": round(world.seconds, 1),
+                "cpu": round(world.cpu_seconds, 1),
+                "by_event": world.seconds_by_event,
+            }
+            for name, world in worlds.items()
+        },
+    }
 
 
 def world_measure(
