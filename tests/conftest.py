@@ -57,6 +57,13 @@ def org(db) -> Org:
 
 
 @pytest.fixture
+def session_read(settings) -> int:
+    """Queries a signed-in request spends reading its session: none where the shared cache
+    holds sessions (``cached_db`` with Redis), one on the embedded default (the database)."""
+    return 0 if settings.SESSION_ENGINE.endswith("cached_db") else 1
+
+
+@pytest.fixture
 def api() -> APIClient:
     return APIClient()
 
