@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from accounts.availability import availability_of
 from accounts.models import User
+from accounts.rendering import moment_for
 from coaching.changes import team_version_bump
 from coaching.models import CoachingPlan, CoachingSession
 from coaching.models.agenda import Agenda
@@ -50,11 +51,6 @@ class HoursProblem:
         return " and ".join(parts)
 
 
-def _at(value: dt.datetime, viewer: User) -> str:
-    local = value.astimezone(viewer.tzinfo)
-    return f"{local:%a} {local.day} {local:%b %H:%M %Z}"
-
-
 def _whose(person: User, actor: User) -> str:
     return "your" if person.pk == actor.pk else f"{person}'s"
 
@@ -62,7 +58,7 @@ def _whose(person: User, actor: User) -> str:
 def _clash_message(clash: BusyInterval, *, actor: User, people: list[User]) -> str:
     """What the clash is, for ``actor``: whose session, or whose calendar (an event's title
     only to the calendar's owner)."""
-    when = f"{_at(clash.start, actor)}-{clash.end.astimezone(actor.tzinfo):%H:%M}"
+    when = f"{moment_for(actor, clash.start)}-{clash.end.astimezone(actor.tzinfo):%H:%M}"
     # The actor's own first: "your session" says more to them than their coach's name.
     ordered = sorted(people, key=lambda person: person.pk != actor.pk)
     busy = next(person for person in ordered if clash.occupies(person.pk))
@@ -113,7 +109,7 @@ def hours_problem(
             hours = True
     if not reasons:
         return None
-    message = f"{_at(start, actor)} is {' and '.join(reasons)}"
+    message = f"{moment_for(actor, start)} is {' and '.join(reasons)}"
     return HoursProblem(message=message, time_off=time_off, hours=hours)
 
 

@@ -16,7 +16,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from accounts.rendering import render_for_viewer
+from accounts.rendering import moment_for, render_for_viewer
 from coaching.models import DeferredCoaching
 from coaching.sessions.deferred import (
     budget_overview,
@@ -56,8 +56,8 @@ def deferred_pull_view(request: HttpRequest, deferred_id: int) -> HttpResponse:
     except DomainError as refusal:
         error = refusal.message
     else:
-        when = item.session.scheduled_for.astimezone(request.user.tzinfo)
-        done = f"Booked with {item.rep} on {when:%a} {when.day} {when:%b %H:%M}, over your budget."
+        when = moment_for(request.user, item.session.scheduled_for)
+        done = f"Booked with {item.rep} on {when}, over your budget."
     return _answer(request, deferred_id, done=done, error=error)
 
 
@@ -74,11 +74,6 @@ def deferred_dismiss_view(request: HttpRequest, deferred_id: int) -> HttpRespons
     return _answer(request, deferred_id, done=done, error=error)
 
 
-def _when(request: HttpRequest, moment) -> str:
-    local = moment.astimezone(request.user.tzinfo)
-    return f"{local:%a} {local.day} {local:%b %H:%M}"
-
-
 @login_required
 @require_POST
 def deferred_take_alternative_view(request: HttpRequest, deferred_id: int) -> HttpResponse:
@@ -92,7 +87,7 @@ def deferred_take_alternative_view(request: HttpRequest, deferred_id: int) -> Ht
             session = item.session
             done = (
                 f"Peer practice booked: {session.coach} with {item.rep} on "
-                f"{_when(request, session.scheduled_for)}, without your time."
+                f"{moment_for(request.user, session.scheduled_for)}, without your time."
             )
         else:
             done = f"Refresher questions sent to {item.rep}."

@@ -15,7 +15,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from accounts.rendering import render_for_viewer
+from accounts.rendering import moment_for, render_for_viewer
 from coaching.sessions.mentoring import (
     pairing_approve,
     pairing_book_next,
@@ -51,10 +51,10 @@ def pairing_approve_view(
     except DomainError as refusal:
         return _answer(request, done="", error=refusal.message)
     pairing, session = approved.pairing, approved.session
-    when = session.scheduled_for.astimezone(request.user.tzinfo)
+    when = moment_for(request.user, session.scheduled_for)
     done = (
         f"Approved: {pairing.mentor} mentors {pairing.mentee} on {pairing.skill.name}. "
-        f"Peer practice booked for {when:%a} {when.day} {when:%b %H:%M %Z}; both have the invite."
+        f"Peer practice booked for {when}; both have the invite."
     )
     return _answer(request, done=done, error="", session=session)
 
@@ -84,11 +84,8 @@ def pairing_book_view(request: HttpRequest, pairing_id: int) -> HttpResponse:
         session = pairing_book_next(actor=request.user, pairing_id=pairing_id)
     except DomainError as refusal:
         return _answer(request, done="", error=refusal.message)
-    when = session.scheduled_for.astimezone(request.user.tzinfo)
-    done = (
-        f"Next peer practice of {session.coach} with {session.rep} booked for "
-        f"{when:%a} {when.day} {when:%b %H:%M %Z}."
-    )
+    when = moment_for(request.user, session.scheduled_for)
+    done = f"Next peer practice of {session.coach} with {session.rep} booked for {when}."
     return _answer(request, done=done, error="", session=session)
 
 
