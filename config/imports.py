@@ -5,6 +5,7 @@ own way; the shape of what comes out, and what is done with it, is this one."""
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
@@ -81,7 +82,7 @@ class ImportRefused(DomainError):
         self.plan = plan
 
 
-class ImportCommand(BaseCommand):
+class ImportCommand(BaseCommand, ABC):
     """``manage.py <import> FILE.csv [--dry-run]``: prints each row's outcome; with errors,
     prints them as ``file:line: message`` on stderr and exits 1 with nothing imported.
 
@@ -90,15 +91,17 @@ class ImportCommand(BaseCommand):
 
     updated = "changed"
 
+    @abstractmethod
     def preview(self, text: str) -> ImportPlan:
-        raise NotImplementedError
+        """What each row of the file would do, changing nothing."""
 
+    @abstractmethod
     def apply(self, text: str) -> ImportPlan:
         """Apply the file whole, or raise ``ImportRefused``."""
-        raise NotImplementedError
 
+    @abstractmethod
     def describe(self, row: Any) -> str:
-        raise NotImplementedError
+        """How a row reads in the command's output: who or what it is about."""
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("file", type=Path, help="The CSV file (UTF-8).")
