@@ -81,9 +81,7 @@ class Command(BaseCommand):
         except DomainError as exc:
             raise CommandError(exc.message) from exc
         self.stdout.write(simulation_table(result=result))
-        if options["json"]:
-            Path(options["json"]).write_text(json.dumps(result.as_json(), indent=2) + "\n")
-            self.stderr.write(f"Numbers written to {options['json']}")
+        self._json(options["json"], result.as_json())
 
     def _policies(self, options) -> None:
         if options["keep"]:
@@ -102,6 +100,9 @@ class Command(BaseCommand):
         except DomainError as exc:
             raise CommandError(exc.message) from exc
         self.stdout.write(policy_table(comparison=comparison))
-        if options["json"]:
-            Path(options["json"]).write_text(json.dumps(comparison.as_json(), indent=2) + "\n")
-            self.stderr.write(f"Numbers written to {options['json']}")
+        self._json(options["json"], comparison.as_json())
+
+    def _json(self, path: str | None, numbers: dict) -> None:
+        if path:
+            Path(path).write_text(json.dumps(numbers, indent=2) + "\n")
+            self.stderr.write(f"Numbers written to {path}")
