@@ -3,7 +3,8 @@
 Through the real services, after the history and today's demo:
 
 - maria books sessions by hand with her reps (a deal review each) at the first free times of
-  every week the follow-up window reaches from now, until each week is over her budget: a
+  every week the follow-up window reaches from now (and, when the window holds no working
+  hours, the week of the first free time after it), until each week is over her budget: a
   manager's own bookings count against it and are never refused;
 - then liam and priya each complete a module: their follow-ups find no room in any week of the
   window, so the completions book no session and are listed on her dashboard as deferred, with
@@ -106,14 +107,22 @@ def demo_budget_seed(people: dict[str, User]) -> dict[str, int]:
         return {"booked": 0, "deferred": 0}
     now = timezone.now()
     rules = SlotRules.from_settings()
-    weeks = sorted(
-        {
-            week_start_of(now, coach.tzinfo),
-            week_start_of(now + rules.lead + rules.window, coach.tzinfo),
-        }
-    )
+    weeks = {
+        week_start_of(now, coach.tzinfo),
+        week_start_of(now + rules.lead + rules.window, coach.tzinfo),
+    }
+    # A window with no working hours left in it (a Friday evening's holds only the weekend)
+    # sends the follow-up to the first free time after it: that week must be full too.
+    for rep, _module in to_complete:
+        try:
+            first = coach_slot_find(coach=coach, rep=rep, after=now)
+        except NoSlotFound:
+            continue
+        weeks.add(week_start_of(first.start, coach.tzinfo))
     reps = [people[name] for name in BUDGET_BOOKED_WITH if name in people]
-    booked = sum(_week_fill(coach=coach, reps=reps, week=week, now=now) for week in weeks)
+    booked = sum(
+        _week_fill(coach=coach, reps=reps, week=week, now=now) for week in sorted(weeks)
+    )
     before = DeferredCoaching.objects.filter(coach=coach).count()
     for rep, module in to_complete:
         try:

@@ -579,7 +579,8 @@ def test_a_fresh_demo_shows_marias_week_over_budget_and_what_did_not_fit(client,
     assert "Over budget" in body
     from coaching.sessions.deferred import budget_overview
 
-    assert budget_overview(manager=maria).this_week.percent > 100
+    # This week, or on a Friday evening (no working hours left in it) the next one.
+    assert any(week.percent > 100 for week in budget_overview(manager=maria).weeks)
     assert "Instead: " in body and "Pull into the week" in body
     # Seeding again adds nothing.
     call_command("seed_demo", stdout=io.StringIO())
