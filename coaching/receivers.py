@@ -15,6 +15,7 @@ from typing import Any
 from django.conf import settings
 
 from accounts.models import User
+from coaching.changes import team_version_bump
 from coaching.models import CoachingSession
 from coaching.reminders.links import session_path
 from coaching.reminders.training import (
@@ -60,6 +61,15 @@ def memory_on_module_completed(
     """The quiz that completed the module reviews each skill it asked about; no quiz, no review."""
     if attempt is not None:
         memory_from_attempt(attempt=attempt)
+
+
+SUBMITTED_DISPATCH_UID = "coaching.team_version_on_quiz_submitted"
+
+
+def team_version_on_quiz_submitted(sender: type, *, attempt: QuizAttempt, **kwargs: Any) -> None:
+    """Receiver of ``lms.signals.quiz_submitted``: the person's knowledge moved, so their
+    manager's cached team reads are stale (``coaching.changes``)."""
+    team_version_bump(rep_ids=[attempt.user_id])
 
 
 USED_UP_DISPATCH_UID = "coaching.notice_on_quiz_attempts_used_up"
@@ -117,6 +127,7 @@ def receivers_connect() -> None:
         extra_attempts_granted,
         module_completed,
         quiz_attempts_used_up,
+        quiz_submitted,
     )
 
     manager_changed.connect(
@@ -130,6 +141,9 @@ def receivers_connect() -> None:
     )
     module_completed.connect(
         memory_on_module_completed, sender=ModuleCompletion, dispatch_uid=MEMORY_DISPATCH_UID
+    )
+    quiz_submitted.connect(
+        team_version_on_quiz_submitted, sender=QuizAttempt, dispatch_uid=SUBMITTED_DISPATCH_UID
     )
     quiz_attempts_used_up.connect(
         notice_on_quiz_attempts_used_up, sender=QuizAttempt, dispatch_uid=USED_UP_DISPATCH_UID

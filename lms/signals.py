@@ -7,6 +7,10 @@ receivers either. A receiver may return a dict describing what it created in ans
 (``{"follow_up_session": id, "follow_up_at": aware datetime, "follow_up_url": path}``); the
 submit API reports the session to the rep and the pages name its time and link to it.
 
+``quiz_submitted`` is sent inside the transaction that submits a quiz attempt, with
+``attempt``, whatever its outcome: knowledge moved, so whatever was computed from the person's
+answers (the coaching part's team cache) is stale.
+
 The quiz-attempt signals tell people what happened, inside the transaction that did it (the
 coaching part turns them into notifications and emails):
 
@@ -21,6 +25,7 @@ coaching part turns them into notifications and emails):
 from django.dispatch import Signal
 
 module_completed = Signal()
+quiz_submitted = Signal()
 quiz_attempts_used_up = Signal()
 extra_attempts_asked = Signal()
 extra_attempts_granted = Signal()

@@ -120,9 +120,7 @@ def demo_budget_seed(people: dict[str, User]) -> dict[str, int]:
             continue
         weeks.add(week_start_of(first.start, coach.tzinfo))
     reps = [people[name] for name in BUDGET_BOOKED_WITH if name in people]
-    booked = sum(
-        _week_fill(coach=coach, reps=reps, week=week, now=now) for week in sorted(weeks)
-    )
+    booked = sum(_week_fill(coach=coach, reps=reps, week=week, now=now) for week in sorted(weeks))
     before = DeferredCoaching.objects.filter(coach=coach).count()
     for rep, module in to_complete:
         try:

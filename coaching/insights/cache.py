@@ -4,21 +4,25 @@ the pages render it on every request, so nothing a viewer sees of their own is i
 A cached entry is keyed by everything that can make it wrong:
 
 - whose team it is (the owner's id: two managers never share an entry);
-- the roster: one small query per read lists the team's members with their names and a tally
-  of their submitted quiz attempts. Moving a rep to another manager, deactivating one or
-  renaming one changes the key whatever path did it (a service, the admin site, a script), and
-  so does any quiz submit, including the ones that complete nothing (``lms`` knows nothing of
-  ``coaching``, so it cannot tell us);
-- one version per rep, replaced by ``coaching.changes.team_version_bump`` whenever coaching or
-  memory evidence about that rep is written (sessions, observations, commitments, plans, skill
-  memory);
+- the roster: one small query per read lists the team's members with their names. Moving a
+  rep to another manager, deactivating one or renaming one changes the key whatever path did
+  it (a service, the admin site, a script);
+- one version per rep, replaced by ``coaching.changes.team_version_bump`` whenever evidence
+  about that rep is written: sessions, observations, commitments, plans, skill memory, the
+  coaching budget's deferred items and peer mentoring's decisions by the services that write
+  them, and every quiz submit (``lms.signals.quiz_submitted``, received in
+  ``coaching.receivers``), including the ones that complete nothing;
+- the owner's coaching budget and time zone, which shape their weeks;
 - a time bucket of ``TEAM_CACHE_SECONDS``: decay, "overdue" and the KPI windows move with the
   clock, so an entry is recomputed at least that often even when nobody acts. Within a bucket
   the figures are those of the moment the entry was computed; the settings default (10
   minutes) keeps a session that just ended, or a day that just turned, at most that late.
 
 Content (skill names, module titles, published courses) is not in the key: it changes when
-courses are published, and shows within a bucket.
+courses are published, and shows within a bucket. Neither is evidence on reps outside the team
+that an entry reads: a session the manager still leads with a rep who moved to another team
+(it counts in their budget), or a mentor in another team when peer mentoring reaches across
+teams; those too show within a bucket.
 """
 
 from __future__ import annotations
@@ -29,7 +33,6 @@ from typing import TypeVar
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Count, Max, Q
 from django.utils import timezone
 
 from accounts.models import User
@@ -38,6 +41,10 @@ from accounts.selectors import team_of
 from coaching.changes import ORG_VERSION_KEY, new_version, rep_version_key
 
 T = TypeVar("T")
+
+# Raised whenever what an entry holds changes shape (a field added to the dashboard's data, say):
+# a deploy then never unpickles an entry the running code does not know.
+ENTRY_SHAPE = 2
 
 
 def _versions(keys: list[str]) -> list[str]:
@@ -54,12 +61,8 @@ def _versions(keys: list[str]) -> list[str]:
 def _roster(owner: User) -> list[tuple]:
     return list(
         team_of(manager=owner)
-        .annotate(
-            attempts=Count("quiz_attempts", filter=Q(quiz_attempts__submitted_at__isnull=False)),
-            last_attempt=Max("quiz_attempts__submitted_at"),
-        )
         .order_by("pk")
-        .values_list("pk", "username", "first_name", "last_name", "attempts", "last_attempt")
+        .values_list("pk", "username", "first_name", "last_name")
     )
 
 
@@ -79,8 +82,12 @@ def team_cache_key(*, owner: User, kind: str) -> str:
     # The app's clock, not the wall's: moving it (the simulation, tests) moves the bucket too.
     now = timezone.now().timestamp() + team_bucket_offset(owner_id=owner.pk)
     bucket = int(now // settings.TEAM_CACHE_SECONDS)
-    digest = hashlib.blake2b(repr((roster, versions)).encode(), digest_size=16).hexdigest()
-    return f"team:{kind}:{owner.pk}:{bucket}:{digest}"
+    # The owner's own budget and time zone shape their weeks on the dashboard.
+    owner_terms = (owner.coaching_budget_hours, owner.timezone)
+    digest = hashlib.blake2b(
+        repr((roster, versions, owner_terms)).encode(), digest_size=16
+    ).hexdigest()
+    return f"team:{ENTRY_SHAPE}:{kind}:{owner.pk}:{bucket}:{digest}"
 
 
 def team_cached(*, owner: User, kind: str, build: Callable[[], T]) -> T:

@@ -38,6 +38,8 @@ from coaching.insights.matrix import (
 )
 from coaching.insights.retention import RetentionSeries, team_retention_series
 from coaching.models import SkillMemory
+from coaching.sessions.deferred import BudgetOverview, budget_overview
+from coaching.sessions.pairing import MentoringOverview, mentor_choices, mentoring_overview
 from coaching.skills.rules import Diagnosis, Stage
 from lms.models import Skill
 
@@ -246,6 +248,11 @@ class TeamDashboard:
     follow_ups: FollowUps
     decay: list[DecayRisk]
     retention: RetentionSeries
+    # The manager's weeks against their coaching budget and what did not fit (None for an
+    # admin's everyone), and peer mentoring's proposals and pairings: the deferred items and
+    # the pairing decisions bump the team's versions like any other evidence.
+    budget: BudgetOverview | None
+    mentoring: MentoringOverview
 
     @property
     def recommendations_shown(self) -> list[HeatCell]:
@@ -288,6 +295,10 @@ def team_dashboard(
     )
     recommendations = [cells[f"{row.rep.username}:{row.skill.slug}"] for row in acted_on]
     _, kpis = coaching_kpis(groups=dict.fromkeys(rep_ids, owner.pk), now=now)
+    # Who could mentor whom, read once for both the budget's alternatives and the proposals.
+    mentors = mentor_choices(
+        mentees=[rep for rep in team if rep.role == User.Role.REP], now=now, with_skills=True
+    )
     return TeamDashboard(
         owner=owner,
         team=team,
@@ -297,6 +308,10 @@ def team_dashboard(
         follow_ups=team_follow_ups(rep_ids=rep_ids, now=now),
         decay=team_decay_risks(memories=memories, now=now),
         retention=team_retention_series(rep_ids=rep_ids, memories=memories, now=now),
+        budget=budget_overview(manager=owner, now=now, choices=mentors)
+        if owner.is_manager
+        else None,
+        mentoring=mentoring_overview(manager=owner, now=now, choices=mentors),
     )
 
 

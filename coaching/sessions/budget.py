@@ -36,6 +36,7 @@ from django.conf import settings
 from django.db.models import Q, Sum
 
 from accounts.models import User
+from coaching.changes import team_version_bump
 from coaching.models import CoachingSession, DeferredCoaching
 from coaching.sessions.pairing import mentor_proposed
 from coaching.sessions.slots import Slot
@@ -388,7 +389,7 @@ def deferred_record(
     text = f"{reason} {words}"
     if len(text) > REASON_MAX:
         text = f"{reason[: REASON_MAX - len(words) - 2]}… {words}"
-    return DeferredCoaching.objects.create(
+    item = DeferredCoaching.objects.create(
         coach=coach,
         rep=rep,
         kind=kind,
@@ -399,3 +400,5 @@ def deferred_record(
         reason=text,
         alternative=alternative,
     )
+    team_version_bump(rep_ids=[rep.pk])  # the coach's dashboard lists it
+    return item

@@ -18,12 +18,13 @@ from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import User
+from coaching.changes import team_version_bump
 from coaching.models import CoachingSession, DeferredCoaching, MentorPairing, SkillMemory
 from coaching.sessions.budget import WEEK, BudgetWeek, budget_weeks, week_start_of
 from coaching.sessions.decay import decay_session_book
 from coaching.sessions.follow_up import follow_up_pull
 from coaching.sessions.mentoring import pairing_approve, pairing_book_next
-from coaching.sessions.pairing import mentors_proposed
+from coaching.sessions.pairing import MentorChoices, mentors_proposed
 from coaching.skills.decay import DecayTrigger
 from coaching.skills.memory import retention_forecast
 from coaching.skills.refreshers import reinforcement_send_now
@@ -66,14 +67,24 @@ class BudgetOverview:
         return [self.this_week, self.next_week]
 
     @property
+    def listed(self) -> list[tuple[DeferredCoaching, User | None]]:
+        """Each listed item with who would take its peer practice now (None: nobody, or not
+        peer practice)."""
+        return [(item, self.mentors.get(item.pk)) for item in self.deferred]
+
+    @property
     def waiting(self) -> int:
         return sum(item.status == DeferredCoaching.Status.WAITING for item in self.deferred)
 
 
-def mentors_for(items: list[DeferredCoaching], now: dt.datetime | None = None) -> dict[int, User]:
+def mentors_for(
+    items: list[DeferredCoaching],
+    now: dt.datetime | None = None,
+    choices: MentorChoices | None = None,
+) -> dict[int, User]:
     """Who would mentor each waiting peer-practice item's rep now, by the pairing rule, on its
-    skill: ``mentors_proposed`` once for all of them (seven queries; none without such items).
-    An item nobody fits any more is left out."""
+    skill: ``mentors_proposed`` once for all of them (seven queries, two with the team's
+    ``choices``; none without such items). An item nobody fits any more is left out."""
     peer = {
         item.pk: (item.rep_id, item.skill_id)
         for item in items
@@ -81,13 +92,16 @@ def mentors_for(items: list[DeferredCoaching], now: dt.datetime | None = None) -
         and item.alternative == DeferredCoaching.Alternative.PEER
         and item.skill_id is not None
     }
-    found = mentors_proposed(needs=peer.values(), now=now)
+    found = mentors_proposed(needs=peer.values(), now=now, choices=choices)
     return {pk: found[need] for pk, need in peer.items() if need in found}
 
 
-def budget_overview(*, manager: User, now: dt.datetime | None = None) -> BudgetOverview:
-    """For the manager's dashboard, live (not the team cache's). Two queries, and seven more
-    when peer practice is offered (who would mentor it)."""
+def budget_overview(
+    *, manager: User, now: dt.datetime | None = None, choices: MentorChoices | None = None
+) -> BudgetOverview:
+    """For the manager's dashboard, live (not the team cache's). Two queries, and when peer
+    practice is offered, who would mentor it: two more given the team's mentor ``choices``
+    (the dashboard's cached ones), seven without."""
     now = now or timezone.now()
     this_monday = week_start_of(now, manager.tzinfo)
     this_week, next_week = budget_weeks(
@@ -99,7 +113,7 @@ def budget_overview(*, manager: User, now: dt.datetime | None = None) -> BudgetO
         next_week=next_week,
         uses_default=manager.coaching_budget_hours is None,
         deferred=deferred,
-        mentors=mentors_for(deferred, now=now),
+        mentors=mentors_for(deferred, now=now, choices=choices),
     )
 
 
@@ -158,6 +172,7 @@ def deferred_pull(*, actor: User, item_id: int, now: dt.datetime | None = None) 
     item.session = session
     item.resolved_at = now
     item.save(update_fields=["status", "session", "resolved_at"])
+    team_version_bump(rep_ids=[item.rep_id])
     return item
 
 
@@ -172,6 +187,7 @@ def deferred_dismiss(
     item.status = DeferredCoaching.Status.RESOLVED
     item.resolved_at = now or timezone.now()
     item.save(update_fields=["status", "resolved_at"])
+    team_version_bump(rep_ids=[item.rep_id])
     return item
 
 
@@ -274,4 +290,5 @@ def deferred_take_alternative(
     item.status = DeferredCoaching.Status.RESOLVED
     item.resolved_at = now
     item.save(update_fields=["status", "session", "note", "resolved_at"])
+    team_version_bump(rep_ids=[item.rep_id])
     return item

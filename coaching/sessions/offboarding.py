@@ -16,6 +16,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import User
+from coaching.changes import team_version_bump
 from coaching.models import (
     CoachingPlan,
     CoachingSession,
@@ -58,13 +59,17 @@ def coaching_offboard(*, person: User, actor: User) -> Offboarded:
         session_cancel(actor=actor, session=session, reason=reason)
         done.sessions_cancelled += 1
     # Peer mentoring ends with either rep: no further practice is proposed or booked for it.
-    MentorPairing.objects.filter(
+    ending = MentorPairing.objects.filter(
         Q(mentor=person) | Q(mentee=person), status=MentorPairing.Status.ACTIVE
-    ).update(status=MentorPairing.Status.ENDED, ended_at=timezone.now())
+    )
+    partners = set(ending.values_list("mentee_id", flat=True))
+    ending.update(status=MentorPairing.Status.ENDED, ended_at=timezone.now())
     # What a coaching budget deferred for them is no longer needed.
     DeferredCoaching.objects.filter(rep=person, status=DeferredCoaching.Status.WAITING).update(
         status=DeferredCoaching.Status.EXPIRED, resolved_at=timezone.now()
     )
+    # The mentees' and the deferring coaches' dashboards show both.
+    team_version_bump(rep_ids=[person.pk, *partners])
     for plan in CoachingPlan.objects.active().filter(rep=person).select_related("rep"):
         plan_archive(actor=actor, plan=plan)
         done.plans_archived += 1

@@ -18,6 +18,7 @@ The pairing rule, in one place:
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -36,15 +37,49 @@ MENTEE_DIAGNOSES = (Diagnosis.COACHING_GAP, Diagnosis.PRACTICE_GAP)
 DECIDED = (MentorPairing.Status.ACTIVE, MentorPairing.Status.DECLINED)
 
 
-def _rank(mentee: User, mentor: User, standing: Standing) -> tuple:
+@dataclass(frozen=True)
+class Able:
+    """A rep who may mentor a skill (at applied or mastered on it), with what ranks them."""
+
+    mentor: User
+    stage: Stage
+    score: float  # the application score, 0 when never observed
+    retention: float  # forecast recall now, 0 before any review
+
+
+def _rank(mentee: User, able: Able) -> tuple:
     """Smaller is better: the order of the module docstring's last rule."""
     return (
-        standing.stage != Stage.MASTERED,
-        mentor.manager_id != mentee.manager_id,
-        -(standing.summary.score or 0),
-        -(standing.retention or 0),
-        mentor.username,
+        able.stage != Stage.MASTERED,
+        able.mentor.manager_id != mentee.manager_id,
+        -able.score,
+        -able.retention,
+        able.mentor.username,
     )
+
+
+def _best(mentee: User, able: Iterable[Able]) -> Able | None:
+    pool = [item for item in able if item.mentor.pk != mentee.pk]
+    return min(pool, key=lambda item: _rank(mentee, item)) if pool else None
+
+
+def able_mentors(
+    *, candidates: Iterable[User], standings: dict[tuple[int, int], Standing]
+) -> dict[int, list[Able]]:
+    """Per skill id, the active ``candidates`` at applied or mastered on it."""
+    by_id = {rep.pk: rep for rep in candidates if rep.is_active}
+    able: dict[int, list[Able]] = defaultdict(list)
+    for (rep_id, skill_id), standing in standings.items():
+        if rep_id in by_id and standing.stage in MENTOR_STAGES:
+            able[skill_id].append(
+                Able(
+                    mentor=by_id[rep_id],
+                    stage=standing.stage,
+                    score=standing.summary.score or 0,
+                    retention=standing.retention or 0,
+                )
+            )
+    return dict(able)
 
 
 def best_mentor(
@@ -55,17 +90,74 @@ def best_mentor(
     skill_id: int,
 ) -> User | None:
     """The first of ``candidates`` by the ranking, among those at applied or mastered."""
-    able = [
-        (mentor, standings[(mentor.pk, skill_id)])
-        for mentor in candidates
-        if mentor.pk != mentee.pk
-        and mentor.is_active
-        and (mentor.pk, skill_id) in standings
-        and standings[(mentor.pk, skill_id)].stage in MENTOR_STAGES
-    ]
-    if not able:
-        return None
-    return min(able, key=lambda item: _rank(mentee, item[0], item[1]))[0]
+    able = able_mentors(candidates=candidates, standings=standings).get(skill_id, [])
+    best = _best(mentee, able)
+    return best.mentor if best else None
+
+
+@dataclass(frozen=True)
+class MentorChoices:
+    """What the pairing rule says for a set of mentees before any decision: who may mentor each
+    skill among those the mentees may pair with, and the mentees' own gaps. The evidence is read
+    once to build it (``mentor_choices``); the decisions that stand are laid over it when it is
+    read, so a cached one (the team dashboard keeps one) never hides an approval or a decline.
+    """
+
+    mentees: dict[int, User]
+    able: dict[int, list[Able]]  # skill id: who may mentor it
+    gaps: dict[tuple[int, int], Diagnosis]  # (mentee, skill): a coaching or practice gap
+    skills: dict[int, Skill]  # the skills of ``gaps``, when asked for
+    across: bool  # PEER_MENTORING_ACROSS_TEAMS when it was built
+
+    def best(self, mentee: User, skill_id: int) -> Able | None:
+        """The best mentor for ``mentee`` on the skill: a teammate, or anyone when across."""
+        return _best(
+            mentee,
+            (
+                item
+                for item in self.able.get(skill_id, ())
+                if self.across
+                or (mentee.manager_id is not None and item.mentor.manager_id == mentee.manager_id)
+            ),
+        )
+
+
+def mentor_choices(
+    *,
+    mentees: Iterable[User],
+    skill_ids: Iterable[int] | None = None,
+    now: dt.datetime | None = None,
+    with_skills: bool = False,
+) -> MentorChoices:
+    """``MentorChoices`` for ``mentees`` (active reps), on ``skill_ids`` or every skill. Five
+    queries, six ``with_skills``; none with no mentees."""
+    across = settings.PEER_MENTORING_ACROSS_TEAMS
+    by_id = {mentee.pk: mentee for mentee in mentees}
+    teams = {mentee.manager_id for mentee in by_id.values() if mentee.manager_id is not None}
+    if not by_id or not (across or teams):
+        return MentorChoices(mentees=by_id, able={}, gaps={}, skills={}, across=across)
+    # Who may mentor by team: teammates, or everyone when allowed. One instance per person, so a
+    # cached entry pickles each once.
+    reps = User.objects.active().filter(role=User.Role.REP)
+    if not across:
+        reps = reps.filter(manager_id__in=teams)
+    candidates = [by_id.get(rep.pk, rep) for rep in reps]
+    standings = skill_standings(
+        rep_ids={rep.pk for rep in candidates} | set(by_id), skill_ids=skill_ids, now=now
+    )
+    gaps = {
+        (rep_id, skill_id): standing.diagnosis
+        for (rep_id, skill_id), standing in standings.items()
+        if rep_id in by_id and standing.diagnosis in MENTEE_DIAGNOSES
+    }
+    skills = Skill.objects.in_bulk({skill_id for _, skill_id in gaps}) if with_skills else {}
+    return MentorChoices(
+        mentees=by_id,
+        able=able_mentors(candidates=candidates, standings=standings),
+        gaps=gaps,
+        skills=skills,
+        across=across,
+    )
 
 
 def mentor_proposed(*, rep_id: int, skill_id: int, now: dt.datetime | None = None) -> User | None:
@@ -78,17 +170,25 @@ def mentor_proposed(*, rep_id: int, skill_id: int, now: dt.datetime | None = Non
 
 
 def mentors_proposed(
-    *, needs: Iterable[tuple[int, int]], now: dt.datetime | None = None
+    *,
+    needs: Iterable[tuple[int, int]],
+    now: dt.datetime | None = None,
+    choices: MentorChoices | None = None,
 ) -> dict[tuple[int, int], User]:
     """``mentor_proposed`` for many ``(rep_id, skill_id)`` at once: each pair that has a mentor,
-    to that mentor. Seven queries however many pairs."""
+    to that mentor. Seven queries however many pairs; with ``choices`` that cover the reps (the
+    team dashboard's), two."""
     needs = set(needs)
     if not needs:
         return {}
-    mentees = User.objects.active().filter(
-        pk__in={rep_id for rep_id, _ in needs}, role=User.Role.REP
-    )
-    by_id = {mentee.pk: mentee for mentee in mentees}
+    known = choices.mentees if choices else {}
+    by_id = {rep_id: known[rep_id] for rep_id, _ in needs if rep_id in known}
+    missing = {rep_id for rep_id, _ in needs} - set(by_id)
+    if missing:
+        by_id.update(
+            (mentee.pk, mentee)
+            for mentee in User.objects.active().filter(pk__in=missing, role=User.Role.REP)
+        )
     standing = {
         (pairing.mentee_id, pairing.skill_id): pairing
         for pairing in MentorPairing.objects.filter(
@@ -108,33 +208,21 @@ def mentors_proposed(
             open_needs.append((mentee, skill_id))
         elif pairing.status == MentorPairing.Status.ACTIVE and pairing.mentor.is_active:
             found[(rep_id, skill_id)] = pairing.mentor
-    across = settings.PEER_MENTORING_ACROSS_TEAMS
-    teams = {mentee.manager_id for mentee, _ in open_needs if mentee.manager_id is not None}
-    if not open_needs or not (across or teams):
-        return found
-    # Who may mentor by team: teammates, or everyone when allowed.
-    reps = User.objects.active().filter(role=User.Role.REP)
-    if not across:
-        reps = reps.filter(manager_id__in=teams)
-    candidates = list(reps.order_by("username"))
-    standings = skill_standings(
-        rep_ids=[rep.pk for rep in candidates],
-        skill_ids={skill_id for _, skill_id in open_needs},
-        now=now,
+    uncovered = [(mentee, skill_id) for mentee, skill_id in open_needs if mentee.pk not in known]
+    live = (
+        mentor_choices(
+            mentees=[mentee for mentee, _ in uncovered],
+            skill_ids={skill_id for _, skill_id in uncovered},
+            now=now,
+        )
+        if uncovered
+        else None
     )
     for mentee, skill_id in open_needs:
-        mentor = best_mentor(
-            mentee=mentee,
-            candidates=[
-                rep
-                for rep in candidates
-                if across or (mentee.manager_id is not None and rep.manager_id == mentee.manager_id)
-            ],
-            standings=standings,
-            skill_id=skill_id,
-        )
-        if mentor is not None:
-            found[(mentee.pk, skill_id)] = mentor
+        source = choices if choices is not None and mentee.pk in known else live
+        best = source.best(mentee, skill_id) if source is not None else None
+        if best is not None:
+            found[(mentee.pk, skill_id)] = best.mentor
     return found
 
 
@@ -153,69 +241,52 @@ class Proposal:
         return DIAGNOSIS_LABELS[self.mentee_diagnosis].lower()
 
 
+def team_mentees(manager: User):
+    """The reps whose pairs ``manager`` decides: their own, or every rep for an admin."""
+    mentees = User.objects.active().filter(role=User.Role.REP)
+    return mentees if manager.is_org_admin else mentees.filter(manager=manager)
+
+
 def mentor_proposals(
     *,
     manager: User,
     now: dt.datetime | None = None,
     decided: set[tuple[int, int]] | None = None,
+    choices: MentorChoices | None = None,
 ) -> list[Proposal]:
     """The pairs proposed for ``manager``'s team (the mentees are theirs; the mentors are
     teammates, or anyone when ``PEER_MENTORING_ACROSS_TEAMS`` is on), one per mentee and skill,
     none where a pairing stands (``decided``: the (mentee, skill) pairs with an active or
-    declined pairing, when the caller has read them). By mentee, then skill name. A fixed
-    number of queries: seven, six given ``decided``.
+    declined pairing, when the caller has read them). By mentee, then skill name.
+
+    ``choices`` are the team's ``MentorChoices`` when the caller has them (the team dashboard's
+    cached entry): then no query given ``decided``. Otherwise eight queries, seven given
+    ``decided``.
     """
-    now = now or timezone.now()
-    if manager.is_org_admin:
-        mentees = list(User.objects.active().filter(role=User.Role.REP))
-    else:
-        mentees = list(User.objects.active().filter(role=User.Role.REP, manager=manager))
-    if not mentees:
-        return []
-    if settings.PEER_MENTORING_ACROSS_TEAMS or manager.is_org_admin:
-        reps = list(User.objects.active().filter(role=User.Role.REP))
-    else:
-        reps = mentees
-    standings = skill_standings(rep_ids=[rep.pk for rep in reps], now=now)
+    if choices is None:
+        choices = mentor_choices(mentees=team_mentees(manager), now=now, with_skills=True)
     if decided is None:
         decided = set(
             MentorPairing.objects.filter(
-                mentee__in=mentees,
-                status__in=DECIDED,
+                mentee_id__in=choices.mentees, status__in=DECIDED
             ).values_list("mentee_id", "skill_id")
         )
-    wanted = [
-        standing
-        for standing in standings.values()
-        if standing.diagnosis in MENTEE_DIAGNOSES
-        and standing.rep_id in {mentee.pk for mentee in mentees}
-        and (standing.rep_id, standing.skill_id) not in decided
-    ]
-    by_id = {rep.pk: rep for rep in reps}
-    found = []
-    for need in wanted:
-        mentee = by_id[need.rep_id]
-        candidates = [
-            rep
-            for rep in reps
-            if settings.PEER_MENTORING_ACROSS_TEAMS or rep.manager_id == mentee.manager_id
-        ]
-        mentor = best_mentor(
-            mentee=mentee, candidates=candidates, standings=standings, skill_id=need.skill_id
-        )
-        if mentor is not None:
-            found.append((mentee, mentor, need))
-    skills = Skill.objects.in_bulk({need.skill_id for _, _, need in found})
-    proposals = [
-        Proposal(
-            mentor=mentor,
-            mentee=mentee,
-            skill=skills[need.skill_id],
-            mentor_stage=standings[(mentor.pk, need.skill_id)].stage,
-            mentee_diagnosis=need.diagnosis,
-        )
-        for mentee, mentor, need in found
-    ]
+    proposals = []
+    for (mentee_id, skill_id), diagnosis in choices.gaps.items():
+        if (mentee_id, skill_id) in decided:
+            continue
+        mentee = choices.mentees[mentee_id]
+        best = choices.best(mentee, skill_id)
+        if best is not None:
+            proposals.append(
+                Proposal(
+                    mentor=best.mentor,
+                    mentee=mentee,
+                    skill=choices.skills[skill_id],
+                    mentor_stage=best.stage,
+                    mentee_diagnosis=diagnosis,
+                )
+            )
     proposals.sort(key=lambda p: (p.mentee.username, p.skill.name, p.skill.pk))
     return proposals
 
@@ -238,9 +309,12 @@ class MentoringOverview:
     active: list[ActivePairing]
 
 
-def mentoring_overview(*, manager: User, now: dt.datetime | None = None) -> MentoringOverview:
-    """The proposals for ``manager``'s team (``mentor_proposals``) and the active pairings of
-    its mentees with their next peer session. A fixed number of queries."""
+def mentoring_overview(
+    *, manager: User, now: dt.datetime | None = None, choices: MentorChoices | None = None
+) -> MentoringOverview:
+    """The proposals for ``manager``'s team (``mentor_proposals``, from ``choices`` when the
+    caller has the team's) and the active pairings of its mentees with their next peer session.
+    A fixed number of queries: one or two given ``choices``."""
     now = now or timezone.now()
     decisions = MentorPairing.objects.filter(
         status__in=DECIDED,
@@ -264,7 +338,10 @@ def mentoring_overview(*, manager: User, now: dt.datetime | None = None) -> Ment
             upcoming[(session.rep_id, session.coach_id, session.focus_skill_id)] = session
     return MentoringOverview(
         proposals=mentor_proposals(
-            manager=manager, now=now, decided={(p.mentee_id, p.skill_id) for p in standing}
+            manager=manager,
+            now=now,
+            decided={(p.mentee_id, p.skill_id) for p in standing},
+            choices=choices,
         ),
         active=[
             ActivePairing(

@@ -27,8 +27,6 @@ from coaching.insights.kpis import LIST_LIMIT
 from coaching.insights.matrix import SkillRow, recommendation_for
 from coaching.insights.org import org_overview, org_skill_matrix
 from coaching.insights.recommendations import recommendation_act, suggested_due_date
-from coaching.sessions.deferred import budget_overview
-from coaching.sessions.pairing import mentoring_overview
 from coaching.web.charts import retention_chart_svg
 from coaching.web.forms import RecommendationActForm
 from coaching.web.heat_map import heat_map_rows_html
@@ -52,9 +50,15 @@ CSV_HEADER = [
 ]
 
 
-def _dashboard_url(manager_id: int | None) -> str:
+def _dashboard_url(manager_id: int | None, **params: str) -> str:
     url = reverse("coaching:dashboard")
-    return f"{url}?{urlencode({'manager': manager_id})}" if manager_id else url
+    query = ({"manager": manager_id} if manager_id else {}) | params
+    return f"{url}?{urlencode(query)}" if query else url
+
+
+# Like the recommended actions, the proposed pairs are listed a handful at a time: a manager
+# decides on a few, and "show all" lists the rest.
+PROPOSALS_SHOWN = 5
 
 
 def _int(value: Any) -> int:
@@ -70,6 +74,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     owner = dashboard_owner_for(user=request.user, manager_id=request.GET.get("manager"))
     data = team_dashboard_cached(owner=owner)
     viewing_other = owner.pk != request.user.pk
+    mentoring = data.mentoring
+    show_all = request.GET.get("proposals") == "all"
     context = {
         "data": data,
         # Drawn per request from the cached series: cheap, and the cache holds only data.
@@ -81,12 +87,14 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "list_limit": LIST_LIMIT,
         # The due date an "assign" action offers; the coach may change it before acting.
         "suggested_due": suggested_due_date(person=request.user),
-        # The manager's week against their coaching budget: live, never the team cache's.
-        "budget": budget_overview(manager=owner) if owner.is_manager else None,
+        "budget": data.budget,
         "budget_can_act": not viewing_other,
-        # Peer mentoring: the pairs proposed for the team and those at work (live, not cached).
-        "mentoring": mentoring_overview(manager=owner),
+        "mentoring": mentoring,
         "mentoring_can_act": not viewing_other,
+        "proposals": mentoring.proposals if show_all else mentoring.proposals[:PROPOSALS_SHOWN],
+        "proposals_hidden": 0 if show_all else max(0, len(mentoring.proposals) - PROPOSALS_SHOWN),
+        "proposals_all_url": _dashboard_url(owner.pk if viewing_other else None, proposals="all")
+        + "#mentoring",
     }
     return render_for_viewer(request, DASHBOARD, context)
 

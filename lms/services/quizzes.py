@@ -18,7 +18,7 @@ from lms.selectors.quizzes import AttemptTally, attempt_tally, questions_with_ch
 from lms.services.completion import module_completion_check
 from lms.services.enrolment import enrolment_self
 from lms.services.published import course_require_published
-from lms.signals import quiz_attempts_used_up
+from lms.signals import quiz_attempts_used_up, quiz_submitted
 
 _random = random.SystemRandom()
 
@@ -129,6 +129,7 @@ def attempt_submit(*, attempt: QuizAttempt, answers: Iterable[Mapping]) -> Attem
     attempt.passed = score >= attempt.quiz.pass_mark
     attempt.submitted_at = timezone.now()
     attempt.save(update_fields=["score", "passed", "submitted_at"])
+    quiz_submitted.send(sender=QuizAttempt, attempt=attempt)
 
     outcome = None
     if attempt.passed:

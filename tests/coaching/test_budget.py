@@ -2,6 +2,7 @@
 budget defers and pulling it back into the week."""
 
 import datetime as dt
+import re
 from decimal import Decimal
 
 import pytest
@@ -447,6 +448,32 @@ def test_the_dashboard_shows_the_week_against_the_budget_and_what_did_not_fit(
     assert "2\xa0h</strong> of 2\xa0h" in body and "100 %" in body
     assert f'id="deferred-{deferred.pk}"' in body
     assert "Refresher questions" in body and "Pull into the week" in body
+
+
+def test_the_cached_dashboard_shows_each_change_to_the_budget_at_once(
+    deferred, manager, rep, client, settings
+):
+    # The dashboard's entry holds the budget and the deferred items; a bucket long enough
+    # that only the writes' version bumps can make it show a change.
+    settings.TEAM_CACHE_SECONDS = 24 * 3600
+    client.force_login(manager)
+
+    def page() -> str:
+        return client.get("/coaching/dashboard/").content.decode()
+
+    def used() -> list[str]:
+        return re.findall(r"data-budget-used>([^<]*)<", page())
+
+    assert f'id="deferred-{deferred.pk}"' in page()
+    deferred_dismiss(actor=manager, item_id=deferred.pk)
+    assert f'id="deferred-{deferred.pk}"' not in page()
+    manager.coaching_budget_hours = Decimal("6")
+    manager.save(update_fields=["coaching_budget_hours"])
+    assert "6\xa0h of coaching a week" in page()
+    before = used()
+    session = CoachingSession.objects.filter(coach=manager).scheduled().first()
+    session_cancel(actor=manager, session=session, reason="Clash with the quarterly review.")
+    assert used() != before
 
 
 def test_the_dashboard_s_queries_do_not_grow_with_deferred_items(

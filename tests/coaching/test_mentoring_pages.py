@@ -7,11 +7,13 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from coaching.models import CoachingSession, MentorPairing
+from coaching.web.dashboard import PROPOSALS_SHOWN
 from tests.coaching.factories import freeze
+from tests.coaching.test_mentoring import stands
 from tests.coaching.test_mentoring_sessions import MONDAY
 from tests.coaching.test_mentoring_sessions import closing as closing
 from tests.coaching.test_mentoring_sessions import team as team
-from tests.factories import ManagerFactory, RepFactory
+from tests.factories import AdminFactory, ManagerFactory, RepFactory, build_module
 
 pytestmark = pytest.mark.django_db
 
@@ -246,3 +248,23 @@ def test_the_manager_books_the_next_practice_or_ends_the_pairing(client, peer, t
     # Ended: the pair may be proposed again.
     page = client.get(reverse("coaching:dashboard")).content.decode()
     assert 'data-mentor="sheila" data-mentee="john"' in page
+
+
+def test_the_dashboard_lists_a_handful_of_pairs_and_shows_all_on_asking(client, team, closing):
+    maria, _john, _sheila = team
+    module = build_module(skill=closing, questions=4)
+    for index in range(PROPOSALS_SHOWN + 1):  # a coaching gap each, beside john's
+        stands(RepFactory(username=f"rep{index}", manager=maria), module, closing, 2, 2, 2)
+    shown = PROPOSALS_SHOWN + 2
+    client.force_login(maria)
+    page = client.get(reverse("coaching:dashboard")).content.decode()
+    assert page.count('class="proposal"') == PROPOSALS_SHOWN
+    assert "And 2 more pairs proposed." in page
+    assert f'href="/coaching/dashboard/?proposals=all#mentoring">Show all {shown}</a>' in page
+    everything = client.get(reverse("coaching:dashboard"), {"proposals": "all"})
+    assert everything.content.decode().count('class="proposal"') == shown
+    assert "more pair" not in everything.content.decode()
+    # An admin's link stays on the manager's team.
+    client.force_login(AdminFactory())
+    page = client.get(reverse("coaching:dashboard"), {"manager": maria.pk}).content.decode()
+    assert f"?manager={maria.pk}&amp;proposals=all#mentoring" in page

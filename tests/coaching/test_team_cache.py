@@ -330,10 +330,9 @@ def test_a_warm_request_costs_the_same_few_queries_for_any_team(
     }
     assert counts["small"] == counts["big"]
     client.force_login(large_manager)
-    # The user, the team's roster, the viewer's unread notifications; then the manager's live
-    # reads, never cached: their week against the coaching budget (this week and next in one,
-    # what did not fit in another) and peer mentoring's six.
-    with django_assert_max_num_queries(11 + session_read):
+    # The user, the team's roster, the viewer's unread notifications: the week against the
+    # coaching budget and peer mentoring come with the cached entry.
+    with django_assert_max_num_queries(3 + session_read):
         client.get(DASHBOARD)
     # The session, the user and the roster.
     with django_assert_max_num_queries(3):
