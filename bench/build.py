@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 import secrets
+from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
@@ -189,6 +190,9 @@ def _content_build(org: Org) -> Catalogue:
     )
 
 
+BUDGET_HOURS = Decimal("40")
+
+
 def _people_build(org: Org) -> None:
     """An admin, a manager per 20 reps, and the reps."""
     password = make_password(PASSWORD)
@@ -208,8 +212,15 @@ def _people_build(org: Org) -> None:
 
     admin = bulk(User, [person("admin", User.Role.ADMIN, 0, is_staff=True, is_superuser=True)])
     org.admin_id = admin[0].pk
+    # Each manager's week has room for every follow-up the run books (the most a week holds,
+    # well above what the slot rules fit), so the quiz submit that completes a module measures
+    # a booking, as it did before the coaching budget existed, not a deferral.
     managers = bulk(
-        User, [person(f"manager{i:03d}", User.Role.MANAGER, i) for i in range(managers_count)]
+        User,
+        [
+            person(f"manager{i:03d}", User.Role.MANAGER, i, coaching_budget_hours=BUDGET_HOURS)
+            for i in range(managers_count)
+        ],
     )
     org.manager_ids = [m.pk for m in managers]
     rep_users = bulk(
