@@ -4,7 +4,9 @@ the same few queries however large the team."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import hashlib
 import pickle
 import re
 
@@ -18,10 +20,16 @@ from django.utils import timezone
 from fsrs import Rating
 
 from accounts.services import user_upsert
-from coaching.insights.cache import team_bucket_offset, team_cache_key
-from coaching.insights.dashboard import TeamDashboard
+from coaching.insights.cache import ENTRY_SHAPE, team_bucket_offset, team_cache_key
+from coaching.insights.dashboard import HeatCell, HeatMap, HeatRow, TeamDashboard
+from coaching.insights.kpis import CoachingKpis, DecayRisk, FollowUps
+from coaching.insights.matrix import RecommendedAction, SkillRow
+from coaching.insights.retention import RetentionSeries
 from coaching.models import CoachingSession, Observation
+from coaching.sessions.budget import BudgetWeek
 from coaching.sessions.commitments import commitment_mark_kept
+from coaching.sessions.deferred import BudgetOverview
+from coaching.sessions.pairing import ActivePairing, MentoringOverview, Proposal
 from coaching.sessions.records import session_hold
 from coaching.sessions.services import session_book_manual
 from coaching.skills.memory import memory_review
@@ -337,3 +345,17 @@ def test_a_warm_request_costs_the_same_few_queries_for_any_team(
     # The session, the user and the roster.
     with django_assert_max_num_queries(3):
         client.get(API)
+
+
+def test_the_entry_shape_number_moves_with_what_an_entry_holds():
+    """A deploy must never unpickle an entry of another shape: the key carries ENTRY_SHAPE.
+    When this fails, a cached class's fields changed: raise ENTRY_SHAPE in
+    coaching/insights/cache.py and record the new pair here."""
+    cached = (
+        TeamDashboard, HeatMap, HeatRow, HeatCell, RecommendedAction, SkillRow, CoachingKpis,
+        FollowUps, DecayRisk, RetentionSeries, BudgetOverview, BudgetWeek, MentoringOverview,
+        Proposal, ActivePairing,
+    )  # fmt: skip
+    fields = [(cls.__name__, [f.name for f in dataclasses.fields(cls)]) for cls in cached]
+    digest = hashlib.blake2b(repr(fields).encode(), digest_size=6).hexdigest()
+    assert (ENTRY_SHAPE, digest) == (2, "2c5a2aceec84")
