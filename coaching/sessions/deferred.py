@@ -83,7 +83,7 @@ def mentors_for(
     choices: MentorChoices | None = None,
 ) -> dict[int, User]:
     """Who would mentor each waiting peer-practice item's rep now, by the pairing rule, on its
-    skill: ``mentors_proposed`` once for all of them (seven queries, two with the team's
+    skill: ``mentors_proposed`` once for all of them (seven queries, one with the team's
     ``choices``; none without such items). An item nobody fits any more is left out."""
     peer = {
         item.pk: (item.rep_id, item.skill_id)
@@ -99,9 +99,10 @@ def mentors_for(
 def budget_overview(
     *, manager: User, now: dt.datetime | None = None, choices: MentorChoices | None = None
 ) -> BudgetOverview:
-    """For the manager's dashboard, live (not the team cache's). Two queries, and when peer
-    practice is offered, who would mentor it: two more given the team's mentor ``choices``
-    (the dashboard's cached ones), seven without."""
+    """The manager's two weeks and what did not fit: built into the team dashboard's cached
+    entry (with the team's mentor ``choices``), and live when an action redraws the section.
+    Two queries, and when peer practice is offered, who would mentor it: one more given
+    ``choices``, seven without."""
     now = now or timezone.now()
     this_monday = week_start_of(now, manager.tzinfo)
     this_week, next_week = budget_weeks(

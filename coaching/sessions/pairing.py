@@ -26,6 +26,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from accounts.models import User
+from accounts.selectors import team_of
 from coaching.models import CoachingSession, MentorPairing
 from coaching.skills.rules import DIAGNOSIS_LABELS, Diagnosis, Stage
 from coaching.skills.standing import Standing, skill_standings
@@ -176,8 +177,8 @@ def mentors_proposed(
     choices: MentorChoices | None = None,
 ) -> dict[tuple[int, int], User]:
     """``mentor_proposed`` for many ``(rep_id, skill_id)`` at once: each pair that has a mentor,
-    to that mentor. Seven queries however many pairs; with ``choices`` that cover the reps (the
-    team dashboard's), two."""
+    to that mentor. Seven queries however many pairs; one with ``choices`` that cover the reps
+    (the team dashboard's)."""
     needs = set(needs)
     if not needs:
         return {}
@@ -241,12 +242,6 @@ class Proposal:
         return DIAGNOSIS_LABELS[self.mentee_diagnosis].lower()
 
 
-def team_mentees(manager: User):
-    """The reps whose pairs ``manager`` decides: their own, or every rep for an admin."""
-    mentees = User.objects.active().filter(role=User.Role.REP)
-    return mentees if manager.is_org_admin else mentees.filter(manager=manager)
-
-
 def mentor_proposals(
     *,
     manager: User,
@@ -264,7 +259,8 @@ def mentor_proposals(
     ``decided``.
     """
     if choices is None:
-        choices = mentor_choices(mentees=team_mentees(manager), now=now, with_skills=True)
+        mentees = team_of(manager=manager).filter(role=User.Role.REP)
+        choices = mentor_choices(mentees=mentees, now=now, with_skills=True)
     if decided is None:
         decided = set(
             MentorPairing.objects.filter(
