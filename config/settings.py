@@ -172,7 +172,7 @@ if PRODUCTION and REDIS_URL is None:
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "config.cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env("CACHE_KEY_PREFIX", "skills"),
         }
@@ -232,7 +232,9 @@ AXES_IPWARE_PROXY_COUNT = env_int("PROXY_COUNT", 0) or None
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = env("TIME_ZONE", "UTC")
-USE_I18N = True
+# The product speaks English only. Off, Django skips looking up the active language for every
+# number and date a page renders; formats still follow LANGUAGE_CODE (day before month).
+USE_I18N = False
 USE_TZ = True
 
 STATIC_URL = "static/"

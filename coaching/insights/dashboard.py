@@ -39,7 +39,12 @@ from coaching.insights.matrix import (
 from coaching.insights.retention import RetentionSeries, team_retention_series
 from coaching.models import SkillMemory
 from coaching.sessions.deferred import BudgetOverview, budget_overview
-from coaching.sessions.pairing import MentoringOverview, mentor_choices, mentoring_overview
+from coaching.sessions.pairing import (
+    MentoringOverview,
+    Proposal,
+    mentor_choices,
+    mentoring_overview,
+)
 from coaching.skills.rules import Diagnosis, Stage
 from lms.models import Skill
 
@@ -230,12 +235,59 @@ def team_heat_map(*, team: list[User], rows: list[SkillRow]) -> HeatMap:
     )
 
 
+# --- peer mentoring's proposals -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ProposalRow:
+    """A proposed pair as the dashboard lists it, as plain values worked out once when the
+    cached dashboard is built (like ``HeatCell``): its words, links and element names."""
+
+    key: str  # "<mentee id>-<skill id>": names the row and the element its decision replaces
+    mentor_name: str
+    mentor_username: str
+    mentee_name: str
+    mentee_username: str
+    skill_name: str
+    skill_slug: str
+    reason_mentor: str  # how the reason names the mentor: their first name, or username
+    reason_mentee: str
+    mentor_stage: str  # "Applied"
+    mentee_diagnosis: str  # "coaching gap"
+    mentee_url: str
+    approve_url: str
+    decline_url: str
+
+    @classmethod
+    def of(cls, proposal: Proposal) -> ProposalRow:
+        mentor, mentee, skill = proposal.mentor, proposal.mentee, proposal.skill
+        ids = [mentee.pk, skill.pk, mentor.pk]
+        return cls(
+            key=f"{mentee.pk}-{skill.pk}",
+            mentor_name=str(mentor),
+            mentor_username=mentor.username,
+            mentee_name=str(mentee),
+            mentee_username=mentee.username,
+            skill_name=skill.name,
+            skill_slug=skill.slug,
+            reason_mentor=mentor.first_name or mentor.username,
+            reason_mentee=mentee.first_name or mentee.username,
+            mentor_stage=capfirst(str(proposal.mentor_stage)),
+            mentee_diagnosis=proposal.mentee_diagnosis_label,
+            mentee_url=reverse("coaching:rep", args=[mentee.pk]),
+            approve_url=reverse("coaching:pairing_approve", args=ids),
+            decline_url=reverse("coaching:pairing_decline", args=ids),
+        )
+
+
 # --- the dashboard ------------------------------------------------------------------------------
 
 
 # The dashboard lists the most urgent actions only: a manager acts on a handful at a time, and
-# each rep's page lists all of theirs.
+# each rep's page lists all of theirs. So with decay risk: the weakest skills, and the team page
+# lists every rep's.
 RECOMMENDATIONS_SHOWN = 10
+DECAY_SHOWN = 10
 
 
 @dataclass
@@ -253,6 +305,7 @@ class TeamDashboard:
     # the pairing decisions bump the team's versions like any other evidence.
     budget: BudgetOverview | None
     mentoring: MentoringOverview
+    proposals: list[ProposalRow]  # mentoring's proposals, as the page lists them
 
     @property
     def recommendations_shown(self) -> list[HeatCell]:
@@ -261,6 +314,14 @@ class TeamDashboard:
     @property
     def recommendations_hidden(self) -> int:
         return max(0, len(self.recommendations) - RECOMMENDATIONS_SHOWN)
+
+    @property
+    def decay_shown(self) -> list[DecayRisk]:
+        return self.decay[:DECAY_SHOWN]
+
+    @property
+    def decay_hidden(self) -> int:
+        return max(0, len(self.decay) - DECAY_SHOWN)
 
     @property
     def best_return(self) -> list[HeatRow]:
@@ -299,6 +360,7 @@ def team_dashboard(
     mentors = mentor_choices(
         mentees=[rep for rep in team if rep.role == User.Role.REP], now=now, with_skills=True
     )
+    mentoring = mentoring_overview(manager=owner, now=now, choices=mentors)
     return TeamDashboard(
         owner=owner,
         team=team,
@@ -311,7 +373,8 @@ def team_dashboard(
         budget=budget_overview(manager=owner, now=now, choices=mentors)
         if owner.is_manager
         else None,
-        mentoring=mentoring_overview(manager=owner, now=now, choices=mentors),
+        mentoring=mentoring,
+        proposals=[ProposalRow.of(proposal) for proposal in mentoring.proposals],
     )
 
 

@@ -258,6 +258,19 @@ class DecayRisk:
         """high: coaching steps in by then; medium: a reinforcement is due by then."""
         return "high" if self.retention_next_week < settings.DECAY_COACHING_RECALL else "medium"
 
+    @property
+    def retention_now_percent(self) -> str:
+        return percent(self.retention_now)
+
+    @property
+    def retention_next_week_percent(self) -> str:
+        return percent(self.retention_next_week)
+
+
+def percent(value: float) -> str:
+    """A recall forecast (0-1) as people read it: "65 %"."""
+    return f"{round(value * 100)} %"
+
 
 def _rep_url(rep_id: int, known: dict[int, str]) -> str:
     if rep_id not in known:

@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from coaching.insights.dashboard import STAGE_ORDER, HeatCell
-from coaching.insights.kpis import DECAY_HORIZON
+from coaching.insights.kpis import DECAY_HORIZON, percent
 from coaching.insights.matrix import SkillRow, rep_skill_matrix
 from coaching.models import CoachingSession, Commitment, Observation, Reinforcement, SkillMemory
 from coaching.skills.memory import retention_forecast
@@ -59,10 +59,6 @@ def stages_in_words() -> str:
         f"{rubric_from_score(APPLICATION_MASTERED):g} and a recall forecast of "
         f"{percent(RETENTION_MASTERED)} or more."
     )
-
-
-def percent(value: float) -> str:
-    return f"{round(value * 100)} %"
 
 
 def recall_in_words(value: float | None) -> str:

@@ -91,8 +91,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "budget_can_act": not viewing_other,
         "mentoring": mentoring,
         "mentoring_can_act": not viewing_other,
-        "proposals": mentoring.proposals if show_all else mentoring.proposals[:PROPOSALS_SHOWN],
-        "proposals_hidden": 0 if show_all else max(0, len(mentoring.proposals) - PROPOSALS_SHOWN),
+        "proposals": data.proposals if show_all else data.proposals[:PROPOSALS_SHOWN],
+        "proposals_hidden": 0 if show_all else max(0, len(data.proposals) - PROPOSALS_SHOWN),
+        "proposals_total": len(data.proposals),
         "proposals_all_url": _dashboard_url(owner.pk if viewing_other else None, proposals="all")
         + "#mentoring",
     }

@@ -284,6 +284,19 @@ def test_decay_risk_lists_skills_fading_within_a_week_weakest_first(client, mana
     assert "Rapport" not in table
 
 
+def test_decay_risk_lists_the_ten_weakest_and_links_to_the_team_for_the_rest(client, manager):
+    now = timezone.now()
+    skills = [SkillFactory(slug=f"skill-{n}", name=f"Skill {n:02d}") for n in range(4)]
+    for rep in (RepFactory(manager=manager) for _ in range(3)):
+        for skill in skills:
+            memory_review(rep=rep, skill=skill, rating=Rating.Hard, at=now - days(30))
+    body = page_of(client, manager).content.decode()
+    table = re.search(r'<table class="table" id="decay-risk">(.*?)</table>', body, re.S).group(1)
+    assert table.count("<tr>") == 1 + 10  # the header and the ten weakest
+    assert "And 2 more, less urgent:" in body
+    assert '<a href="/coaching/team/">the team page</a> lists every rep' in body
+
+
 def test_the_retention_chart_is_well_formed_svg(client, manager, closing):
     prospecting = SkillFactory(slug="prospecting", name="Prospecting <&>")
     now = timezone.now()

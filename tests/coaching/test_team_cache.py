@@ -21,7 +21,7 @@ from fsrs import Rating
 
 from accounts.services import user_upsert
 from coaching.insights.cache import ENTRY_SHAPE, team_bucket_offset, team_cache_key
-from coaching.insights.dashboard import HeatCell, HeatMap, HeatRow, TeamDashboard
+from coaching.insights.dashboard import HeatCell, HeatMap, HeatRow, ProposalRow, TeamDashboard
 from coaching.insights.kpis import CoachingKpis, DecayRisk, FollowUps
 from coaching.insights.matrix import RecommendedAction, SkillRow
 from coaching.insights.retention import RetentionSeries
@@ -354,8 +354,8 @@ def test_the_entry_shape_number_moves_with_what_an_entry_holds():
     cached = (
         TeamDashboard, HeatMap, HeatRow, HeatCell, RecommendedAction, SkillRow, CoachingKpis,
         FollowUps, DecayRisk, RetentionSeries, BudgetOverview, BudgetWeek, MentoringOverview,
-        Proposal, ActivePairing,
+        Proposal, ActivePairing, ProposalRow,
     )  # fmt: skip
     fields = [(cls.__name__, [f.name for f in dataclasses.fields(cls)]) for cls in cached]
     digest = hashlib.blake2b(repr(fields).encode(), digest_size=6).hexdigest()
-    assert (ENTRY_SHAPE, digest) == (2, "2c5a2aceec84")
+    assert (ENTRY_SHAPE, digest) == (3, "1852ec9e6358")
