@@ -451,8 +451,9 @@ if not 0 < DECAY_COACHING_RECALL < REINFORCEMENT_TARGET_RECALL < 1:
     raise ImproperlyConfigured(
         "Need 0 < DECAY_COACHING_RECALL < REINFORCEMENT_TARGET_RECALL < 1 (recall is 0-1)."
     )
-# The team dashboard and skill matrix are cached per team (coaching/caching.py); writes about the
-# team replace the entry at once, the clock (decay, overdue, KPI windows) at least this often.
+# The team dashboard and skill matrix are cached per team (coaching/insights/cache.py); writes
+# about the team replace the entry at once, the clock (decay, overdue, KPI windows) at least
+# this often.
 TEAM_CACHE_SECONDS = env_int("TEAM_CACHE_SECONDS", 600)
 if TEAM_CACHE_SECONDS < 1:
     raise ImproperlyConfigured("TEAM_CACHE_SECONDS must be at least 1.")

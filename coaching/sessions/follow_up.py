@@ -90,7 +90,9 @@ def _budgeted_slot(
     return None, decision.reason, found.weeks[0]
 
 
-@transaction.atomic
+# No savepoint of its own: what it raises ends the completing transaction (no caller catches it
+# to carry on), so a savepoint would add two round trips to every completing submit for nothing.
+@transaction.atomic(savepoint=False)
 def follow_up_book(
     *, completion: ModuleCompletion, attempt: QuizAttempt | None = None
 ) -> CoachingSession | DeferredCoaching:

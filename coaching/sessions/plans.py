@@ -22,7 +22,9 @@ def coach_of(rep: User) -> User | None:
     return manager
 
 
-@transaction.atomic
+# No savepoint of its own: it raises nothing a caller could carry on from (the concurrent open
+# it recovers from has its own), and it runs in every booking.
+@transaction.atomic(savepoint=False)
 def plan_for_rep(*, rep: User, focus_skills: Iterable[Skill] = ()) -> CoachingPlan:
     """The rep's active plan, opened when there is none.
 

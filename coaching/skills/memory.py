@@ -201,7 +201,9 @@ def memory_review(*, rep: User, skill: Skill, rating: Rating, at: dt.datetime) -
     return memory
 
 
-@transaction.atomic
+# No savepoint of its own (nor in memory_from_attempt): what they raise ends the caller's
+# transaction, and they run in every completing submit.
+@transaction.atomic(savepoint=False)
 def memories_review(*, rep: User, ratings: dict[int, Rating], at: dt.datetime) -> list[SkillMemory]:
     """``memory_review`` of several skills (by id) at one moment: the rows locked in one SELECT
     (the missing ones inserted first, in one INSERT), then one UPDATE each.
@@ -250,7 +252,7 @@ def ratings_by_skill(answers: Iterable[tuple[int, bool]]) -> dict[int, Rating]:
     }
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def memory_from_attempt(*, attempt: QuizAttempt) -> list[SkillMemory]:
     """One review per skill for the answers of a submitted attempt (the one that completed a
     module): every question of the skill right → Good, more than half → Hard, else Again."""
