@@ -41,7 +41,7 @@ _after_commit = threading.local()
 
 
 def _bump_committed() -> None:
-    keys = getattr(_after_commit, "keys", set())
+    keys: set[str] = getattr(_after_commit, "keys", set())
     _after_commit.keys = set()
     if keys:
         _bump(keys)
