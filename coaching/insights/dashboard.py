@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Sized
 from dataclasses import dataclass, field
 
 from django.http import Http404
@@ -40,7 +41,7 @@ from coaching.insights.retention import RetentionSeries, team_retention_series
 from coaching.models import SkillMemory
 from coaching.sessions.deferred import BudgetOverview, budget_overview
 from coaching.sessions.pairing import (
-    MentoringOverview,
+    ActivePairing,
     Proposal,
     mentor_choices,
     mentoring_overview,
@@ -290,6 +291,11 @@ RECOMMENDATIONS_SHOWN = 10
 DECAY_SHOWN = 10
 
 
+def left_out(items: Sized, *, shown: int) -> int:
+    """How many of ``items`` a list showing the first ``shown`` of them leaves out."""
+    return max(0, len(items) - shown)
+
+
 @dataclass
 class TeamDashboard:
     owner: User  # whose team: a manager, or an admin for everyone
@@ -301,11 +307,11 @@ class TeamDashboard:
     decay: list[DecayRisk]
     retention: RetentionSeries
     # The manager's weeks against their coaching budget and what did not fit (None for an
-    # admin's everyone), and peer mentoring's proposals and pairings: the deferred items and
-    # the pairing decisions bump the team's versions like any other evidence.
+    # admin's everyone), and peer mentoring's proposed pairs and pairings at work: the deferred
+    # items and the pairing decisions bump the team's versions like any other evidence.
     budget: BudgetOverview | None
-    mentoring: MentoringOverview
-    proposals: list[ProposalRow]  # mentoring's proposals, as the page lists them
+    proposals: list[ProposalRow]
+    pairings: list[ActivePairing]
 
     @property
     def recommendations_shown(self) -> list[HeatCell]:
@@ -313,7 +319,7 @@ class TeamDashboard:
 
     @property
     def recommendations_hidden(self) -> int:
-        return max(0, len(self.recommendations) - RECOMMENDATIONS_SHOWN)
+        return left_out(self.recommendations, shown=RECOMMENDATIONS_SHOWN)
 
     @property
     def decay_shown(self) -> list[DecayRisk]:
@@ -321,7 +327,7 @@ class TeamDashboard:
 
     @property
     def decay_hidden(self) -> int:
-        return max(0, len(self.decay) - DECAY_SHOWN)
+        return left_out(self.decay, shown=DECAY_SHOWN)
 
     @property
     def best_return(self) -> list[HeatRow]:
@@ -373,8 +379,8 @@ def team_dashboard(
         budget=budget_overview(manager=owner, now=now, choices=mentors)
         if owner.is_manager
         else None,
-        mentoring=mentoring,
         proposals=[ProposalRow.of(proposal) for proposal in mentoring.proposals],
+        pairings=mentoring.active,
     )
 
 

@@ -220,7 +220,7 @@ def mentors_proposed(
         else None
     )
     for mentee, skill_id in open_needs:
-        source = choices if choices is not None and mentee.pk in known else live
+        source = choices if mentee.pk in known else live
         best = source.best(mentee, skill_id) if source is not None else None
         if best is not None:
             found[(mentee.pk, skill_id)] = best.mentor

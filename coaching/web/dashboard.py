@@ -22,7 +22,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.audit import Action, audit_record
 from accounts.rendering import render_for_viewer
-from coaching.insights.dashboard import dashboard_owner_for, team_dashboard_cached
+from coaching.insights.dashboard import dashboard_owner_for, left_out, team_dashboard_cached
 from coaching.insights.kpis import LIST_LIMIT
 from coaching.insights.matrix import SkillRow, recommendation_for
 from coaching.insights.org import org_overview, org_skill_matrix
@@ -74,7 +74,6 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     owner = dashboard_owner_for(user=request.user, manager_id=request.GET.get("manager"))
     data = team_dashboard_cached(owner=owner)
     viewing_other = owner.pk != request.user.pk
-    mentoring = data.mentoring
     show_all = request.GET.get("proposals") == "all"
     context = {
         "data": data,
@@ -89,10 +88,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "suggested_due": suggested_due_date(person=request.user),
         "budget": data.budget,
         "budget_can_act": not viewing_other,
-        "mentoring": mentoring,
+        "pairings": data.pairings,
         "mentoring_can_act": not viewing_other,
         "proposals": data.proposals if show_all else data.proposals[:PROPOSALS_SHOWN],
-        "proposals_hidden": 0 if show_all else max(0, len(data.proposals) - PROPOSALS_SHOWN),
+        "proposals_hidden": 0 if show_all else left_out(data.proposals, shown=PROPOSALS_SHOWN),
         "proposals_total": len(data.proposals),
         "proposals_all_url": _dashboard_url(owner.pk if viewing_other else None, proposals="all")
         + "#mentoring",
